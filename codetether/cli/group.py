@@ -1,0 +1,59 @@
+"""The ``codetether`` click group. Subcommands are imported only when they run.
+
+``--help`` renders from the table below, so listing commands never imports them.
+"""
+
+import importlib
+
+import click
+
+from .._version import __version__
+from .context import AppContext
+
+# name -> ("module:attribute", one-line help). Add a command here only when it really works.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "auth": ("codetether.cli.commands.auth:auth", "Store, list and remove provider credentials."),
+    "config": ("codetether.cli.commands.config:config", "Show, create and change settings; trust project files."),
+    "crash": ("codetether.cli.commands.crash:crash", "List, show and delete crash reports."),
+}
+
+
+class LazyGroup(click.Group):
+    """A group whose subcommands live in modules imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*COMMANDS, *self.commands})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.commands:
+            return self.commands[cmd_name]
+        if cmd_name not in COMMANDS:
+            return None
+        module_name, _, attribute = COMMANDS[cmd_name][0].partition(":")
+        command = getattr(importlib.import_module(module_name), attribute)
+        self.commands[cmd_name] = command
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][1]) for name in sorted(COMMANDS)]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "-V", "--version", prog_name="codetether", message="%(prog)s %(version)s")
+@click.option("--debug", is_flag=True, envvar="CODETETHER_DEBUG", help="Show full tracebacks on errors.")
+@click.option(
+    "-o",
+    "--override",
+    "overrides",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Override a setting for this run only, e.g. -o default.model=gpt-5.",
+)
+@click.pass_context
+def cli(ctx: click.Context, debug: bool, overrides: tuple[str, ...]) -> None:
+    """CodeTether: an AI coding agent with first-class Agent-to-Agent support."""
+    ctx.obj = AppContext.from_flags(debug=debug, overrides=overrides)
+    ctx.obj.announce_crash_reports()

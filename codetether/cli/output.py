@@ -1,0 +1,32 @@
+"""How the CLI talks to people: one-line errors and notices on stderr, colour only when welcome."""
+
+import os
+import sys
+
+import click
+
+
+def color_enabled(stream=None) -> bool:
+    """No colour when NO_COLOR is set (https://no-color.org) or the stream is not a terminal."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    stream = stream or sys.stderr
+    return bool(getattr(stream, "isatty", lambda: False)())
+
+
+def _emit(prefix: str, color: str, message: str) -> None:
+    use_color = color_enabled()
+    label = click.style(prefix, fg=color, bold=True) if use_color else prefix
+    click.echo(f"{label} {message}", err=True, color=use_color)
+
+
+def error(message: str) -> None:
+    _emit("error:", "red", message)
+
+
+def warn(message: str) -> None:
+    _emit("warning:", "yellow", message)
+
+
+def notice(message: str) -> None:
+    _emit("note:", "cyan", message)

@@ -1,0 +1,169 @@
+"""Reading and checking one config layer (a TOML file, the environment, or flags).
+
+Each layer is checked on its own so an error names the file (or variable) it came from;
+the merged result is validated once more for required fields.
+"""
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from ..errors import ConfigError
+from .schema import CREDENTIAL_KEYS, SCALAR_SECTIONS, Config, ProviderSection, section_fields, valid_keys
+
+Layer = dict[str, Any]
+
+_TOML_POSITION = re.compile(r"^(?P<what>.*) \(at line (?P<line>\d+), column (?P<col>\d+)\)$")
+
+
+def read_toml(path: Path) -> Layer:
+    """Parse one TOML file, turning every failure into a ConfigError that names file, line and column."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}", "check the file's permissions") from exc
+    try:
+        return tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start})", "save the file as UTF-8") from exc
+    except tomllib.TOMLDecodeError as exc:
+        match = _TOML_POSITION.match(str(exc))
+        where, what = (f"{path}:{match['line']}:{match['col']}", match["what"]) if match else (str(path), str(exc))
+        raise ConfigError(
+            f"{where}: invalid TOML: {what}",
+            "fix that line, or move the file aside and run `codetether config --init`",
+        ) from exc
+
+
+def _credential_error(key: str, provider: str | None, origin: str) -> ConfigError:
+    who = provider or "PROVIDER"
+    return ConfigError(
+        f"{origin}: `{key}` looks like a credential, and credentials never live in config files",
+        f"remove it and run `codetether auth login {who}` (or use Vault or an environment variable)",
+    )
+
+
+def _unknown_key(key: str, origin: str) -> ConfigError:
+    return ConfigError(f"{origin}: unknown key `{key}`", "valid keys: " + ", ".join(valid_keys()))
+
+
+def check_value(key: str, value: Any, hint: Any, origin: str, *, from_text: bool = False) -> Any:
+    """Validate (and, for text from env or flags, coerce) one value against its schema type."""
+    try:
+        return msgspec.convert(value, hint, strict=not from_text)
+    except msgspec.ValidationError as exc:
+        got = repr(value) if from_text else f"{type(value).__name__} {value!r}"
+        message = str(exc).split(" - at ")[0]
+        raise ConfigError(
+            f"{origin}: `{key}` = {got}: {message}", "see `codetether config --show` for valid values"
+        ) from exc
+
+
+def check_layer(data: Mapping[str, Any], origin: str) -> Layer:
+    """Check keys and types of one layer; returns it unchanged when it fits the schema."""
+    for name, value in data.items():
+        if name in SCALAR_SECTIONS:
+            _check_section(name, value, SCALAR_SECTIONS[name], origin, provider=None)
+        elif name == "providers":
+            if not isinstance(value, dict):
+                raise ConfigError(f"{origin}: `providers` must be a table of [providers.NAME] sections")
+            for provider, table in value.items():
+                _check_section(f"providers.{provider}", table, ProviderSection, origin, provider=provider)
+        elif name in CREDENTIAL_KEYS:
+            raise _credential_error(name, None, origin)
+        else:
+            raise _unknown_key(name, origin)
+    return dict(data)
+
+
+def _check_section(prefix: str, table: Any, section: type, origin: str, provider: str | None) -> None:
+    if not isinstance(table, dict):
+        raise ConfigError(f"{origin}: `{prefix}` must be a table ([{prefix}]), got {type(table).__name__}")
+    fields = section_fields(section)
+    for key, value in table.items():
+        dotted = f"{prefix}.{key}"
+        if key in CREDENTIAL_KEYS:
+            raise _credential_error(dotted, provider, origin)
+        if key not in fields:
+            raise _unknown_key(dotted, origin)
+        check_value(dotted, value, fields[key], origin)
+
+
+def merge(base: Layer, top: Layer) -> Layer:
+    """Deep-merge ``top`` over ``base`` (tables merge key by key; anything else is replaced)."""
+    out = dict(base)
+    for key, value in top.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def set_dotted(layer: Layer, key: str, value: Any) -> None:
+    """Set ``a.b.c`` inside nested dicts, creating tables on the way."""
+    parts = key.split(".")
+    node = layer
+    for part in parts[:-1]:
+        node = node.setdefault(part, {})
+    node[parts[-1]] = value
+
+
+def resolve_key(key: str) -> tuple[Any, str | None]:
+    """Schema type of a dotted key (and its provider name), or ConfigError listing valid keys."""
+    parts = key.split(".")
+    if len(parts) == 2 and parts[0] in SCALAR_SECTIONS:
+        fields = section_fields(SCALAR_SECTIONS[parts[0]])
+        if parts[1] in fields:
+            return fields[parts[1]], None
+    if len(parts) == 3 and parts[0] == "providers" and parts[1]:
+        if parts[2] in CREDENTIAL_KEYS:
+            raise _credential_error(key, parts[1], "config")
+        fields = section_fields(ProviderSection)
+        if parts[2] in fields:
+            return fields[parts[2]], parts[1]
+    if parts[-1] in CREDENTIAL_KEYS:
+        raise _credential_error(key, None, "config")
+    raise _unknown_key(key, "config")
+
+
+def env_layer(environ: Mapping[str, str] | None = None) -> Layer:
+    """``CODETETHER_<SECTION>_<KEY>`` for every scalar key, e.g. ``CODETETHER_DEFAULT_MODEL``."""
+    env = os.environ if environ is None else environ
+    layer: Layer = {}
+    for section_name, section in SCALAR_SECTIONS.items():
+        for field, hint in section_fields(section).items():
+            var = f"CODETETHER_{section_name}_{field}".upper()
+            if var in env:
+                key = f"{section_name}.{field}"
+                set_dotted(layer, key, check_value(key, env[var], hint, f"environment variable {var}", from_text=True))
+    return layer
+
+
+def flag_layer(overrides: Mapping[str, str]) -> Layer:
+    """Command-line overrides given as dotted keys with text values."""
+    layer: Layer = {}
+    for key, text in overrides.items():
+        hint, _ = resolve_key(key)
+        set_dotted(layer, key, check_value(key, text, hint, "command line", from_text=True))
+    return layer
+
+
+def build(merged: Layer) -> Config:
+    """Validate the merged layers into a Config (catches what no single layer can: missing ``kind``)."""
+    try:
+        return msgspec.convert(merged, Config)
+    except msgspec.ValidationError as exc:
+        text = str(exc)
+        path = text.split(" - at `$.")[-1].rstrip("`") if " - at `$." in text else ""
+        where = f" at `{path.replace('[', '.').replace(']', '').replace(chr(34), '')}`" if path else ""
+        raise ConfigError(
+            f"invalid configuration{where}: {text.split(' - at ')[0]}", "fix the file that sets it"
+        ) from exc

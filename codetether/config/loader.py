@@ -1,0 +1,62 @@
+"""Builds the effective configuration from its layers and remembers where each value came from."""
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import msgspec
+
+from ..paths import project_root, user_config_file
+from . import layers, trust
+from .schema import Config
+
+
+class LoadedConfig(msgspec.Struct, kw_only=True):
+    """The effective config plus what the user needs to understand it."""
+
+    config: Config
+    user_file: Path
+    project_file: Path | None
+    project_state: trust.TrustState
+    origins: dict[str, str]
+
+
+def _record(origins: dict[str, str], layer: layers.Layer, origin: str, prefix: str = "") -> None:
+    for key, value in layer.items():
+        dotted = f"{prefix}{key}"
+        if isinstance(value, dict) and key != "headers":
+            _record(origins, value, origin, f"{dotted}.")
+        else:
+            origins[dotted] = origin
+
+
+def load_config(
+    cwd: Path | None = None,
+    *,
+    overrides: Mapping[str, str] | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> LoadedConfig:
+    """defaults < user file < trusted project file < environment < flags."""
+    user_file = user_config_file()
+    root = project_root(cwd)
+    project_state = trust.state(root)
+    stack: list[tuple[str, layers.Layer]] = [
+        (str(user_file), layers.check_layer(layers.read_toml(user_file), str(user_file)))
+    ]
+    project_file = trust.project_file(root)
+    if project_state is trust.TrustState.TRUSTED:
+        stack.append((str(project_file), layers.check_layer(layers.read_toml(project_file), str(project_file))))
+    stack.append(("environment", layers.env_layer(environ)))
+    stack.append(("command line", layers.flag_layer(overrides or {})))
+
+    merged: layers.Layer = {}
+    origins: dict[str, str] = {}
+    for origin, layer in stack:
+        merged = layers.merge(merged, layer)
+        _record(origins, layer, origin)
+    return LoadedConfig(
+        config=layers.build(merged),
+        user_file=user_file,
+        project_file=project_file if project_state is not trust.TrustState.ABSENT else None,
+        project_state=project_state,
+        origins=origins,
+    )

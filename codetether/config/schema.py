@@ -1,0 +1,88 @@
+"""The config schema: one msgspec Struct per TOML section, every field described.
+
+Credentials are deliberately absent: keys come from Vault, the keystore or the environment
+(see ``codetether.secrets``), never from a file that may be committed or shared.
+"""
+
+from typing import Annotated, Literal
+
+import msgspec
+
+ProviderKind = Literal["openai", "anthropic", "google", "bedrock", "llama-cpp"]
+Theme = Literal["auto", "dark", "light"]
+
+
+class _Section(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, omit_defaults=False):
+    pass
+
+
+class DefaultSection(_Section):
+    """Which model the agent uses when a command names none."""
+
+    provider: Annotated[str, msgspec.Meta(description="provider name, e.g. openai, anthropic, llama-cpp")] = "llama-cpp"
+    model: Annotated[str, msgspec.Meta(description="model id within that provider")] = "gemma-3-270m"
+
+
+class UISection(_Section):
+    """Terminal appearance."""
+
+    theme: Annotated[Theme, msgspec.Meta(description="auto, dark or light")] = "auto"
+
+
+class SessionSection(_Section):
+    """Session persistence."""
+
+    auto_save: Annotated[bool, msgspec.Meta(description="save every session so it can be resumed")] = True
+
+
+class ProviderSection(_Section):
+    """A provider defined or adjusted by the user (e.g. a local vLLM or Ollama server)."""
+
+    kind: Annotated[
+        ProviderKind, msgspec.Meta(description="wire protocol: openai, anthropic, google, bedrock, llama-cpp")
+    ]
+    base_url: Annotated[str | None, msgspec.Meta(description="API root, e.g. http://127.0.0.1:11434/v1")] = None
+    models: Annotated[list[str], msgspec.Meta(description="model ids offered by this provider")] = []
+    headers: Annotated[dict[str, str], msgspec.Meta(description="extra HTTP headers sent with every request")] = {}
+
+
+class TelemetrySection(_Section):
+    """Opt-in diagnostics; nothing is ever sent anywhere by CodeTether itself."""
+
+    crash_reporting: Annotated[bool, msgspec.Meta(description="write a redacted report when codetether crashes")] = (
+        False
+    )
+
+
+class Config(_Section):
+    """The effective configuration after layering (defaults < user < trusted project < env < flags)."""
+
+    default: DefaultSection = msgspec.field(default_factory=DefaultSection)
+    ui: UISection = msgspec.field(default_factory=UISection)
+    session: SessionSection = msgspec.field(default_factory=SessionSection)
+    providers: dict[str, ProviderSection] = {}
+    telemetry: TelemetrySection = msgspec.field(default_factory=TelemetrySection)
+
+
+# Sections whose fields are plain scalars: these can be set from env vars and flags.
+SCALAR_SECTIONS: dict[str, type[_Section]] = {
+    "default": DefaultSection,
+    "ui": UISection,
+    "session": SessionSection,
+    "telemetry": TelemetrySection,
+}
+
+# Keys that look like credentials: refused in config files with a pointer to `codetether auth`.
+CREDENTIAL_KEYS = frozenset({"api_key", "apikey", "key", "token", "secret", "password", "access_key", "secret_key"})
+
+
+def section_fields(section: type[_Section]) -> dict[str, type]:
+    """Field name -> Python annotation (what msgspec.convert validates against)."""
+    return {name: hint for name, hint in section.__annotations__.items() if not name.startswith("_")}
+
+
+def valid_keys() -> list[str]:
+    """Every dotted key a user may set, for error messages and ``config --set``."""
+    keys = [f"{name}.{field}" for name, section in SCALAR_SECTIONS.items() for field in section.__struct_fields__]
+    keys += [f"providers.NAME.{field}" for field in ProviderSection.__struct_fields__]
+    return keys

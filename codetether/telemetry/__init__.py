@@ -1,0 +1,1 @@
+"""Opt-in diagnostics. Nothing here sends data anywhere; reports stay on disk for the user."""
