@@ -9,7 +9,7 @@ import re
 import tomllib
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal, get_args, get_origin
 
 import msgspec
 
@@ -54,6 +54,15 @@ def _unknown_key(key: str, origin: str) -> ConfigError:
     return ConfigError(f"{origin}: unknown key `{key}`", "valid keys: " + ", ".join(valid_keys()))
 
 
+def _expected(hint: Any) -> str:
+    """What a value of this schema type must be, in words."""
+    inner, *extras = get_args(hint) if get_origin(hint) is Annotated else (hint,)
+    if get_origin(inner) is Literal:
+        return "one of: " + ", ".join(map(str, get_args(inner)))
+    descriptions = [m.description for m in extras if isinstance(m, msgspec.Meta) and m.description]
+    return descriptions[0] if descriptions else "see `codetether config --show`"
+
+
 def check_value(key: str, value: Any, hint: Any, origin: str, *, from_text: bool = False) -> Any:
     """Validate (and, for text from env or flags, coerce) one value against its schema type."""
     try:
@@ -61,9 +70,7 @@ def check_value(key: str, value: Any, hint: Any, origin: str, *, from_text: bool
     except msgspec.ValidationError as exc:
         got = repr(value) if from_text else f"{type(value).__name__} {value!r}"
         message = str(exc).split(" - at ")[0]
-        raise ConfigError(
-            f"{origin}: `{key}` = {got}: {message}", "see `codetether config --show` for valid values"
-        ) from exc
+        raise ConfigError(f"{origin}: `{key}` = {got}: {message}", f"expected {_expected(hint)}") from exc
 
 
 def check_layer(data: Mapping[str, Any], origin: str) -> Layer:
@@ -158,12 +165,13 @@ def flag_layer(overrides: Mapping[str, str]) -> Layer:
 
 def build(merged: Layer) -> Config:
     """Validate the merged layers into a Config (catches what no single layer can: missing ``kind``)."""
+    for name, table in merged.get("providers", {}).items():
+        if "kind" not in table:
+            raise ConfigError(
+                f"`[providers.{name}]` has no `kind`",
+                "add kind = one of openai, anthropic, google, bedrock, llama-cpp",
+            )
     try:
         return msgspec.convert(merged, Config)
-    except msgspec.ValidationError as exc:
-        text = str(exc)
-        path = text.split(" - at `$.")[-1].rstrip("`") if " - at `$." in text else ""
-        where = f" at `{path.replace('[', '.').replace(']', '').replace(chr(34), '')}`" if path else ""
-        raise ConfigError(
-            f"invalid configuration{where}: {text.split(' - at ')[0]}", "fix the file that sets it"
-        ) from exc
+    except msgspec.ValidationError as exc:  # every layer was checked already; this is a safety net
+        raise ConfigError(f"invalid configuration: {exc}", "fix the file that sets it") from exc

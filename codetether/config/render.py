@@ -25,10 +25,11 @@ def _table(values: dict[str, Any], origins: dict[str, str], prefix: str) -> Any:
             continue
         if key == "headers":
             value = _mask_headers(value)
-        table.add(key, value)
+        item = tomlkit.item(value)
         origin = origins.get(f"{prefix}{key}")
         if origin:
-            table[key].comment(f"from {origin}")
+            item.comment(f"from {origin}")
+        table.add(key, item)
     return table
 
 

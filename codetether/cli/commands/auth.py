@@ -1,11 +1,13 @@
-"""``codetether auth``: keep provider keys in the private keystore, and see where each key comes from."""
+"""``codetether auth``: keep provider keys in the private keystore, and see where each key comes from.
+
+Core modules are imported inside the commands so that ``auth --help`` stays as light as ``--help``.
+"""
 
 import sys
 
 import click
 
 from ...errors import UsageError, VaultError
-from ...secrets import ENV_VARS, Keystore, SecretResolver, StoredCredential, register_secret
 from .. import output
 from ..context import AppContext
 
@@ -35,6 +37,8 @@ def auth() -> None:
 @click.option("--organization", default=None, help="Store an organization id with the key.")
 def login(provider: str, base_url: str | None, organization: str | None) -> None:
     """Save PROVIDER's key in the keystore (read from a hidden prompt, or from stdin when piped)."""
+    from ...secrets import Keystore, StoredCredential, register_secret
+
     key = _read_key(provider)
     register_secret(key)
     store = Keystore()
@@ -46,6 +50,8 @@ def login(provider: str, base_url: str | None, organization: str | None) -> None
 @click.argument("provider")
 def logout(provider: str) -> None:
     """Remove PROVIDER's key from the keystore."""
+    from ...secrets import Keystore
+
     store = Keystore()
     if store.delete(provider):
         click.echo(f"removed the key for {provider} from {store.path}")
@@ -57,6 +63,8 @@ def logout(provider: str) -> None:
 @click.pass_context
 def list_command(ctx: click.Context) -> None:
     """Show each provider and where its key comes from (vault, keystore or env), never the key."""
+    from ...secrets import ENV_VARS, SecretResolver
+
     resolver = SecretResolver.from_environment()
     names = set(ENV_VARS) | set(resolver.keystore.providers())
     try:

@@ -1,10 +1,12 @@
-"""``codetether config``: show, create and change settings; trust or untrust project files."""
+"""``codetether config``: show, create and change settings; trust or untrust project files.
+
+Core modules are imported inside the commands so that ``config --help`` stays as light as ``--help``.
+"""
 
 from pathlib import Path
 
 import click
 
-from ...config import edit, render, trust
 from ...errors import UsageError
 from ...paths import project_root, user_config_file
 from ..context import AppContext
@@ -22,6 +24,8 @@ def config(ctx: click.Context, show: bool, as_json: bool, init: bool, assignment
         if show or init or assignments:
             raise UsageError("--show/--init/--set cannot be combined with a subcommand")
         return
+    from ...config import edit, render
+
     path = user_config_file()
     if init:
         edit.init_file(path)
@@ -52,6 +56,8 @@ _path_option = click.option(
 @_path_option
 def status(path: Path | None) -> None:
     """Say whether the project file exists and is trusted."""
+    from ...config import trust
+
     root = project_root(path)
     state = trust.state(root)
     messages = {
@@ -67,8 +73,10 @@ def status(path: Path | None) -> None:
 @_path_option
 def trust_command(path: Path | None) -> None:
     """Apply this project's codetether.toml from now on (until it changes)."""
-    root = project_root(path)
+    from ...config import trust
     from ...config.layers import check_layer, read_toml
+
+    root = project_root(path)
 
     file = trust.project_file(root)
     check_layer(read_toml(file), str(file))  # never trust a file that would break every command
@@ -80,6 +88,8 @@ def trust_command(path: Path | None) -> None:
 @_path_option
 def untrust_command(path: Path | None) -> None:
     """Stop applying this project's codetether.toml."""
+    from ...config import trust
+
     root = project_root(path)
     if trust.untrust(root):
         click.echo(f"{trust.project_file(root)} is no longer trusted")

@@ -1,0 +1,28 @@
+import logging
+
+from codetether.secrets.redact import MASK, RedactingFilter, Redactor, redact, register_secret
+
+
+def test_registered_secrets_are_masked_longest_first():
+    r = Redactor()
+    r.add("abcdefgh-secret")
+    r.add("abcdefgh-secret-longer")
+    r.add("short")  # too short to register
+    assert r.redact("x abcdefgh-secret-longer y abcdefgh-secret short") == f"x {MASK} y {MASK} short"
+
+
+def test_well_known_token_shapes_are_masked_without_registration():
+    text = "Authorization: Bearer abc.def.ghi123 key sk-proj-ABCDEFGHIJKLMNOPQRST vault hvs.CAESIJ0123456789abcdefghij"
+    cleaned = Redactor().redact(text)
+    assert "abc.def" not in cleaned and "sk-proj" not in cleaned and "hvs." not in cleaned
+    assert "AKIA0123456789ABCDEF" not in Redactor().redact("id AKIA0123456789ABCDEF")
+
+
+def test_logging_filter_masks_formatted_message(caplog):
+    register_secret("log-secret-value-42")
+    logger = logging.getLogger("codetether.test")
+    logger.addFilter(RedactingFilter())
+    with caplog.at_level(logging.INFO, logger="codetether.test"):
+        logger.info("using key %s", "log-secret-value-42")
+    assert caplog.records[0].getMessage() == f"using key {MASK}"
+    assert redact("log-secret-value-42") == MASK
