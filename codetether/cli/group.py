@@ -8,6 +8,7 @@ import importlib
 import click
 
 from .._version import __version__
+from . import output
 from .context import AppContext
 
 # name -> ("module:attribute", one-line help). Add a command here only when it really works.
@@ -56,4 +57,5 @@ class LazyGroup(click.Group):
 def cli(ctx: click.Context, debug: bool, overrides: tuple[str, ...]) -> None:
     """CodeTether: an AI coding agent with first-class Agent-to-Agent support."""
     ctx.obj = AppContext.from_flags(debug=debug, overrides=overrides)
+    output.configure_logging(debug)
     ctx.obj.announce_crash_reports()

@@ -30,3 +30,18 @@ def warn(message: str) -> None:
 
 def notice(message: str) -> None:
     _emit("note:", "cyan", message)
+
+
+def configure_logging(debug: bool) -> None:
+    """Send codetether's log records to stderr, every one passed through the secret redactor."""
+    import logging
+
+    from ..secrets.redact import RedactingFilter
+
+    handler = logging.StreamHandler()
+    handler.addFilter(RedactingFilter())  # on the handler, so records from every child logger pass it
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    logger = logging.getLogger("codetether")
+    logger.handlers[:] = [handler]
+    logger.setLevel(logging.DEBUG if debug else logging.WARNING)
+    logger.propagate = False
