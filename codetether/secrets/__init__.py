@@ -1,11 +1,25 @@
-"""Provider credentials: Vault, then the local keystore, then environment variables; never config files."""
+"""Provider credentials: Vault, then the local keystore, then environment variables; never config files.
 
-from .env import ENV_VARS, env_var_names
-from .keystore import Keystore, StoredCredential
-from .redact import RedactingFilter, redact, register_secret
-from .resolver import SecretResolver
-from .types import ProviderSecret
-from .vault import VaultSecrets, VaultSettings
+Names are re-exported lazily (PEP 562) so that importing the light ``redact`` module, which the CLI
+does on every start, does not drag in msgspec or hvac.
+"""
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS = {
+    "ENV_VARS": ".env",
+    "env_var_names": ".env",
+    "Keystore": ".keystore",
+    "StoredCredential": ".keystore",
+    "RedactingFilter": ".redact",
+    "redact": ".redact",
+    "register_secret": ".redact",
+    "SecretResolver": ".resolver",
+    "ProviderSecret": ".types",
+    "VaultSecrets": ".vault",
+    "VaultSettings": ".vault",
+}
 
 __all__ = [
     "ENV_VARS",
@@ -20,3 +34,19 @@ __all__ = [
     "redact",
     "register_secret",
 ]
+
+if TYPE_CHECKING:
+    from .env import ENV_VARS, env_var_names
+    from .keystore import Keystore, StoredCredential
+    from .redact import RedactingFilter, redact, register_secret
+    from .resolver import SecretResolver
+    from .types import ProviderSecret
+    from .vault import VaultSecrets, VaultSettings
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_EXPORTS[name], __name__), name)
+    globals()[name] = value
+    return value

@@ -1,0 +1,48 @@
+"""The public surface of each package changes only on purpose."""
+
+import importlib
+
+import pytest
+
+SURFACES = {
+    "codetether": ["__version__"],
+    "codetether.config": [
+        "Config",
+        "DefaultSection",
+        "LoadedConfig",
+        "ProviderSection",
+        "SessionSection",
+        "TelemetrySection",
+        "UISection",
+        "load_config",
+    ],
+    "codetether.secrets": [
+        "ENV_VARS",
+        "Keystore",
+        "ProviderSecret",
+        "RedactingFilter",
+        "SecretResolver",
+        "StoredCredential",
+        "VaultSecrets",
+        "VaultSettings",
+        "env_var_names",
+        "redact",
+        "register_secret",
+    ],
+    "ctcore.chunker": ["IMPLEMENTATION", "chunk_spans", "chunk_text", "line_starts"],
+}
+
+
+@pytest.mark.parametrize("module_name", sorted(SURFACES))
+def test_public_surface(module_name):
+    module = importlib.import_module(module_name)
+    assert sorted(module.__all__) == sorted(SURFACES[module_name])
+    for name in module.__all__:
+        assert getattr(module, name) is not None
+
+
+def test_unknown_attribute_is_an_attribute_error():
+    import codetether.secrets
+
+    with pytest.raises(AttributeError):
+        _ = codetether.secrets.nothing_here
