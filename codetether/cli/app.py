@@ -26,7 +26,7 @@ def _crash_reporting_enabled() -> bool:
 
 
 def _internal_error(exc: Exception, debug: bool) -> int:
-    from ..secrets.redact import redact
+    from ..secrets.redaction import redact
 
     if debug:
         traceback.print_exception(exc)
@@ -63,7 +63,7 @@ def run(args: list[str]) -> int:
         output.error("aborted")
         return 130
     except CodetetherError as exc:
-        from ..secrets.redact import redact
+        from ..secrets.redaction import redact
 
         if debug:
             traceback.print_exception(exc)

@@ -36,7 +36,7 @@ def configure_logging(debug: bool) -> None:
     """Send codetether's log records to stderr, every one passed through the secret redactor."""
     import logging
 
-    from ..secrets.redact import RedactingFilter
+    from ..secrets.redaction import RedactingFilter
 
     handler = logging.StreamHandler()
     handler.addFilter(RedactingFilter())  # on the handler, so records from every child logger pass it

@@ -5,7 +5,7 @@ from typing import Any
 import msgspec
 import tomlkit
 
-from ..secrets.redact import MASK, redact
+from ..secrets.redaction import MASK, redact
 from .loader import LoadedConfig
 
 _SENSITIVE_HEADER_WORDS = ("authorization", "key", "token", "secret", "cookie", "password", "signature")

@@ -1,6 +1,6 @@
 """Provider credentials: Vault, then the local keystore, then environment variables; never config files.
 
-Names are re-exported lazily (PEP 562) so that importing the light ``redact`` module, which the CLI
+Names are re-exported lazily (PEP 562) so that importing the light ``redaction`` module, which the CLI
 does on every start, does not drag in msgspec or hvac.
 """
 
@@ -12,9 +12,9 @@ _EXPORTS = {
     "env_var_names": ".env",
     "Keystore": ".keystore",
     "StoredCredential": ".keystore",
-    "RedactingFilter": ".redact",
-    "redact": ".redact",
-    "register_secret": ".redact",
+    "RedactingFilter": ".redaction",
+    "redact": ".redaction",
+    "register_secret": ".redaction",
     "SecretResolver": ".resolver",
     "ProviderSecret": ".types",
     "VaultSecrets": ".vault",
@@ -38,7 +38,7 @@ __all__ = [
 if TYPE_CHECKING:
     from .env import ENV_VARS, env_var_names
     from .keystore import Keystore, StoredCredential
-    from .redact import RedactingFilter, redact, register_secret
+    from .redaction import RedactingFilter, redact, register_secret
     from .resolver import SecretResolver
     from .types import ProviderSecret
     from .vault import VaultSecrets, VaultSettings

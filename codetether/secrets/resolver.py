@@ -5,7 +5,7 @@ from collections.abc import Mapping
 
 from .env import env_fallback_enabled, env_var_names, lookup
 from .keystore import Keystore
-from .redact import register_secret
+from .redaction import register_secret
 from .types import ProviderSecret
 from .vault import VaultSecrets, VaultSettings
 

@@ -13,7 +13,7 @@ from typing import Any
 import msgspec
 
 from ..errors import VaultError
-from .redact import register_secret
+from .redaction import register_secret
 
 DEFAULT_K8S_TOKEN = "/var/run/secrets/kubernetes.io/serviceaccount/token"
 

@@ -1,6 +1,6 @@
 import logging
 
-from codetether.secrets.redact import MASK, RedactingFilter, Redactor, redact, register_secret
+from codetether.secrets.redaction import MASK, RedactingFilter, Redactor, redact, register_secret
 
 
 def test_registered_secrets_are_masked_longest_first():
