@@ -1,0 +1,134 @@
+"""Model providers: one Protocol, lazily loaded wire implementations, resilience, catalog.
+
+Re-exports are lazy (PEP 562) so importing a light submodule never pulls in aiohttp.
+"""
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+_EXPORTS = {
+    "Provider": ".base",
+    "ProviderSettings": ".base",
+    "collect": ".assemble",
+    "AuthError": ".errors",
+    "BadRequestError": ".errors",
+    "ConnectionFailed": ".errors",
+    "ContextLengthError": ".errors",
+    "MalformedResponse": ".errors",
+    "ProviderError": ".errors",
+    "ProviderTimeout": ".errors",
+    "RateLimitError": ".errors",
+    "ServerError": ".errors",
+    "StreamInterrupted": ".errors",
+    "close_shared_session": ".http",
+    "create_provider": ".registry",
+    "provider_for": ".registry",
+    "provider_settings": ".registry",
+    "split_model": ".registry",
+    "RetryPolicy": ".resilience",
+    "Done": ".types",
+    "ErrorEvent": ".types",
+    "Event": ".types",
+    "ImagePart": ".types",
+    "Message": ".types",
+    "Request": ".types",
+    "Response": ".types",
+    "TextDelta": ".types",
+    "TextPart": ".types",
+    "ThinkingDelta": ".types",
+    "ThinkingPart": ".types",
+    "ToolCall": ".types",
+    "ToolCallDelta": ".types",
+    "ToolCallEnd": ".types",
+    "ToolCallStart": ".types",
+    "ToolSpec": ".types",
+    "Usage": ".types",
+    "UsageEvent": ".types",
+}
+
+__all__ = [
+    "AuthError",
+    "BadRequestError",
+    "ConnectionFailed",
+    "ContextLengthError",
+    "Done",
+    "ErrorEvent",
+    "Event",
+    "ImagePart",
+    "MalformedResponse",
+    "Message",
+    "Provider",
+    "ProviderError",
+    "ProviderSettings",
+    "ProviderTimeout",
+    "RateLimitError",
+    "Request",
+    "Response",
+    "RetryPolicy",
+    "ServerError",
+    "StreamInterrupted",
+    "TextDelta",
+    "TextPart",
+    "ThinkingDelta",
+    "ThinkingPart",
+    "ToolCall",
+    "ToolCallDelta",
+    "ToolCallEnd",
+    "ToolCallStart",
+    "ToolSpec",
+    "Usage",
+    "UsageEvent",
+    "close_shared_session",
+    "collect",
+    "create_provider",
+    "provider_for",
+    "provider_settings",
+    "split_model",
+]
+
+if TYPE_CHECKING:
+    from .assemble import collect
+    from .base import Provider, ProviderSettings
+    from .errors import (
+        AuthError,
+        BadRequestError,
+        ConnectionFailed,
+        ContextLengthError,
+        MalformedResponse,
+        ProviderError,
+        ProviderTimeout,
+        RateLimitError,
+        ServerError,
+        StreamInterrupted,
+    )
+    from .http import close_shared_session
+    from .registry import create_provider, provider_for, provider_settings, split_model
+    from .resilience import RetryPolicy
+    from .types import (
+        Done,
+        ErrorEvent,
+        Event,
+        ImagePart,
+        Message,
+        Request,
+        Response,
+        TextDelta,
+        TextPart,
+        ThinkingDelta,
+        ThinkingPart,
+        ToolCall,
+        ToolCallDelta,
+        ToolCallEnd,
+        ToolCallStart,
+        ToolSpec,
+        Usage,
+        UsageEvent,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(_EXPORTS[name], __name__), name)
+    globals()[name] = value
+    return value

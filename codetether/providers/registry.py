@@ -1,0 +1,128 @@
+"""Provider names -> implementations, loaded lazily; model strings; settings from config and secrets."""
+
+import importlib
+import ipaddress
+import os
+from collections.abc import Mapping
+from urllib.parse import urlsplit
+
+import msgspec
+
+from ..config.schema import Config
+from ..errors import UsageError
+from ..secrets import SecretResolver
+from .base import Provider, ProviderSettings
+from .errors import AuthError
+
+
+class Builtin(msgspec.Struct, frozen=True):
+    kind: str
+    base_url: str | None
+    default_model: str
+
+
+BUILTINS: dict[str, Builtin] = {
+    "openai": Builtin("openai", "https://api.openai.com/v1", "gpt-5"),
+    "openrouter": Builtin("openai", "https://openrouter.ai/api/v1", "openai/gpt-5"),
+    "moonshotai": Builtin("openai", "https://api.moonshot.ai/v1", "kimi-k2.5"),
+    "zai": Builtin("openai", "https://api.z.ai/api/paas/v4", "glm-5"),
+    "stepfun": Builtin("openai", "https://api.stepfun.com/v1", "step-3.5-flash"),
+    "github-copilot": Builtin("openai", "https://api.githubcopilot.com", "gpt-4.1"),
+    "anthropic": Builtin("anthropic", "https://api.anthropic.com", "claude-sonnet-4-20250514"),
+    "google": Builtin("google", "https://generativelanguage.googleapis.com", "gemini-2.5-pro"),
+    "bedrock": Builtin("bedrock", None, "anthropic.claude-sonnet-4-20250514-v1:0"),
+    "llama-cpp": Builtin("llama-cpp", None, "gemma-3-270m"),
+}
+
+# Wire kind -> "module:Class", imported on first use so that unused SDKs and parsers cost nothing.
+IMPLEMENTATIONS: dict[str, str] = {
+    "openai": "codetether.providers.openai_chat:OpenAIChatProvider",
+    "anthropic": "codetether.providers.anthropic:AnthropicProvider",
+    "google": "codetether.providers.gemini:GeminiProvider",
+    "bedrock": "codetether.providers.bedrock:BedrockProvider",
+    "llama-cpp": "codetether.providers.llama_local:LlamaCppProvider",
+}
+
+
+def known_providers(config: Config) -> list[str]:
+    return sorted({*BUILTINS, *config.providers})
+
+
+def split_model(spec: str, config: Config) -> tuple[str, str]:
+    """``provider/model`` split on the first ``/``; a bare model (or an unknown prefix) uses the default provider.
+
+    ``openrouter/openai/gpt-5`` -> (``openrouter``, ``openai/gpt-5``).
+    """
+    head, sep, tail = spec.partition("/")
+    if sep and tail and head in known_providers(config):
+        return head, tail
+    if not spec:
+        return config.default.provider, config.default.model
+    return config.default.provider, spec
+
+
+def is_loopback(url: str | None) -> bool:
+    host = urlsplit(url or "").hostname
+    if not host:
+        return False
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def provider_settings(
+    name: str, config: Config, resolver: SecretResolver, environ: Mapping[str, str] | None = None
+) -> ProviderSettings:
+    """Everything needed to talk to ``name``: kind and URL from built-ins and config, key from secrets."""
+    env = os.environ if environ is None else environ
+    builtin = BUILTINS.get(name)
+    section = config.providers.get(name)
+    if builtin is None and section is None:
+        raise UsageError(
+            f"unknown provider {name!r}",
+            f"known providers: {', '.join(known_providers(config))}; add others as [providers.{name}] in the config",
+        )
+    kind = section.kind if section else builtin.kind  # type: ignore[union-attr]
+    secret = resolver.resolve(name) if kind != "llama-cpp" else None
+    base_url = (
+        (secret.base_url if secret else None)
+        or (section.base_url if section else None)
+        or (builtin.base_url if builtin and builtin.kind == kind else None)
+    )
+    settings = ProviderSettings(
+        name=name,
+        kind=kind,
+        base_url=base_url,
+        api_key=secret.api_key if secret else None,
+        key_origin=secret.origin if secret else None,
+        organization=secret.organization if secret else None,
+        headers={**(section.headers if section else {}), **(secret.headers if secret else {})},
+    )
+    if kind == "bedrock":
+        settings.region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1"
+        settings.base_url = settings.base_url or f"https://bedrock-runtime.{settings.region}.amazonaws.com"
+        return settings  # Bedrock may sign with AWS credentials instead of a bearer key
+    if kind == "llama-cpp":
+        settings.model_path = env.get("CODETETHER_LLAMA_MODEL_PATH") or None
+        return settings
+    if settings.api_key is None and not is_loopback(settings.base_url):
+        raise AuthError(name, "no API key configured", resolver.env_hint(name))
+    return settings
+
+
+def create_provider(settings: ProviderSettings) -> Provider:
+    target = IMPLEMENTATIONS.get(settings.kind)
+    if target is None:
+        raise UsageError(f"provider {settings.name!r} has unknown kind {settings.kind!r}")
+    module_name, _, class_name = target.partition(":")
+    return getattr(importlib.import_module(module_name), class_name)(settings)
+
+
+def provider_for(spec: str, config: Config, resolver: SecretResolver | None = None) -> tuple[Provider, str]:
+    """The provider and model id for a model string such as ``anthropic/claude-sonnet-4-20250514``."""
+    name, model = split_model(spec, config)
+    settings = provider_settings(name, config, resolver or SecretResolver.from_environment())
+    return create_provider(settings), model
