@@ -16,6 +16,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "auth": ("codetether.cli.commands.auth:auth", "Store, list and remove provider credentials."),
     "config": ("codetether.cli.commands.config:config", "Show, create and change settings; trust project files."),
     "crash": ("codetether.cli.commands.crash:crash", "List, show and delete crash reports."),
+    "models": ("codetether.cli.commands.models:models", "List models with context, limits and prices."),
 }
 
 

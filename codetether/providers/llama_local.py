@@ -9,6 +9,7 @@ event loop through a queue; one lock per loaded model serialises requests (a con
 """
 
 import asyncio
+import atexit
 import os
 import threading
 from collections.abc import AsyncIterator, Iterator
@@ -65,7 +66,10 @@ def resolve_model_path(model: str, settings: ProviderSettings) -> Path:
 def _load(path: str, n_ctx: int) -> tuple[Any, threading.Lock]:
     from llama_cpp import Llama
 
-    return Llama(model_path=path, n_ctx=n_ctx, chat_format="gemma", verbose=False), threading.Lock()
+    llm = Llama(model_path=path, n_ctx=n_ctx, chat_format="gemma", verbose=False)
+    # Free the native model while the interpreter is still whole; at shutdown llama_cpp's globals are gone.
+    atexit.register(llm.close)
+    return llm, threading.Lock()
 
 
 def _chat_messages(messages: list[Message]) -> list[dict[str, str]]:

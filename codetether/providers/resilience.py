@@ -77,9 +77,12 @@ def retry_after(headers: Mapping[str, str], now: float | None = None) -> float |
             return max(seconds, 0.0)
     # Only consult reset headers for a budget that is actually exhausted.
     for kind in ("requests", "tokens", "input-tokens", "output-tokens"):
-        for prefix in ("x-ratelimit", "anthropic-ratelimit"):
-            remaining = lowered.get(f"{prefix}-remaining-{kind}")
-            reset = lowered.get(f"{prefix}-reset-{kind}")
+        # OpenAI style: x-ratelimit-remaining-requests; Anthropic style: anthropic-ratelimit-requests-remaining.
+        for remaining_name, reset_name in (
+            (f"x-ratelimit-remaining-{kind}", f"x-ratelimit-reset-{kind}"),
+            (f"anthropic-ratelimit-{kind}-remaining", f"anthropic-ratelimit-{kind}-reset"),
+        ):
+            remaining, reset = lowered.get(remaining_name), lowered.get(reset_name)
             if reset is not None and remaining is not None and remaining.strip() in {"0", "0.0"}:
                 seconds = _seconds(reset, now)
                 if seconds is not None:

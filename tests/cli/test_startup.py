@@ -28,7 +28,9 @@ def imported_modules(*args: str) -> set[str]:
     return set(json.loads(line.removeprefix("MODULES ")))
 
 
-@pytest.mark.parametrize("args", [("--version",), ("--help",), ("config", "--help"), ("auth", "--help")])
+@pytest.mark.parametrize(
+    "args", [("--version",), ("--help",), ("config", "--help"), ("auth", "--help"), ("models", "--help")]
+)
 def test_nothing_heavy_is_imported(args):
     modules = imported_modules(*args)
     top_level = {m.split(".")[0] for m in modules}
@@ -61,6 +63,6 @@ def test_version_output(cli):
 def test_help_lists_commands(cli):
     result = cli("--help")
     assert result.code == 0
-    for name in ("auth", "config", "crash"):
+    for name in ("auth", "config", "crash", "models"):
         assert f"  {name} " in result.stdout
     assert "raise" not in result.stdout
