@@ -146,8 +146,7 @@ class AnthropicProvider(HTTPProvider):
             elif kind == "thinking":
                 content.append(ThinkingPart(text=block.get("thinking", ""), signature=block.get("signature")))
             elif kind == "tool_use":
-                arguments = msgspec.json.encode(block.get("input") or {}).decode()
-                calls.append(ToolCall(id=block["id"], name=block["name"], arguments=arguments))
+                calls.append(ToolCall.from_input(block["id"], block["name"], block.get("input")))
         return Response(
             message=Message(role="assistant", content=content, tool_calls=calls),
             usage=_usage(payload.get("usage")),

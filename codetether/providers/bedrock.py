@@ -168,8 +168,7 @@ class BedrockProvider(HTTPProvider):
                 content.append(TextPart(text=block["text"]))
             elif "toolUse" in block:
                 use = block["toolUse"]
-                arguments = msgspec.json.encode(use.get("input") or {}).decode()
-                calls.append(ToolCall(id=use["toolUseId"], name=use["name"], arguments=arguments))
+                calls.append(ToolCall.from_input(use["toolUseId"], use["name"], use.get("input")))
             elif "reasoningContent" in block:
                 reasoning = block["reasoningContent"].get("reasoningText") or {}
                 content.append(ThinkingPart(text=reasoning.get("text", ""), signature=reasoning.get("signature")))

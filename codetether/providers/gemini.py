@@ -88,9 +88,7 @@ def _usage(data: dict[str, Any] | None) -> Usage:
 def _call(part: dict[str, Any]) -> ToolCall:
     function = part["functionCall"]
     call_id = function.get("id") or f"call_{uuid.uuid4().hex[:12]}"  # older models send no id
-    return ToolCall(
-        id=call_id, name=function["name"], arguments=msgspec.json.encode(function.get("args") or {}).decode()
-    )
+    return ToolCall.from_input(call_id, function["name"], function.get("args"))
 
 
 class GeminiProvider(HTTPProvider):

@@ -39,6 +39,11 @@ class ToolCall(msgspec.Struct, kw_only=True):
     name: str
     arguments: str = "{}"
 
+    @classmethod
+    def from_input(cls, id: str, name: str, arguments: Any) -> "ToolCall":
+        """A call whose arguments arrived as a decoded JSON object (Anthropic, Gemini, Bedrock)."""
+        return cls(id=id, name=name, arguments=msgspec.json.encode(arguments or {}).decode())
+
     def parsed_arguments(self) -> dict[str, Any]:
         """The arguments as a dict; raises ValueError with the parse error when the JSON is bad."""
         try:

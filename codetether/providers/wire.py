@@ -92,19 +92,23 @@ class HTTPProvider:
             self.name, f"connection failed: {type(exc).__name__}: {exc}", "check the network and the provider's URL"
         )
 
+    async def _wait_before_retry(self, exc: ProviderError, attempt: int) -> None:
+        """Re-raise ``exc`` when it may not be retried (again); otherwise sleep as the policy says."""
+        policy = self.settings.retry
+        if not exc.retryable or attempt >= policy.max_retries:
+            raise exc
+        delay = policy.delay(attempt, getattr(exc, "retry_after", None))
+        log.warning("%s; retry %d/%d in %.1fs", exc, attempt + 1, policy.max_retries, delay)
+        await asyncio.sleep(delay)
+
     async def _attempts(self, once):
         """Run ``once()`` with the retry policy; ``once`` raises ProviderError on failure."""
-        policy = self.settings.retry
         attempt = 0
         while True:
             try:
                 return await once()
             except ProviderError as exc:
-                if not exc.retryable or attempt >= policy.max_retries:
-                    raise
-                delay = policy.delay(attempt, getattr(exc, "retry_after", None))
-                log.warning("%s; retry %d/%d in %.1fs", exc, attempt + 1, policy.max_retries, delay)
-                await asyncio.sleep(delay)
+                await self._wait_before_retry(exc, attempt)
                 attempt += 1
 
     async def complete(self, request: Request) -> Response:
@@ -122,7 +126,6 @@ class HTTPProvider:
         return await self._attempts(once)
 
     async def stream(self, request: Request) -> AsyncIterator[Event]:
-        policy = self.settings.retry
         attempt = 0
         while True:
             emitted = 0
@@ -142,11 +145,7 @@ class HTTPProvider:
                         f"the stream broke after {emitted} events ({exc.message})",
                         "the partial answer was kept; ask again to continue",
                     ) from exc
-                if not exc.retryable or attempt >= policy.max_retries:
-                    raise
-                delay = policy.delay(attempt, getattr(exc, "retry_after", None))
-                log.warning("%s; retry %d/%d in %.1fs", exc, attempt + 1, policy.max_retries, delay)
-                await asyncio.sleep(delay)
+                await self._wait_before_retry(exc, attempt)
                 attempt += 1
 
     async def _stream_once(self, request: Request) -> AsyncIterator[Event]:

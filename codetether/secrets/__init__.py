@@ -4,8 +4,9 @@ Names are re-exported lazily (PEP 562) so that importing the light ``redaction``
 does on every start, does not drag in msgspec or hvac.
 """
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_exports
 
 _EXPORTS = {
     "ENV_VARS": ".env",
@@ -44,9 +45,4 @@ if TYPE_CHECKING:
     from .vault import VaultSecrets, VaultSettings
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _EXPORTS:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(_EXPORTS[name], __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _EXPORTS)
