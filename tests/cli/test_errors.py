@@ -43,13 +43,50 @@ def test_override_flag_applies(cli):
     assert 'model = "gpt-5" # from command line' in result.stdout
 
 
-def test_no_color_and_plain_pipes(cli, config_file):
+def _stderr_on_a_terminal(args: list[str], env: dict[str, str]) -> str:
+    """Run the CLI with stderr on a pseudo-terminal, where colour would normally be used."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    leader, follower = pty.openpty()
+    proc = subprocess.run(
+        [sys.executable, "-m", "codetether", *args],
+        stderr=follower,
+        stdout=subprocess.DEVNULL,
+        env={**os.environ, **env},
+        timeout=60,
+    )
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            data = os.read(leader, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(leader)
+    assert proc.returncode == 1
+    return b"".join(chunks).decode()
+
+
+def test_colour_on_a_terminal_unless_no_color(config_file):
     config_file.parent.mkdir(parents=True)
     config_file.write_text("oops = [\n")
-    for env in ({"NO_COLOR": "1"}, {}):
-        result = cli("config", "--show", env=env)
-        assert "\x1b[" not in result.stderr
-        assert result.stderr.startswith("error:")
+    coloured = _stderr_on_a_terminal(["config", "--show"], {})
+    assert "\x1b[" in coloured and "error:" in coloured
+    plain = _stderr_on_a_terminal(["config", "--show"], {"NO_COLOR": "1"})
+    assert "\x1b[" not in plain and plain.startswith("error:")
+
+
+def test_no_colour_in_pipes(cli, config_file):
+    config_file.parent.mkdir(parents=True)
+    config_file.write_text("oops = [\n")
+    result = cli("config", "--show")
+    assert "\x1b[" not in result.stderr and result.stderr.startswith("error:")
 
 
 def test_internal_error_without_crash_reporting(cli, data_dir):

@@ -178,3 +178,19 @@ async def test_usage_event_precedes_done(llm, fmt):
     events = await events_of(make_provider(llm, fmt), request(Message.user("q")))
     kinds = [type(e) for e in events]
     assert UsageEvent in kinds and kinds.index(UsageEvent) < kinds.index(Done)
+
+
+async def test_images_reach_each_format_in_its_own_shape(llm, fmt):
+    from codetether.providers import ImagePart
+
+    image = ImagePart(media_type="image/png", data="iVBORw0KGgo=")
+    llm.script(Reply(text="a cat"))
+    await collect(make_provider(llm, fmt).stream(request(Message.user("what is this?", images=[image]))))
+    content = json.dumps(llm.requests[-1].body)
+    expected = {
+        "openai": '"url": "data:image/png;base64,iVBORw0KGgo="',
+        "anthropic": '"source": {"type": "base64", "media_type": "image/png", "data": "iVBORw0KGgo="}',
+        "gemini": '"inlineData": {"mimeType": "image/png", "data": "iVBORw0KGgo="}',
+        "bedrock": '"image": {"format": "png", "source": {"bytes": "iVBORw0KGgo="}}',
+    }[fmt]
+    assert expected in content
