@@ -18,6 +18,11 @@ class CodetetherError(Exception):
     def __str__(self) -> str:
         return f"{self.message} ({self.hint})" if self.hint else self.message
 
+    def with_exit(self, code: int) -> "CodetetherError":
+        """The same error with another process exit code (e.g. 3 for "step limit reached")."""
+        self.exit_code = code
+        return self
+
 
 class UsageError(CodetetherError):
     """The command line or a value on it is wrong."""

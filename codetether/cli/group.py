@@ -17,6 +17,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "config": ("codetether.cli.commands.config:config", "Show, create and change settings; trust project files."),
     "crash": ("codetether.cli.commands.crash:crash", "List, show and delete crash reports."),
     "models": ("codetether.cli.commands.models:models", "List models with context, limits and prices."),
+    "run": ("codetether.cli.commands.run:run", "Run the agent on a task in the current directory."),
 }
 
 

@@ -14,7 +14,15 @@ from typing import Annotated, Any, Literal, get_args, get_origin
 import msgspec
 
 from ..errors import ConfigError
-from .schema import CREDENTIAL_KEYS, SCALAR_SECTIONS, Config, ProviderSection, section_fields, valid_keys
+from .schema import (
+    CREDENTIAL_KEYS,
+    SCALAR_SECTIONS,
+    Config,
+    PermissionAction,
+    ProviderSection,
+    section_fields,
+    valid_keys,
+)
 
 Layer = dict[str, Any]
 
@@ -83,11 +91,24 @@ def check_layer(data: Mapping[str, Any], origin: str) -> Layer:
                 raise ConfigError(f"{origin}: `providers` must be a table of [providers.NAME] sections")
             for provider, table in value.items():
                 _check_section(f"providers.{provider}", table, ProviderSection, origin, provider=provider)
+        elif name == "permissions":
+            _check_permissions(value, origin)
         elif name in CREDENTIAL_KEYS:
             raise _credential_error(name, None, origin)
         else:
             raise _unknown_key(name, origin)
     return dict(data)
+
+
+def _check_permissions(value: Any, origin: str) -> None:
+    if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+        raise ConfigError(
+            f"{origin}: `permissions` must hold tables like [permissions.bash]",
+            'for example: [permissions.bash] "git status*" = "allow"',
+        )
+    for tool, rules in value.items():
+        for pattern, action in rules.items():
+            check_value(f"permissions.{tool}.{pattern}", action, PermissionAction, origin)
 
 
 def _check_section(prefix: str, table: Any, section: type, origin: str, provider: str | None) -> None:
@@ -130,6 +151,8 @@ def resolve_key(key: str) -> tuple[Any, str | None]:
         fields = section_fields(SCALAR_SECTIONS[parts[0]])
         if parts[1] in fields:
             return fields[parts[1]], None
+    if len(parts) >= 3 and parts[0] == "permissions" and parts[1]:
+        return PermissionAction, None
     if len(parts) == 3 and parts[0] == "providers" and parts[1]:
         if parts[2] in CREDENTIAL_KEYS:
             raise _credential_error(key, parts[1], "config")

@@ -10,6 +10,7 @@ import msgspec
 
 ProviderKind = Literal["openai", "anthropic", "google", "bedrock", "llama-cpp"]
 Theme = Literal["auto", "dark", "light"]
+PermissionAction = Literal["allow", "deny", "ask"]
 
 
 class _Section(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, omit_defaults=False):
@@ -46,6 +47,25 @@ class ProviderSection(_Section):
     headers: Annotated[dict[str, str], msgspec.Meta(description="extra HTTP headers sent with every request")] = {}
 
 
+class AgentSection(_Section):
+    """How the agent loop runs."""
+
+    access_mode: Annotated[
+        Literal["ask", "approve", "full"], msgspec.Meta(description="ask, approve (edits allowed) or full")
+    ] = "ask"
+    max_steps: Annotated[int, msgspec.Meta(ge=1, description="most model turns in one run")] = 50
+    context_window: (
+        Annotated[int, msgspec.Meta(ge=256, description="tokens; overrides the model catalog for compaction")] | None
+    ) = None
+
+
+class WebSearchSection(_Section):
+    """The search backend behind the websearch tool (none unless configured)."""
+
+    backend: Annotated[Literal["none", "searxng", "brave"], msgspec.Meta(description="none, searxng or brave")] = "none"
+    url: Annotated[str | None, msgspec.Meta(description="SearXNG base URL, e.g. http://127.0.0.1:8888")] = None
+
+
 class TelemetrySection(_Section):
     """Opt-in diagnostics; nothing is ever sent anywhere by CodeTether itself."""
 
@@ -62,6 +82,9 @@ class Config(_Section):
     session: SessionSection = msgspec.field(default_factory=SessionSection)
     providers: dict[str, ProviderSection] = {}
     telemetry: TelemetrySection = msgspec.field(default_factory=TelemetrySection)
+    agent: AgentSection = msgspec.field(default_factory=AgentSection)
+    websearch: WebSearchSection = msgspec.field(default_factory=WebSearchSection)
+    permissions: dict[str, dict[str, PermissionAction]] = {}
 
 
 # Sections whose fields are plain scalars: these can be set from env vars and flags.
@@ -70,6 +93,8 @@ SCALAR_SECTIONS: dict[str, type[_Section]] = {
     "ui": UISection,
     "session": SessionSection,
     "telemetry": TelemetrySection,
+    "agent": AgentSection,
+    "websearch": WebSearchSection,
 }
 
 # Keys that look like credentials: refused in config files with a pointer to `codetether auth`.
@@ -85,4 +110,5 @@ def valid_keys() -> list[str]:
     """Every dotted key a user may set, for error messages and ``config --set``."""
     keys = [f"{name}.{field}" for name, section in SCALAR_SECTIONS.items() for field in section.__struct_fields__]
     keys += [f"providers.NAME.{field}" for field in ProviderSection.__struct_fields__]
+    keys.append("permissions.TOOL.PATTERN")
     return keys

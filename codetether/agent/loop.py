@@ -1,0 +1,208 @@
+"""The agent loop: ask the model, run the tools it asks for, repeat until it answers.
+
+It talks only to the ``Provider`` and ``ToolRunner`` protocols and reports through ``emit``; swarm,
+Ralph, RLM and the A2A executor run this same loop. A run ends with an :class:`AgentExit`.
+"""
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from ..errors import CodetetherError
+from ..providers.base import Provider
+from ..providers.errors import ContextLengthError
+from ..providers.types import (
+    Done,
+    ImagePart,
+    Message,
+    Request,
+    ToolCall,
+    Usage,
+    UsageEvent,
+)
+from ..providers.types import TextDelta as ProviderText
+from ..providers.types import ThinkingDelta as ProviderThinking
+from . import events
+from .compaction import Compactor, estimate_tokens
+from .exits import AgentExit, FormatError, Interrupted, LimitsExceeded, Submitted
+from .session import Session
+
+MAX_EMPTY_REPLIES = 2
+EMPTY_REPLY_NUDGE = "Your last reply was empty. Continue the task: call a tool, or give your final answer."
+
+
+class Agent:
+    def __init__(
+        self,
+        provider: Provider,
+        model: str,
+        tools: Any | None,
+        session: Session,
+        *,
+        emit: Callable[[Any], None] | None = None,
+        max_steps: int = 50,
+        compactor: Compactor | None = None,
+        temperature: float | None = None,
+        max_tokens: int | None = None,
+    ) -> None:
+        self.provider = provider
+        self.model = model
+        self.tools = tools
+        self.session = session
+        self.emit = emit or (lambda event: None)
+        self.max_steps = max_steps
+        self.compactor = compactor
+        self.temperature = temperature
+        self.max_tokens = max_tokens
+        self.specs = tools.specs() if tools else []
+        self._schema_chars = sum(len(s.description) + len(str(s.parameters)) for s in self.specs)
+        self.steps = 0
+        self.run_usage = Usage()
+
+    # --- the run ------------------------------------------------------------------------------------
+    async def run(self, prompt: Message) -> events.Finished:
+        """Add ``prompt`` and work until the model answers; never raises for the exits a run can have."""
+        self.session.add(prompt)
+        last_text = ""
+        try:
+            while True:
+                if self.steps >= self.max_steps:
+                    raise LimitsExceeded(last_text)
+                self.steps += 1
+                last_text = await self.step()
+        except AgentExit as exit_:
+            finished = events.Finished(status=exit_.status, text=exit_.text, steps=self.steps, usage=self.run_usage)
+        except asyncio.CancelledError:
+            finished = events.Finished(
+                status=Interrupted.status, text=last_text, steps=self.steps, usage=self.run_usage
+            )
+        except CodetetherError as exc:  # provider, auth, limits: report it as the end of the run, then raise
+            self.emit(
+                events.Finished(status="error", text=last_text, steps=self.steps, usage=self.run_usage, error=str(exc))
+            )
+            raise
+        self.emit(finished)
+        return finished
+
+    async def step(self) -> str:
+        """One model turn and the tools it asked for. Raises Submitted when the model is done."""
+        await self._maybe_compact()
+        empty = 0
+        while True:
+            reply = await self._ask()
+            if reply.text.strip() or reply.tool_calls:
+                break
+            empty += 1
+            if empty > MAX_EMPTY_REPLIES:
+                raise FormatError("the model kept sending empty replies", "try again or use another model")
+            self.session.add(Message.user(EMPTY_REPLY_NUDGE))
+        self.session.add(reply)
+        if not reply.tool_calls:
+            raise Submitted(reply.text)
+        await self._execute(reply.tool_calls)
+        return reply.text
+
+    # --- the model -----------------------------------------------------------------------------------
+    def _request(self) -> Request:
+        return Request(
+            model=self.model,
+            messages=list(self.session.messages),
+            tools=self.specs,
+            temperature=self.temperature,
+            max_tokens=self.max_tokens,
+        )
+
+    async def _ask(self) -> Message:
+        try:
+            return await self._stream_reply()
+        except ContextLengthError:
+            if self.compactor is None:
+                raise
+            await self._compact(force=True)  # the provider says it does not fit: shorten and try once more
+            return await self._stream_reply()
+
+    async def _stream_reply(self) -> Message:
+        text: list[str] = []
+        calls: list[ToolCall] = []
+        usage = Usage()
+        try:
+            async for event in self.provider.stream(self._request()):
+                if isinstance(event, ProviderText):
+                    text.append(event.text)
+                    self.emit(events.TextDelta(text=event.text))
+                elif isinstance(event, ProviderThinking) and event.text:
+                    self.emit(events.ThinkingDelta(text=event.text))
+                elif isinstance(event, UsageEvent):
+                    usage = event.usage
+                elif isinstance(event, Done):
+                    pass
+                elif hasattr(event, "call"):
+                    calls.append(event.call)
+        except asyncio.CancelledError:
+            if text:  # keep what the user already saw
+                self.session.add(Message.assistant("".join(text) + "\n[interrupted by the user]"))
+            raise
+        self.session.add_usage(usage, self.model)
+        self.run_usage = self.run_usage + usage
+        self.emit(events.UsageUpdate(step=usage, total=self.session.usage))
+        return Message.assistant("".join(text), calls)
+
+    # --- tools ---------------------------------------------------------------------------------------
+    async def _execute(self, calls: list[ToolCall]) -> None:
+        """Read-only calls in a row run concurrently; anything that changes the machine runs alone, in order."""
+        done: dict[str, Message] = {}
+        try:
+            batch: list[ToolCall] = []
+            for call in calls:
+                if self.tools.is_read_only(call.name):
+                    batch.append(call)
+                    continue
+                await self._run_batch(batch, done)
+                batch = []
+                await self._run_batch([call], done)
+            await self._run_batch(batch, done)
+        except asyncio.CancelledError:
+            for call in calls:  # every call gets an answer, or the next request would be invalid
+                if call.id not in done:
+                    done[call.id] = Message.tool_result(
+                        call, "interrupted by the user before it finished", is_error=True
+                    )
+            self.session.add(*(done[c.id] for c in calls))
+            raise
+        self.session.add(*(done[c.id] for c in calls))
+
+    async def _run_batch(self, calls: list[ToolCall], done: dict[str, Message]) -> None:
+        if not calls:
+            return
+        for call in calls:
+            self.emit(events.ToolCallStarted(call_id=call.id, name=call.name, arguments=call.arguments))
+        outcomes = await asyncio.gather(*(self.tools.run(call) for call in calls))
+        for call, outcome in zip(calls, outcomes, strict=True):
+            message = Message.tool_result(call, outcome.output, is_error=outcome.is_error)
+            image = outcome.metadata.get("image")
+            if image:
+                message.content.append(ImagePart(media_type=image["media_type"], data=image["data"]))
+            done[call.id] = message
+            self.emit(
+                events.ToolCallFinished(
+                    call_id=call.id,
+                    name=call.name,
+                    output=outcome.output,
+                    is_error=outcome.is_error,
+                    duration_ms=outcome.duration_ms,
+                )
+            )
+
+    # --- context -------------------------------------------------------------------------------------
+    async def _maybe_compact(self) -> None:
+        if self.compactor is not None and self.compactor.over(self.session.messages, self._schema_chars):
+            await self._compact(force=False)
+
+    async def _compact(self, *, force: bool) -> None:
+        before = estimate_tokens(self.session.messages, self._schema_chars)
+        messages, summarised = await self.compactor.compact(
+            self.session.messages, extra_chars=self._schema_chars, force=force
+        )
+        self.session.checkpoint(messages)
+        after = estimate_tokens(messages, self._schema_chars)
+        self.emit(events.Compacted(tokens_before=before, tokens_after=after, summarised=summarised))

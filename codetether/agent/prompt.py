@@ -1,0 +1,54 @@
+"""The system prompt: the prompt file, every AGENTS.md from the repo root down to the cwd, and facts."""
+
+import datetime as dt
+import platform
+import subprocess
+from importlib import resources
+from pathlib import Path
+
+from ..paths import project_root
+
+
+def prompt_file(name: str) -> str:
+    """A prompt shipped as package data (prompts are files, not f-strings; they load from a zipapp too)."""
+    return resources.files("codetether.agent").joinpath("prompts", name).read_text("utf-8").strip()
+
+
+def agents_files(cwd: Path) -> list[Path]:
+    """AGENTS.md files from the repository root down to ``cwd``, outermost first."""
+    cwd = cwd.resolve()
+    root = project_root(cwd)
+    chain = [cwd, *cwd.parents]
+    dirs = list(reversed(chain[: chain.index(root) + 1])) if root in chain else [cwd]
+    return [d / "AGENTS.md" for d in dirs if (d / "AGENTS.md").is_file()]
+
+
+def git_summary(cwd: Path) -> str:
+    try:
+        proc = subprocess.run(
+            ["git", "status", "--porcelain=v1", "--branch"], cwd=cwd, capture_output=True, text=True, timeout=5
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return "not available"
+    if proc.returncode != 0:
+        return "not a git repository"
+    lines = proc.stdout.splitlines()
+    branch = lines[0].removeprefix("## ") if lines and lines[0].startswith("##") else "unknown"
+    changed = [line for line in lines[1:] if line.strip()]
+    return f"branch {branch}; {len(changed)} changed or untracked file{'s' if len(changed) != 1 else ''}"
+
+
+def system_prompt(cwd: Path, *, today: dt.date | None = None) -> str:
+    parts = [prompt_file("system.md")]
+    for path in agents_files(cwd):
+        text = path.read_text("utf-8", errors="replace").strip()
+        if text:
+            parts.append(f"Instructions from {path}:\n{text}")
+    facts = [
+        f"Working directory: {cwd}",
+        f"Git: {git_summary(cwd)}",
+        f"OS: {platform.system()} {platform.release()} ({platform.machine()})",
+        f"Date: {(today or dt.date.today()).isoformat()}",
+    ]
+    parts.append("Environment:\n" + "\n".join(f"- {fact}" for fact in facts))
+    return "\n\n".join(parts)

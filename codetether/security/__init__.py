@@ -1,0 +1,1 @@
+"""Security primitives: permissions now; auth, audit, signing and sandboxing join them later."""

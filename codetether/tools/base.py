@@ -1,0 +1,75 @@
+"""What a tool is: a msgspec ``Params`` Struct, an async ``run``, prose for the model, and its risk.
+
+Each tool module defines ``NAME``, ``Params``, ``KIND`` ("read", "edit", "execute", "network") and
+``async def run(params, ctx)``; the model-facing description lives in ``NAME.md`` beside it.
+:func:`define` turns such a module into a :class:`ToolDef` with its JSON Schema.
+"""
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from importlib import resources
+from types import ModuleType
+from typing import Any
+
+import msgspec
+
+from ..errors import CodetetherError
+from ..providers.types import ToolSpec
+
+
+class ToolError(CodetetherError):
+    """A failure the model can act on (bad path, no match, timeout). Its text goes back to the model."""
+
+
+class ToolResult(msgspec.Struct, kw_only=True):
+    output: str
+    title: str = ""
+    metadata: dict[str, Any] = {}
+
+
+@dataclass(frozen=True)
+class ToolDef:
+    name: str
+    params: type[msgspec.Struct]
+    run: Callable[[Any, Any], Awaitable[str | ToolResult]]
+    description: str
+    kind: str  # read | edit | execute | network
+    subject: Callable[[Any], str] | None  # what a permission rule matches against (command, path, url)
+
+    @property
+    def read_only(self) -> bool:
+        return self.kind == "read"
+
+    def spec(self) -> ToolSpec:
+        return ToolSpec(name=self.name, description=self.description, parameters=json_schema(self.params))
+
+
+def _inline(node: Any, defs: dict[str, Any]) -> Any:
+    if isinstance(node, dict):
+        if "$ref" in node:
+            return _inline(defs[node["$ref"].rsplit("/", 1)[-1]], defs)
+        return {k: _inline(v, defs) for k, v in node.items() if k != "title"}
+    if isinstance(node, list):
+        return [_inline(v, defs) for v in node]
+    return node
+
+
+def json_schema(params: type[msgspec.Struct]) -> dict[str, Any]:
+    """A self-contained JSON Schema (no $ref) for a Params Struct, as providers expect it."""
+    (ref,), components = msgspec.json.schema_components([params])
+    schema = _inline(ref, components)
+    schema.setdefault("properties", {})
+    return schema
+
+
+def define(module: ModuleType) -> ToolDef:
+    name: str = module.NAME
+    description = resources.files("codetether.tools").joinpath(f"{name}.md").read_text("utf-8").strip()
+    return ToolDef(
+        name=name,
+        params=module.Params,
+        run=module.run,
+        description=description,
+        kind=getattr(module, "KIND", "read"),
+        subject=getattr(module, "subject", None),
+    )

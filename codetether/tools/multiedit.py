@@ -1,0 +1,61 @@
+"""multiedit: several edits across files, applied all together or not at all."""
+
+from pathlib import Path
+from typing import Annotated
+
+import msgspec
+
+from .base import ToolError
+from .context import ToolContext
+from .files import read_text, write_atomic
+from .matching import replace
+
+NAME = "multiedit"
+KIND = "edit"
+
+
+class Edit(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    file_path: Annotated[str, msgspec.Meta(description="Path of the file")]
+    old_string: Annotated[str, msgspec.Meta(description="Exact text to replace")]
+    new_string: Annotated[str, msgspec.Meta(description="Replacement text")]
+    replace_all: Annotated[bool, msgspec.Meta(description="Replace every occurrence")] = False
+
+
+class Params(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    edits: Annotated[list[Edit], msgspec.Meta(min_length=1, description="Edits, applied in order")]
+
+
+def subject(params: Params) -> str:
+    return " ".join(sorted({e.file_path for e in params.edits}))
+
+
+async def run(params: Params, ctx: ToolContext) -> str:
+    originals: dict[Path, str] = {}
+    staged: dict[Path, str] = {}
+    for number, edit in enumerate(params.edits, start=1):
+        path = await ctx.path(edit.file_path, for_write=True)
+        if path not in staged:
+            originals[path] = read_text(path, edit.file_path)
+            ctx.ensure_fresh(path)
+            staged[path] = originals[path]
+        try:
+            staged[path], _, _ = replace(
+                staged[path], edit.old_string, edit.new_string, replace_all=edit.replace_all, display=ctx.display(path)
+            )
+        except ToolError as exc:
+            raise ToolError(
+                f"edit {number} of {len(params.edits)} failed, nothing was written: {exc.message}", exc.hint
+            ) from exc
+    written: list[Path] = []
+    try:
+        for path, text in staged.items():
+            write_atomic(path, text)
+            written.append(path)
+    except OSError as exc:
+        for path in written:  # put back what was already written: all or nothing
+            write_atomic(path, originals[path])
+        raise ToolError(f"writing {ctx.display(path)} failed ({exc}); every file was restored") from exc
+    for path in written:
+        ctx.saw(path)
+    files = ", ".join(ctx.display(p) for p in written)
+    return f"applied {len(params.edits)} edits to {len(written)} file{'s' if len(written) > 1 else ''}: {files}"

@@ -1,0 +1,23 @@
+"""The built-in tool set. One line per tool; each module holds its own schema, code and prose."""
+
+from importlib import import_module
+
+from .base import ToolDef, define
+
+BUILTIN_TOOLS = [
+    "read_file",
+    "write_file",
+    "edit",
+    "multiedit",
+    "glob",
+    "grep",
+    "list_dir",
+    "bash",
+    "todo_read",
+    "todo_write",
+]
+
+
+def builtin_tools(names: list[str] | None = None) -> list[ToolDef]:
+    """ToolDefs for ``names`` (default: every built-in tool), in a stable order."""
+    return [define(import_module(f"codetether.tools.{name}")) for name in (names or BUILTIN_TOOLS)]

@@ -1,0 +1,110 @@
+"""The one path every tool call takes: look up, validate, check permission, run, truncate, report.
+
+Failures become text the model can act on; they never escape as exceptions (except cancellation,
+which belongs to the user's Ctrl+C).
+"""
+
+import asyncio
+import logging
+import time
+
+import msgspec
+
+from ..providers.types import ToolCall, ToolSpec
+from ..security.permissions import PermissionRequest
+from .base import ToolDef, ToolError, ToolResult
+from .context import ToolContext
+
+log = logging.getLogger(__name__)
+
+MAX_OUTPUT_CHARS = 30_000
+MAX_OUTPUT_LINES = 2_000
+
+
+class ToolOutcome(msgspec.Struct, kw_only=True):
+    call_id: str
+    name: str
+    output: str
+    is_error: bool = False
+    title: str = ""
+    duration_ms: float = 0.0
+    metadata: dict = {}
+
+
+def truncate(text: str, max_chars: int = MAX_OUTPUT_CHARS, max_lines: int = MAX_OUTPUT_LINES) -> str:
+    """Keep the head of long output and say how much was cut and how to see the rest."""
+    lines = text.splitlines(keepends=True)
+    if len(text) <= max_chars and len(lines) <= max_lines:
+        return text
+    kept, size = [], 0
+    for line in lines[:max_lines]:
+        if size + len(line) > max_chars:
+            break
+        kept.append(line)
+        size += len(line)
+    cut_lines = len(lines) - len(kept)
+    return (
+        "".join(kept) + f"\n[output truncated: {cut_lines} more lines, {len(text) - size} more characters; "
+        "narrow it with offset/limit, grep or a more specific command]"
+    )
+
+
+class ToolRunner:
+    """Runs tool calls for one session against one ToolContext."""
+
+    def __init__(self, tools: list[ToolDef], context: ToolContext) -> None:
+        self.tools = {t.name: t for t in tools}
+        self.context = context
+
+    def specs(self) -> list[ToolSpec]:
+        return [t.spec() for t in self.tools.values()]
+
+    def is_read_only(self, name: str) -> bool:
+        tool = self.tools.get(name)
+        return tool is not None and tool.read_only
+
+    async def run(self, call: ToolCall) -> ToolOutcome:
+        started = time.perf_counter()
+        try:
+            result = await self._run(call)
+            outcome = ToolOutcome(
+                call_id=call.id,
+                name=call.name,
+                output=truncate(result.output),
+                title=result.title,
+                metadata=result.metadata,
+            )
+        except ToolError as exc:
+            outcome = ToolOutcome(call_id=call.id, name=call.name, output=f"Error: {exc}", is_error=True)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # a bug in a tool must not end the session; the model sees what happened
+            log.exception("tool %s failed", call.name)
+            outcome = ToolOutcome(
+                call_id=call.id,
+                name=call.name,
+                output=f"Error: the {call.name} tool failed unexpectedly ({type(exc).__name__}: {exc})",
+                is_error=True,
+            )
+        outcome.duration_ms = (time.perf_counter() - started) * 1000
+        return outcome
+
+    async def _run(self, call: ToolCall) -> ToolResult:
+        tool = self.tools.get(call.name)
+        if tool is None:
+            available = ", ".join(sorted(self.tools)) or "none"
+            raise ToolError(f"invalid tool {call.name!r}", f"available tools: {available}")
+        try:
+            params = msgspec.json.decode(call.arguments or "{}", type=tool.params)
+        except (msgspec.ValidationError, msgspec.DecodeError) as exc:
+            schema = msgspec.json.encode(tool.spec().parameters).decode()
+            raise ToolError(
+                f"invalid arguments for {tool.name}: {exc}", f"expected arguments matching {schema}"
+            ) from exc
+        if self.context.plan_mode and not tool.read_only and tool.name != "plan_exit":
+            raise ToolError(f"{tool.name} is not available in plan mode", "finish the plan, then call plan_exit")
+        if tool.subject is not None and tool.kind != "read":
+            await self.context.check(PermissionRequest(tool.name, tool.subject(params), tool.kind))  # type: ignore[arg-type]
+        self.context.call_id = call.id
+        result = await tool.run(params, self.context)
+        return result if isinstance(result, ToolResult) else ToolResult(output=result)
