@@ -149,35 +149,12 @@ class Agent:
 
     # --- tools ---------------------------------------------------------------------------------------
     async def _execute(self, calls: list[ToolCall]) -> None:
-        """Read-only calls in a row run concurrently; anything that changes the machine runs alone, in order."""
         done: dict[str, Message] = {}
-        try:
-            batch: list[ToolCall] = []
-            for call in calls:
-                if self.tools.is_read_only(call.name):
-                    batch.append(call)
-                    continue
-                await self._run_batch(batch, done)
-                batch = []
-                await self._run_batch([call], done)
-            await self._run_batch(batch, done)
-        except asyncio.CancelledError:
-            for call in calls:  # every call gets an answer, or the next request would be invalid
-                if call.id not in done:
-                    done[call.id] = Message.tool_result(
-                        call, "interrupted by the user before it finished", is_error=True
-                    )
-            self.session.add(*(done[c.id] for c in calls))
-            raise
-        self.session.add(*(done[c.id] for c in calls))
 
-    async def _run_batch(self, calls: list[ToolCall], done: dict[str, Message]) -> None:
-        if not calls:
-            return
-        for call in calls:
+        def started(call: ToolCall) -> None:
             self.emit(events.ToolCallStarted(call_id=call.id, name=call.name, arguments=call.arguments))
-        outcomes = await asyncio.gather(*(self.tools.run(call) for call in calls))
-        for call, outcome in zip(calls, outcomes, strict=True):
+
+        def finished(call: ToolCall, outcome: Any) -> None:
             message = Message.tool_result(call, outcome.output, is_error=outcome.is_error)
             image = outcome.metadata.get("image")
             if image:
@@ -192,6 +169,18 @@ class Agent:
                     duration_ms=outcome.duration_ms,
                 )
             )
+
+        try:
+            await self.tools.run_many(calls, started, finished)
+        except asyncio.CancelledError:
+            for call in calls:  # every call gets an answer, or the next request would be invalid
+                if call.id not in done:
+                    done[call.id] = Message.tool_result(
+                        call, "interrupted by the user before it finished", is_error=True
+                    )
+            self.session.add(*(done[c.id] for c in calls))
+            raise
+        self.session.add(*(done[c.id] for c in calls))
 
     # --- context -------------------------------------------------------------------------------------
     async def _maybe_compact(self) -> None:

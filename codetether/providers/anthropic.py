@@ -70,7 +70,15 @@ def messages_payload(messages: list[Message]) -> tuple[str | None, list[dict[str
         if message.role == "system":
             continue
         if message.role == "tool":
-            block = {"type": "tool_result", "tool_use_id": message.tool_call_id, "content": message.text}
+            images = [p for p in message.content if isinstance(p, ImagePart)]
+            content: Any = message.text
+            if images:
+                content = [{"type": "text", "text": message.text}]
+                content += [
+                    {"type": "image", "source": {"type": "base64", "media_type": p.media_type, "data": p.data}}
+                    for p in images
+                ]
+            block = {"type": "tool_result", "tool_use_id": message.tool_call_id, "content": content}
             if message.is_error:
                 block["is_error"] = True
             if turns and turns[-1]["role"] == "user" and turns[-1]["content"][-1:][0].get("type") == "tool_result":

@@ -79,9 +79,14 @@ def converse_payload(request: Request) -> dict[str, Any]:
         if message.role == "system":
             continue
         if message.role == "tool":
+            images = [
+                {"image": {"format": transform.bedrock_image_format(p.media_type), "source": {"bytes": p.data}}}
+                for p in message.content
+                if isinstance(p, ImagePart)
+            ]
             result = {
                 "toolUseId": message.tool_call_id,
-                "content": [{"text": message.text}],
+                "content": [{"text": message.text}, *images],
                 "status": "error" if message.is_error else "success",
             }
             last = messages[-1] if messages else None

@@ -65,11 +65,16 @@ def contents_payload(messages: list[Message]) -> tuple[dict[str, Any] | None, li
             part = {"functionResponse": {"name": message.name or "tool", "response": {"content": message.text}}}
             if message.is_error:
                 part["functionResponse"]["response"] = {"error": message.text}
+            parts = [part] + [
+                {"inlineData": {"mimeType": p.media_type, "data": p.data}}
+                for p in message.content
+                if isinstance(p, ImagePart)
+            ]
             last = contents[-1] if contents else None
-            if last and last["role"] == "user" and "functionResponse" in last["parts"][-1]:
-                last["parts"].append(part)
+            if last and last["role"] == "user" and any("functionResponse" in p for p in last["parts"]):
+                last["parts"].extend(parts)
             else:
-                contents.append({"role": "user", "parts": [part]})
+                contents.append({"role": "user", "parts": parts})
             continue
         contents.append({"role": "model" if message.role == "assistant" else "user", "parts": _parts(message)})
     return system, contents

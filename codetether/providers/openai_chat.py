@@ -61,6 +61,28 @@ def _message(message: Message) -> dict[str, Any]:
     return {"role": message.role, "content": message.text}
 
 
+def _messages(messages: list[Message]) -> list[dict[str, Any]]:
+    """Chat messages; images returned by tools follow their tool messages in a user turn.
+
+    Tool messages may only carry text in this API, so an image a tool produced (the `image` tool)
+    travels in a user message placed right after the run of tool results.
+    """
+    out: list[dict[str, Any]] = []
+    pending: list[ImagePart] = []
+    for message in messages:
+        if message.role != "tool" and pending:
+            out.append(
+                _message(Message(role="user", content=[TextPart(text="Images from the tool results:"), *pending]))
+            )
+            pending = []
+        out.append(_message(message))
+        if message.role == "tool":
+            pending += [p for p in message.content if isinstance(p, ImagePart)]
+    if pending:
+        out.append(_message(Message(role="user", content=[TextPart(text="Images from the tool results:"), *pending])))
+    return out
+
+
 def _usage(data: dict[str, Any] | None) -> Usage:
     if not data:
         return Usage()
@@ -91,7 +113,7 @@ class OpenAIChatProvider(HTTPProvider):
         return headers
 
     def body(self, request: Request, stream: bool) -> bytes:
-        body: dict[str, Any] = {"model": request.model, "messages": [_message(m) for m in request.messages]}
+        body: dict[str, Any] = {"model": request.model, "messages": _messages(request.messages)}
         if request.tools:
             body["tools"] = [
                 {

@@ -26,6 +26,7 @@ class ToolContext:
     settings: Any = None  # the effective Config, for tools with their own settings (websearch)
     sub_agent: Callable[[str, str], Awaitable[str]] | None = None  # the `task` tool's runner
     question: Callable[[str, list[str]], Awaitable[str]] | None = None  # the `question` tool's prompt
+    runner: Any = None  # the ToolRunner serving this context (the `batch` tool calls back into it)
     call_id: str = ""
 
     def __post_init__(self) -> None:

@@ -13,8 +13,16 @@ BUILTIN_TOOLS = [
     "grep",
     "list_dir",
     "bash",
+    "apply_patch",
     "todo_read",
     "todo_write",
+    "batch",
+    "task",
+    "question",
+    "skill",
+    "plan_enter",
+    "plan_exit",
+    "image",
 ]
 
 

@@ -7,6 +7,7 @@ which belongs to the user's Ctrl+C).
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 
 import msgspec
 
@@ -55,6 +56,34 @@ class ToolRunner:
     def __init__(self, tools: list[ToolDef], context: ToolContext) -> None:
         self.tools = {t.name: t for t in tools}
         self.context = context
+        context.runner = self
+
+    async def run_many(
+        self,
+        calls: list[ToolCall],
+        on_start: Callable[[ToolCall], None] | None = None,
+        on_finish: Callable[[ToolCall, ToolOutcome], None] | None = None,
+    ) -> list[ToolOutcome]:
+        """Outcomes in call order. Consecutive read-only calls run together; any other call runs alone."""
+        outcomes: dict[str, ToolOutcome] = {}
+
+        async def one(call: ToolCall) -> None:
+            if on_start:
+                on_start(call)
+            outcomes[call.id] = outcome = await self.run(call)
+            if on_finish:
+                on_finish(call, outcome)
+
+        group: list[ToolCall] = []
+        for call in calls:
+            if self.is_read_only(call.name):
+                group.append(call)
+                continue
+            await asyncio.gather(*map(one, group))
+            group = []
+            await one(call)
+        await asyncio.gather(*map(one, group))
+        return [outcomes[c.id] for c in calls]
 
     def specs(self) -> list[ToolSpec]:
         return [t.spec() for t in self.tools.values()]

@@ -1,0 +1,22 @@
+"""task: hand a self-contained piece of work to a sub-agent with a fresh context."""
+
+from typing import Annotated
+
+import msgspec
+
+from .base import ToolError
+from .context import ToolContext
+
+NAME = "task"
+KIND = "read"  # the sub-agent's own tool calls are permission-checked one by one
+
+
+class Params(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    description: Annotated[str, msgspec.Meta(description="A few words naming the sub-task")]
+    prompt: Annotated[str, msgspec.Meta(description="Complete instructions; the sub-agent sees nothing else")]
+
+
+async def run(params: Params, ctx: ToolContext) -> str:
+    if ctx.sub_agent is None:
+        raise ToolError("sub-agents are not available here")
+    return await ctx.sub_agent(params.description, params.prompt)
