@@ -136,7 +136,10 @@ async def run_task(
         compactor=Compactor(provider, model, window),
     )
     context.sub_agent = _sub_agent_runner(provider, model, context, window)
-    return await agent.run(user_message(options))
+    try:
+        return await agent.run(user_message(options))
+    finally:
+        await context.aclose()
 
 
 def _sub_agent_runner(provider: Any, model: str, parent: ToolContext, window: int):

@@ -27,11 +27,18 @@ class ToolContext:
     sub_agent: Callable[[str, str], Awaitable[str]] | None = None  # the `task` tool's runner
     question: Callable[[str, list[str]], Awaitable[str]] | None = None  # the `question` tool's prompt
     runner: Any = None  # the ToolRunner serving this context (the `batch` tool calls back into it)
+    cleanups: list[Callable[[], Awaitable[None]]] = field(default_factory=list)  # e.g. language servers
+    lsp_clients: dict[str, Any] = field(default_factory=dict)  # server name -> running LSPClient
     call_id: str = ""
 
     def __post_init__(self) -> None:
         self.workspace = self.workspace.resolve()
         self.cwd = (self.cwd or self.workspace).resolve()
+
+    async def aclose(self) -> None:
+        """Stop what the tools started for this session (language servers)."""
+        while self.cleanups:
+            await self.cleanups.pop()()
 
     @property
     def interactive(self) -> bool:

@@ -12,6 +12,8 @@ BUILTIN_TOOLS = [
     "glob",
     "grep",
     "list_dir",
+    "codesearch",
+    "lsp",
     "bash",
     "apply_patch",
     "todo_read",
@@ -23,6 +25,8 @@ BUILTIN_TOOLS = [
     "plan_enter",
     "plan_exit",
     "image",
+    "webfetch",
+    "websearch",
 ]
 
 
