@@ -41,6 +41,7 @@ class LSPClient:
         self.diagnostics: dict[str, list[dict[str, Any]]] = {}
         self._diagnostics_seen: dict[str, asyncio.Event] = {}
         self._reader: asyncio.Task | None = None
+        self._background: set[asyncio.Future] = set()
 
     async def start(self, timeout: float = 30.0) -> None:
         self.proc = await asyncio.create_subprocess_exec(
@@ -137,7 +138,9 @@ class LSPClient:
             self.diagnostics[uri] = params.get("diagnostics", [])
             self._diagnostics_seen.setdefault(uri, asyncio.Event()).set()
         elif "id" in message and "method" in message:  # a request from the server: answer so it never waits
-            asyncio.ensure_future(self._send({"id": message["id"], "result": None}))
+            task = asyncio.ensure_future(self._send({"id": message["id"], "result": None}))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
 
     async def open(self, path: Path) -> str:
         """Make sure the server has the file's current text; returns its URI."""
