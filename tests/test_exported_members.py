@@ -7,6 +7,7 @@ import pytest
 SURFACES = {
     "codetether": ["__version__"],
     "codetether.config": [
+        "AgentSection",
         "Config",
         "DefaultSection",
         "LoadedConfig",
@@ -14,6 +15,7 @@ SURFACES = {
         "SessionSection",
         "TelemetrySection",
         "UISection",
+        "WebSearchSection",
         "load_config",
     ],
     "codetether.secrets": [

@@ -1,9 +1,19 @@
 """Configuration: schema, layered loading, project trust and editing."""
 
 from .loader import LoadedConfig, load_config
-from .schema import Config, DefaultSection, ProviderSection, SessionSection, TelemetrySection, UISection
+from .schema import (
+    AgentSection,
+    Config,
+    DefaultSection,
+    ProviderSection,
+    SessionSection,
+    TelemetrySection,
+    UISection,
+    WebSearchSection,
+)
 
 __all__ = [
+    "AgentSection",
     "Config",
     "DefaultSection",
     "LoadedConfig",
@@ -11,5 +21,6 @@ __all__ = [
     "SessionSection",
     "TelemetrySection",
     "UISection",
+    "WebSearchSection",
     "load_config",
 ]

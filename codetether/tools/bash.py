@@ -13,7 +13,7 @@ from .context import ToolContext
 
 NAME = "bash"
 KIND = "execute"
-KEEP_HEAD = 24_000
+KEEP_HEAD = 20_000
 KEEP_TAIL = 8_000
 KILL_GRACE = 2.0
 

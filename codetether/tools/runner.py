@@ -32,22 +32,29 @@ class ToolOutcome(msgspec.Struct, kw_only=True):
     metadata: dict = {}
 
 
-def truncate(text: str, max_chars: int = MAX_OUTPUT_CHARS, max_lines: int = MAX_OUTPUT_LINES) -> str:
-    """Keep the head of long output and say how much was cut and how to see the rest."""
-    lines = text.splitlines(keepends=True)
-    if len(text) <= max_chars and len(lines) <= max_lines:
-        return text
+def _take(lines: list[str], max_lines: int, max_chars: int) -> list[str]:
     kept, size = [], 0
     for line in lines[:max_lines]:
         if size + len(line) > max_chars:
             break
         kept.append(line)
         size += len(line)
-    cut_lines = len(lines) - len(kept)
-    return (
-        "".join(kept) + f"\n[output truncated: {cut_lines} more lines, {len(text) - size} more characters; "
-        "narrow it with offset/limit, grep or a more specific command]"
+    return kept
+
+
+def truncate(text: str, max_chars: int = MAX_OUTPUT_CHARS, max_lines: int = MAX_OUTPUT_LINES) -> str:
+    """Keep the head and the tail of long output (errors and exit codes come last) and say what was cut."""
+    lines = text.splitlines(keepends=True)
+    if len(text) <= max_chars and len(lines) <= max_lines:
+        return text
+    head = _take(lines, int(max_lines * 0.8), int(max_chars * 0.8))
+    tail = list(reversed(_take(list(reversed(lines[len(head) :])), max_lines // 5, max_chars // 5)))
+    cut = lines[len(head) : len(lines) - len(tail)]
+    note = (
+        f"[... {len(cut)} lines ({sum(map(len, cut))} characters) cut from the middle; "
+        "narrow it with offset/limit, grep or a more specific command ...]\n"
     )
+    return "".join(head) + ("" if not head or head[-1].endswith("\n") else "\n") + note + "".join(tail)
 
 
 class ToolRunner:
