@@ -74,7 +74,7 @@ class Compactor:
         first_user = next((i for i, m in enumerate(rest) if m.role == "user"), None)
         if first_user is None:
             return pruned, False
-        tail_start = self._tail_start(rest, first_user)
+        tail_start = self._minimal_tail(rest, first_user) if force else self._tail_start(rest, first_user)
         middle = rest[first_user + 1 : tail_start]
         if not middle:
             return prune_tool_outputs(messages, keep_recent=0), False
@@ -95,6 +95,13 @@ class Compactor:
             if rest[i].role == "assistant":
                 start = i
         return start
+
+    def _minimal_tail(self, rest: list[Message], first_user: int) -> int:
+        """When the provider already refused the request, keep only the newest turn verbatim."""
+        for i in range(len(rest) - 1, first_user, -1):
+            if rest[i].role == "user" or rest[i].role == "assistant":
+                return i
+        return len(rest)
 
     async def _summarise(self, messages: list[Message]) -> str:
         transcript = _transcript(messages, budget_chars=int(self.window * 4 * 0.6))

@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "crash": ("codetether.cli.commands.crash:crash", "List, show and delete crash reports."),
     "models": ("codetether.cli.commands.models:models", "List models with context, limits and prices."),
     "run": ("codetether.cli.commands.run:run", "Run the agent on a task in the current directory."),
+    "sessions": ("codetether.cli.commands.sessions:sessions", "List, show, export and delete saved sessions."),
 }
 
 

@@ -10,6 +10,7 @@ event loop through a queue; one lock per loaded model serialises requests (a con
 
 import asyncio
 import atexit
+import logging
 import os
 import threading
 from collections.abc import AsyncIterator, Iterator
@@ -22,6 +23,7 @@ from .base import ProviderSettings
 from .errors import BadRequestError, ContextLengthError, ProviderError
 from .types import Done, Event, Message, Request, Response, StopReason, TextDelta, Usage, UsageEvent
 
+log = logging.getLogger(__name__)
 DEFAULT_MODEL = "gemma-3-270m"
 _STOP: dict[str | None, StopReason] = {"stop": "end_turn", "length": "max_tokens", None: "end_turn"}
 # Gemma's turn delimiter: the base model does not stop by itself at the end of its turn.
@@ -63,8 +65,25 @@ def resolve_model_path(model: str, settings: ProviderSettings) -> Path:
 
 
 @cache
+def _route_native_logs() -> Any:
+    """Send llama.cpp's own log lines to our logger (debug) instead of the user's terminal."""
+    import ctypes
+
+    import llama_cpp
+
+    @llama_cpp.llama_log_callback
+    def forward(level: int, text: bytes, user_data: Any) -> None:
+        log.debug("llama.cpp: %s", text.decode("utf-8", "replace").rstrip())
+
+    llama_cpp.llama_log_set(forward, ctypes.c_void_p(0))
+    return forward  # cached: the callback must outlive every model
+
+
+@cache
 def _load(path: str, n_ctx: int) -> tuple[Any, threading.Lock]:
     from llama_cpp import Llama
+
+    _route_native_logs()
 
     llm = Llama(model_path=path, n_ctx=n_ctx, chat_format="gemma", verbose=False)
     # Free the native model while the interpreter is still whole; at shutdown llama_cpp's globals are gone.

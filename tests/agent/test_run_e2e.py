@@ -155,3 +155,32 @@ async def test_provider_failure_is_one_clear_line(repo, config_file):
 async def test_missing_key_for_a_hosted_provider(repo):
     code, _, err = await run_cli("run", "--model", "anthropic/claude-sonnet-4-20250514", "hi", cwd=repo)
     assert code == 1 and "no API key configured" in err and "codetether auth login anthropic" in err
+
+
+async def test_attachments_reach_the_model(llm, repo, config_file):
+    configure(config_file, llm)
+    (repo / "shot.png").write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 16)
+    llm.script(Reply(text="seen"))
+    code, _, err = await run_cli(
+        "run", "--model", "fake/fake-large", "-f", "greet.py", "-f", "shot.png", "--no-tools", "explain", cwd=repo
+    )
+    assert code == 0, err
+    body = llm.requests[0].body
+    content = body["messages"][-1]["content"]
+    assert content[0]["text"] == "explain" and content[1]["text"].startswith('<file path="greet.py">\ndef greet')
+    assert content[2]["image_url"]["url"].startswith("data:image/png;base64,")
+    assert "tools" not in body
+    code, _, err = await run_cli("run", "--model", "fake/fake-large", "-f", "missing.txt", "x", cwd=repo)
+    assert code == 2 and "cannot attach missing.txt" in err
+
+
+@pytest.mark.skipif(
+    __import__("importlib").util.find_spec("llama_cpp") is None,
+    reason="llama-cpp-python is not installed (pip install '.[local]')",
+)
+async def test_no_provider_configured_uses_the_embedded_model(repo):
+    code, out, err = await run_cli("run", "--no-tools", "--format", "json", "Say hi", cwd=repo, timeout=300)
+    assert code == 0, err
+    assert "using the embedded local model gemma-3-270m" in err and len(err.strip().splitlines()) == 1
+    document = json.loads(out)
+    assert document["status"] == "submitted" and document["usage"]["output_tokens"] > 0
