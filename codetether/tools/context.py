@@ -1,6 +1,7 @@
 """What a tool may see and touch during one session: workspace, permissions, file-read times, todos."""
 
 import os
+from contextvars import ContextVar
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import Any
 from ..security.permissions import PermissionPolicy, PermissionRequest
 from .base import ToolError
 
+current_call_id: ContextVar[str] = ContextVar("current_call_id", default="")
 Asker = Callable[[PermissionRequest], Awaitable[str]]  # returns "yes", "no" or "always"
 Emitter = Callable[[Any], None]
 
@@ -29,7 +31,6 @@ class ToolContext:
     runner: Any = None  # the ToolRunner serving this context (the `batch` tool calls back into it)
     cleanups: list[Callable[[], Awaitable[None]]] = field(default_factory=list)  # e.g. language servers
     lsp_clients: dict[str, Any] = field(default_factory=dict)  # server name -> running LSPClient
-    call_id: str = ""
 
     def __post_init__(self) -> None:
         self.workspace = self.workspace.resolve()
@@ -39,6 +40,11 @@ class ToolContext:
         """Stop what the tools started for this session (language servers)."""
         while self.cleanups:
             await self.cleanups.pop()()
+
+    @property
+    def call_id(self) -> str:
+        """The id of the tool call being served (per asyncio task, so parallel calls never mix it up)."""
+        return current_call_id.get()
 
     @property
     def interactive(self) -> bool:

@@ -14,7 +14,7 @@ import msgspec
 from ..providers.types import ToolCall, ToolSpec
 from ..security.permissions import PermissionRequest
 from .base import ToolDef, ToolError, ToolResult
-from .context import ToolContext
+from .context import ToolContext, current_call_id
 
 log = logging.getLogger(__name__)
 
@@ -141,6 +141,6 @@ class ToolRunner:
             raise ToolError(f"{tool.name} is not available in plan mode", "finish the plan, then call plan_exit")
         if tool.subject is not None and tool.kind != "read":
             await self.context.check(PermissionRequest(tool.name, tool.subject(params), tool.kind))  # type: ignore[arg-type]
-        self.context.call_id = call.id
+        current_call_id.set(call.id)  # run() is awaited in its own task by run_many, so this stays local
         result = await tool.run(params, self.context)
         return result if isinstance(result, ToolResult) else ToolResult(output=result)
