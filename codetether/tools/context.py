@@ -1,8 +1,8 @@
 """What a tool may see and touch during one session: workspace, permissions, file-read times, todos."""
 
 import os
-from contextvars import ContextVar
 from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
