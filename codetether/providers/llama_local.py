@@ -125,6 +125,7 @@ class LlamaCppProvider:
                     max_tokens=request.max_tokens or 256,
                     temperature=0.8 if request.temperature is None else request.temperature,
                     stop=[*_GEMMA_STOPS, *request.stop],
+                    repeat_penalty=1.3,  # small models loop on one token without it
                     stream=True,
                 )
             except ValueError as exc:
