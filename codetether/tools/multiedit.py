@@ -7,6 +7,7 @@ import msgspec
 
 from .base import ToolError
 from .context import ToolContext
+from .edit import Params as EditParams
 from .files import read_text, write_atomic
 from .matching import replace
 
@@ -14,15 +15,8 @@ NAME = "multiedit"
 KIND = "edit"
 
 
-class Edit(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    file_path: Annotated[str, msgspec.Meta(description="Path of the file")]
-    old_string: Annotated[str, msgspec.Meta(description="Exact text to replace")]
-    new_string: Annotated[str, msgspec.Meta(description="Replacement text")]
-    replace_all: Annotated[bool, msgspec.Meta(description="Replace every occurrence")] = False
-
-
 class Params(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    edits: Annotated[list[Edit], msgspec.Meta(min_length=1, description="Edits, applied in order")]
+    edits: Annotated[list[EditParams], msgspec.Meta(min_length=1, description="Edits, applied in order")]
 
 
 def subject(params: Params) -> str:

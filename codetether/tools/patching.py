@@ -16,6 +16,17 @@ class Hunk:
     new: list[str]
     hint: int = 0  # 0-based line where the hunk is expected, when the patch says
 
+    def add(self, line: str) -> bool:
+        """Take one ' ' / '-' / '+' line (an empty line is empty context); False for anything else."""
+        tag, body = (line[:1], line[1:]) if line else (" ", "")
+        if tag not in " -+":
+            return False
+        if tag != "+":
+            self.old.append(body)
+        if tag != "-":
+            self.new.append(body)
+        return True
+
 
 @dataclass
 class FileChange:
@@ -75,17 +86,10 @@ def _parse_unified(text: str) -> list[FileChange]:
                 if line.startswith("\\"):  # "\ No newline at end of file"
                     i += 1
                     continue
-                tag, body = (line[:1], line[1:]) if line else (" ", "")
-                if tag == " ":
-                    hunk.old.append(body)
-                    hunk.new.append(body)
-                elif tag == "-":
-                    hunk.old.append(body)
-                elif tag == "+":
-                    hunk.new.append(body)
-                    added.append(body)
-                else:
+                if not hunk.add(line):
                     break
+                if line.startswith("+"):
+                    added.append(line[1:])
                 i += 1
             _trim_trailing_blank_context(hunk)
             change.hunks.append(hunk)
@@ -145,15 +149,7 @@ def _parse_begin_patch(text: str) -> list[FileChange]:
             if hunk is None:
                 hunk = Hunk([], [])
                 current.hunks.append(hunk)
-            tag, rest = (line[:1], line[1:]) if line else (" ", "")
-            if tag == " ":
-                hunk.old.append(rest)
-                hunk.new.append(rest)
-            elif tag == "-":
-                hunk.old.append(rest)
-            elif tag == "+":
-                hunk.new.append(rest)
-            else:
+            if not hunk.add(line):
                 raise ToolError(f"lines in an update hunk must start with ' ', '-' or '+': {line!r}")
     for change in changes:
         for h in change.hunks:
