@@ -14,7 +14,7 @@ from setuptools.command.build import build
 from setuptools.command.build_ext import build_ext
 
 REQUIRE = os.environ.get("CODETETHER_REQUIRE_EXTENSIONS") == "1"
-NATIVE_MODULES = ["chunker"]
+NATIVE_MODULES = ["chunker", "ringbus"]
 
 WARNING = (
     "\n*** codetether: the native core (ctcore) could not be compiled: {reason}\n"

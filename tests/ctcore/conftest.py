@@ -25,3 +25,8 @@ def load_twin(module: str, twin: str):
 @pytest.fixture(params=TWINS, ids=["compiled", "pure"])
 def chunker(request):
     return load_twin("chunker", request.param)
+
+
+@pytest.fixture(params=TWINS, ids=["compiled", "pure"])
+def ringbus(request):
+    return load_twin("ringbus", request.param)
