@@ -69,17 +69,13 @@ def user_message(options: RunOptions) -> Message:
     return Message(role="user", content=[*content, *images])
 
 
-def _uses_embedded_default(options: RunOptions, loaded: LoadedConfig) -> bool:
-    return options.model is None and "default.provider" not in loaded.origins
-
-
-def resolve_model(options: RunOptions, loaded: LoadedConfig, notice: Callable[[str], None]) -> tuple[Any, str, str]:
-    """(provider, model id, "provider/model") for this run, with the local-model fallback explained."""
+def resolve_model(model_spec: str | None, loaded: LoadedConfig, notice: Callable[[str], None]) -> tuple[Any, str, str]:
+    """(provider, model id, "provider/model") for a run, with the local-model fallback explained."""
     config = loaded.config
-    spec = options.model or f"{config.default.provider}/{config.default.model}"
+    spec = model_spec or f"{config.default.provider}/{config.default.model}"
     name, model = split_model(spec, config)
     settings = provider_settings(name, config, SecretResolver.from_environment())
-    if settings.kind == "llama-cpp" and _uses_embedded_default(options, loaded):
+    if settings.kind == "llama-cpp" and model_spec is None and "default.provider" not in loaded.origins:
         if importlib.util.find_spec("llama_cpp") is None:
             raise CodetetherError(
                 "no provider is configured and the embedded local model is not installed",
@@ -88,6 +84,13 @@ def resolve_model(options: RunOptions, loaded: LoadedConfig, notice: Callable[[s
             )
         notice(f"no provider configured: using the embedded local model {model} (add a key and --model for more)")
     return create_provider(settings), model, f"{name}/{model}"
+
+
+def context_window(config: Any, label: str) -> int:
+    """Tokens the model can take: config override, else the catalog, else a safe default."""
+    provider, _, model = label.partition("/")
+    info = lookup(provider, model)
+    return config.agent.context_window or (info.context if info and info.context else DEFAULT_CONTEXT_WINDOW)
 
 
 def open_session(options: RunOptions, label: str) -> tuple[Session, bool]:
@@ -108,7 +111,7 @@ async def run_task(
     question: Callable[[str, list[str]], Awaitable[str]] | None = None,
 ) -> events.Finished:
     config = loaded.config
-    provider, model, label = resolve_model(options, loaded, notice)
+    provider, model, label = resolve_model(options.model, loaded, notice)
     session, resumed = open_session(options, label)
     if not session.messages:
         session.add(Message.system(system_prompt(options.cwd)))
@@ -124,8 +127,7 @@ async def run_task(
         question=question,
     )
     tools = None if options.no_tools else ToolRunner(builtin_tools(), context)
-    info = lookup(label.split("/", 1)[0], model)
-    window = config.agent.context_window or (info.context if info and info.context else DEFAULT_CONTEXT_WINDOW)
+    window = context_window(config, label)
     agent = Agent(
         provider,
         model,

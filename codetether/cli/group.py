@@ -19,6 +19,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "models": ("codetether.cli.commands.models:models", "List models with context, limits and prices."),
     "run": ("codetether.cli.commands.run:run", "Run the agent on a task in the current directory."),
     "sessions": ("codetether.cli.commands.sessions:sessions", "List, show, export and delete saved sessions."),
+    "swarm": ("codetether.cli.commands.swarm:swarm", "Split a task into subtasks run by parallel sub-agents."),
 }
 
 

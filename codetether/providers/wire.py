@@ -6,7 +6,7 @@ how to parse a JSON response, and a stream parser that turns body bytes into eve
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Protocol
 
 import aiohttp
@@ -39,6 +39,8 @@ class HTTPProvider:
     def __init__(self, settings: ProviderSettings) -> None:
         self.settings = settings
         self.name = settings.name
+        # Called with (status, headers) for every HTTP response: a swarm's rate limiter listens here.
+        self.observers: list[Callable[[int, Mapping[str, str]], None]] = []
 
     # --- wire-format hooks --------------------------------------------------------------------
     def url(self, request: Request, stream: bool) -> str:
@@ -73,6 +75,8 @@ class HTTPProvider:
         response = await shared_session().post(
             self.url(request, stream), data=body, headers=headers, timeout=self._timeout(stream)
         )
+        for observe in self.observers:
+            observe(response.status, response.headers)
         if response.status >= 400:
             try:
                 error_body = await response.read()

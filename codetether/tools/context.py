@@ -31,6 +31,7 @@ class ToolContext:
     runner: Any = None  # the ToolRunner serving this context (the `batch` tool calls back into it)
     cleanups: list[Callable[[], Awaitable[None]]] = field(default_factory=list)  # e.g. language servers
     lsp_clients: dict[str, Any] = field(default_factory=dict)  # server name -> running LSPClient
+    bus: Any = None  # a BusHandle when the agent runs inside a swarm (the swarm_share tool)
 
     def __post_init__(self) -> None:
         self.workspace = self.workspace.resolve()

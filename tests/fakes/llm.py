@@ -135,6 +135,7 @@ def check_invariants(fmt: str, body: dict[str, Any]) -> list[str]:
 class FakeLLM:
     def __init__(self) -> None:
         self.queue: list[Reply | Fault] = []
+        self.routes: dict[str, list[Reply | Fault]] = {}
         self.requests: list[Recorded] = []
         self.violations: list[str] = []
         self.byte_chunk: int | None = None  # split stream writes into pieces of this many bytes
@@ -148,6 +149,10 @@ class FakeLLM:
 
     def script(self, *items: Reply | Fault) -> None:
         self.queue.extend(items)
+
+    def route(self, key: str, *items: Reply | Fault) -> None:
+        """Replies for requests whose body contains ``key`` (concurrent agents each get their own script)."""
+        self.routes.setdefault(key, []).extend(items)
 
     async def start(self) -> "FakeLLM":
         app = web.Application(client_max_size=64 * 1024**2)
@@ -178,6 +183,14 @@ class FakeLLM:
             raise web.HTTPBadRequest(
                 text=json.dumps({"error": {"message": "invariant violated: " + "; ".join(problems)}})
             )
+        if self.routes:
+            text = json.dumps(body, ensure_ascii=False)
+            for key, items in self.routes.items():
+                if key in text:
+                    if not items:
+                        self.violations.append(f"route {key!r} exhausted")
+                        raise web.HTTPInternalServerError(text=json.dumps({"error": {"message": "route exhausted"}}))
+                    return body, items.pop(0)
         if not self.queue:
             self.violations.append("script exhausted: a request arrived with no scripted reply")
             raise web.HTTPInternalServerError(text=json.dumps({"error": {"message": "fake server: script exhausted"}}))

@@ -1,0 +1,95 @@
+"""``codetether swarm "task"``: plan, run sub-agents in parallel, merge, report."""
+
+import asyncio
+import sys
+from pathlib import Path
+
+import click
+
+from .. import output
+from ..context import AppContext
+
+
+@click.command()
+@click.argument("task", nargs=-1, required=True)
+@click.option(
+    "--strategy",
+    type=click.Choice(["auto", "domain", "data", "stage", "none"]),
+    default="auto",
+    show_default=True,
+    help="How to split the task (none: one sub-agent).",
+)
+@click.option(
+    "--max-subagents",
+    type=click.IntRange(1, 100),
+    default=4,
+    show_default=True,
+    help="Most subtasks in the plan and most running at once.",
+)
+@click.option("--max-steps", type=click.IntRange(1), default=30, show_default=True, help="Steps per sub-agent.")
+@click.option("--timeout", type=click.FloatRange(min=1), default=600, show_default=True, help="Seconds per sub-agent.")
+@click.option("--model", "-m", default=None, help="provider/model for the planner and every sub-agent.")
+@click.option(
+    "--access-mode",
+    type=click.Choice(["ask", "approve", "full"]),
+    default="approve",
+    show_default=True,
+    help="Sub-agents cannot ask: 'ask' denies edits, 'approve' allows edits but no shell, 'full' allows both.",
+)
+@click.option("--yolo", is_flag=True, help="Same as --access-mode full.")
+@click.option("--json", "as_json", is_flag=True, help="Print the final report as JSON.")
+@click.pass_context
+def swarm(ctx, task, strategy, max_subagents, max_steps, timeout, model, access_mode, yolo, as_json) -> None:
+    """Split TASK into subtasks and run them with parallel sub-agents."""
+    import msgspec
+
+    from ...agent.run import context_window, resolve_model
+    from ...bus import AgentBus
+    from ...providers.http import close_shared_session
+    from ...swarm.orchestrator import Swarm, SwarmOptions
+    from ...swarm.ratelimit import AdaptiveRateLimiter, RateLimitedProvider
+    from ..swarm_view import SwarmView, render_report
+
+    loaded = ctx.ensure_object(AppContext).config()
+    provider, model_id, label = resolve_model(model, loaded, output.notice)
+    limiter = AdaptiveRateLimiter()
+    options = SwarmOptions(
+        task=" ".join(task),
+        strategy=strategy,
+        max_subagents=max_subagents,
+        max_steps=max_steps,
+        timeout=timeout,
+        access_mode="full" if yolo else access_mode,
+    )
+    bus = AgentBus()
+    runner = Swarm(
+        RateLimitedProvider(provider, limiter),
+        model_id,
+        options,
+        cwd=Path.cwd(),
+        bus=bus,
+        config=loaded.config,
+        context_window=context_window(loaded.config, label),
+        limiter=limiter,
+    )
+    view = SwarmView(bus.subscribe(f"swarm.{runner.id}"), tty=sys.stderr.isatty() and not as_json)
+
+    async def main():
+        watcher = asyncio.get_running_loop().create_task(view.follow())
+        try:
+            return await runner.run()
+        finally:
+            await asyncio.sleep(0)
+            view.drain()
+            watcher.cancel()
+            await close_shared_session()
+
+    report = asyncio.run(main())
+    if as_json:
+        click.echo(msgspec.json.encode(report).decode())
+    else:
+        click.echo(render_report(report))
+    if report.status == "failed":
+        ctx.exit(1)
+    if report.status == "partial":
+        ctx.exit(4)

@@ -1,0 +1,1 @@
+"""Swarm: a task split into subtasks, run by parallel sub-agents that coordinate over the bus."""

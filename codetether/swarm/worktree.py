@@ -1,0 +1,132 @@
+"""Git worktrees for sub-agents that change files, and merging their work back.
+
+Layout: an integration branch starts at the user's HEAD; each subtask works on its own branch (in
+its own worktree) started from the integration branch's tip; after each stage the subtask branches
+are merged into it. At the end the integration branch's changes are applied to the user's working
+tree (three-way). A conflict is reported with the files involved and the branch that keeps the work.
+"""
+
+import asyncio
+import shutil
+from pathlib import Path
+
+from ..errors import CodetetherError
+
+_IDENTITY = ["-c", "user.name=CodeTether", "-c", "user.email=codetether@localhost", "-c", "commit.gpgsign=false"]
+
+
+class GitError(CodetetherError):
+    pass
+
+
+async def git(*args: str, cwd: Path, stdin: bytes | None = None, check: bool = True) -> tuple[int, str, str]:
+    proc = await asyncio.create_subprocess_exec(
+        "git",
+        *args,
+        cwd=cwd,
+        stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await proc.communicate(stdin)
+    code = proc.returncode or 0
+    if check and code != 0:
+        raise GitError(f"git {' '.join(args[:3])} failed: {err.decode(errors='replace').strip()}")
+    return code, out.decode(errors="replace"), err.decode(errors="replace")
+
+
+async def is_git_repo(path: Path) -> bool:
+    code, out, _ = await git("rev-parse", "--is-inside-work-tree", cwd=path, check=False)
+    return code == 0 and out.strip() == "true"
+
+
+class Worktrees:
+    def __init__(self, repo: Path, swarm_id: str, root: Path) -> None:
+        self.repo = repo
+        self.root = root
+        self.branch = f"codetether/swarm-{swarm_id}"
+        self.integration = root / "_integration"
+        self.base = ""
+        self.paths: dict[str, Path] = {}
+
+    async def start(self) -> None:
+        _, top, _ = await git("rev-parse", "--show-toplevel", cwd=self.repo)
+        self.repo = Path(top.strip())
+        _, head, _ = await git("rev-parse", "HEAD", cwd=self.repo)
+        self.base = head.strip()
+        self.root.mkdir(parents=True, exist_ok=True)
+        await git("worktree", "add", "-q", "-b", self.branch, str(self.integration), self.base, cwd=self.repo)
+
+    async def create(self, name: str) -> Path:
+        path = self.root / name
+        await git("worktree", "add", "-q", "-b", f"{self.branch}-{name}", str(path), self.branch, cwd=self.repo)
+        self.paths[name] = path
+        return path
+
+    async def tree(self) -> str:
+        """The content id of the integration branch's tip: equal content, equal id (commit times aside)."""
+        _, out, _ = await git("rev-parse", f"{self.branch}^{{tree}}", cwd=self.repo)
+        return out.strip()
+
+    async def commit(self, name: str, message: str) -> str:
+        """Commit everything the subtask changed; returns its patch ('' when it changed nothing)."""
+        path = self.paths[name]
+        await git("add", "-A", cwd=path)
+        code, _, _ = await git("diff", "--cached", "--quiet", cwd=path, check=False)
+        if code == 0:
+            return ""
+        await git(*_IDENTITY, "commit", "-q", "-m", message, cwd=path)
+        _, patch, _ = await git("diff", "--binary", "HEAD~1", "HEAD", cwd=path)
+        return patch
+
+    async def apply(self, name: str, patch: str, message: str) -> None:
+        """Re-create a cached subtask's changes in its worktree."""
+        path = self.paths[name]
+        await git("apply", "--index", "-", cwd=path, stdin=patch.encode())
+        await git(*_IDENTITY, "commit", "-q", "-m", message, cwd=path)
+
+    async def merge(self, name: str) -> list[str]:
+        """Merge a subtask branch into the integration branch; returns conflicted files ([] on success)."""
+        code, _, _ = await git(
+            *_IDENTITY,
+            "merge",
+            "--no-ff",
+            "--no-edit",
+            "-q",
+            f"{self.branch}-{name}",
+            cwd=self.integration,
+            check=False,
+        )
+        if code == 0:
+            return []
+        _, out, _ = await git("diff", "--name-only", "--diff-filter=U", cwd=self.integration, check=False)
+        await git("merge", "--abort", cwd=self.integration, check=False)
+        return out.split() or ["(unknown files)"]
+
+    async def finish(self) -> tuple[bool, list[str]]:
+        """Apply everything merged to the user's working tree. (applied, conflicted files)."""
+        _, patch, _ = await git("diff", "--binary", self.base, self.branch, cwd=self.repo)
+        if not patch.strip():
+            return True, []
+        code, _, _ = await git("apply", "-", cwd=self.repo, stdin=patch.encode(), check=False)
+        if code == 0:
+            return True, []
+        code, out, err = await git("apply", "--3way", "-", cwd=self.repo, stdin=patch.encode(), check=False)
+        if code == 0:
+            return True, []
+        conflicted = sorted(
+            {line.split(": ", 1)[-1] for line in (out + err).splitlines() if "conflict" in line.lower()}
+        )
+        return False, conflicted or ["(see git status)"]
+
+    async def cleanup(self, keep_branch: bool, keep_subtasks: frozenset[str] = frozenset()) -> None:
+        """Remove the worktrees; branches holding work that was not merged are kept."""
+        for name, path in self.paths.items():
+            await git("worktree", "remove", "--force", str(path), cwd=self.repo, check=False)
+            if name not in keep_subtasks:
+                await git("branch", "-D", f"{self.branch}-{name}", cwd=self.repo, check=False)
+        await git("worktree", "remove", "--force", str(self.integration), cwd=self.repo, check=False)
+        if not keep_branch:
+            await git("branch", "-D", self.branch, cwd=self.repo, check=False)
+        await git("worktree", "prune", cwd=self.repo, check=False)
+        shutil.rmtree(self.root, ignore_errors=True)
