@@ -55,7 +55,7 @@ class Agent:
         self.temperature = temperature
         self.max_tokens = max_tokens
         self.specs = tools.specs() if tools else []
-        self._schema_chars = sum(len(s.description) + len(str(s.parameters)) for s in self.specs)
+        self._schema_chars = tools.schema_chars() if tools else 0
         self.steps = 0
         self.run_usage = Usage()
 

@@ -3,12 +3,14 @@
 import datetime as dt
 import platform
 import subprocess
+from functools import cache
 from importlib import resources
 from pathlib import Path
 
 from ..paths import project_root
 
 
+@cache
 def prompt_file(name: str) -> str:
     """A prompt shipped as package data (prompts are files, not f-strings; they load from a zipapp too)."""
     return resources.files("codetether.agent").joinpath("prompts", name).read_text("utf-8").strip()
@@ -38,7 +40,8 @@ def git_summary(cwd: Path) -> str:
     return f"branch {branch}; {len(changed)} changed or untracked file{'s' if len(changed) != 1 else ''}"
 
 
-def system_prompt(cwd: Path, *, today: dt.date | None = None) -> str:
+def system_prompt(cwd: Path, *, today: dt.date | None = None, git: str | None = None) -> str:
+    """``git`` may be given when the caller already knows it (a swarm's worktrees all start equal)."""
     parts = [prompt_file("system.md")]
     for path in agents_files(cwd):
         text = path.read_text("utf-8", errors="replace").strip()
@@ -46,7 +49,7 @@ def system_prompt(cwd: Path, *, today: dt.date | None = None) -> str:
             parts.append(f"Instructions from {path}:\n{text}")
     facts = [
         f"Working directory: {cwd}",
-        f"Git: {git_summary(cwd)}",
+        f"Git: {git if git is not None else git_summary(cwd)}",
         f"OS: {platform.system()} {platform.release()} ({platform.machine()})",
         f"Date: {(today or dt.date.today()).isoformat()}",
     ]

@@ -98,7 +98,7 @@ def open_session(options: RunOptions, label: str) -> tuple[Session, bool]:
         return find_session(options.session_id), True
     if options.continue_latest:
         return latest_session(options.cwd), True
-    return Session.create(options.cwd, label), False
+    return Session.create(options.cwd, label, system=system_prompt(options.cwd)), False
 
 
 async def run_task(
@@ -113,8 +113,6 @@ async def run_task(
     config = loaded.config
     provider, model, label = resolve_model(options.model, loaded, notice)
     session, resumed = open_session(options, label)
-    if not session.messages:
-        session.add(Message.system(system_prompt(options.cwd)))
     emit(events.SessionStarted(session_id=session.id, model=label, cwd=str(options.cwd), resumed=resumed))
     mode = AccessMode(options.access_mode or config.agent.access_mode)
     context = ToolContext(
@@ -148,8 +146,8 @@ def _sub_agent_runner(provider: Any, model: str, parent: ToolContext, window: in
     """The `task` tool: a fresh agent with its own context and session, sharing tools' workspace and rules."""
 
     async def run(description: str, prompt: str) -> str:
-        session = Session.create(parent.cwd or parent.workspace, f"sub-agent: {description}")
-        session.add(Message.system(system_prompt(parent.cwd or parent.workspace)))
+        cwd = parent.cwd or parent.workspace
+        session = Session.create(cwd, f"sub-agent: {description}", system=system_prompt(cwd))
         child_context = ToolContext(
             workspace=parent.workspace,
             cwd=parent.cwd,

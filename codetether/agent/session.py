@@ -74,17 +74,21 @@ class Session:
         self.path = path
         self.messages = messages
         self.usage = usage
+        self._pending: list[Record] = []
 
     @property
     def id(self) -> str:
         return self.meta.id
 
     @classmethod
-    def create(cls, cwd: Path, model: str, *, directory: Path | None = None) -> "Session":
+    def create(cls, cwd: Path, model: str, *, directory: Path | None = None, system: str | None = None) -> "Session":
+        """A new session file; ``system`` (the system prompt) is written with the header in one sync."""
         directory = ensure_private_dir(directory or sessions_dir())
         meta = MetaRecord(id=new_session_id(), cwd=str(cwd), created=dt.datetime.now(dt.UTC).isoformat(), model=model)
-        session = cls(meta, directory / f"{meta.id}.jsonl", [], Usage())
-        session._append([meta])
+        messages = [Message.system(system)] if system else []
+        session = cls(meta, directory / f"{meta.id}.jsonl", messages, Usage())
+        # The file is written with the first record that follows: a session nobody used leaves no file.
+        session._pending = [meta, *(MessageRecord(message=m) for m in messages)]
         return session
 
     @classmethod
@@ -115,6 +119,8 @@ class Session:
         return cls(meta, path, messages, usage)
 
     def _append(self, records: list[Record]) -> None:
+        if self._pending:
+            records, self._pending = [*self._pending, *records], []
         data = b"".join(_encoder.encode(r) + b"\n" for r in records)
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:

@@ -16,7 +16,7 @@ import msgspec
 from ..agent.compaction import Compactor
 from ..agent.events import Finished, ToolCallStarted
 from ..agent.loop import Agent
-from ..agent.prompt import system_prompt
+from ..agent.prompt import git_summary, system_prompt
 from ..agent.session import Session
 from ..bus import AgentBus, BusHandle, ephemeral_card
 from ..bus.messages import SwarmEvent
@@ -105,6 +105,7 @@ class Swarm:
         self.topic = f"swarm.{self.id}"
         self.handle = BusHandle(self.bus, f"swarm-{self.id}")
         self.results: dict[str, SubtaskResult] = {}
+        self._git: str | None = None
 
     def publish(self, kind: str, subtask: str = "", state: str = "", steps: int = 0, detail: str = "") -> None:
         event = SwarmEvent(swarm_id=self.id, kind=kind, subtask=subtask, state=state, steps=steps, detail=detail)
@@ -289,8 +290,14 @@ class Swarm:
         )
 
     def _agent(self, subtask: Subtask, workdir: Path, handle: BusHandle) -> tuple[Agent, ToolContext]:
-        session = Session.create(workdir, f"swarm {self.id}: {subtask.name}", directory=self.sessions_dir)
-        session.add(Message.system(system_prompt(workdir)))
+        if self._git is None:
+            self._git = git_summary(workdir)  # every worktree starts from the same commit: ask git once
+        session = Session.create(
+            workdir,
+            f"swarm {self.id}: {subtask.name}",
+            directory=self.sessions_dir,
+            system=system_prompt(workdir, git=self._git),
+        )
         rules = getattr(self.config, "permissions", {}) if self.config is not None else {}
         context = ToolContext(
             workspace=workdir,

@@ -7,6 +7,7 @@ Each tool module defines ``NAME``, ``Params``, ``KIND`` ("read", "edit", "execut
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from functools import cache
 from importlib import resources
 from types import ModuleType
 from typing import Any
@@ -41,7 +42,20 @@ class ToolDef:
         return self.kind == "read"
 
     def spec(self) -> ToolSpec:
-        return ToolSpec(name=self.name, description=self.description, parameters=json_schema(self.params))
+        return _spec(self.name, self.description, self.params)
+
+    def schema_chars(self) -> int:
+        return _schema_chars(self.name, self.description, self.params)
+
+
+@cache
+def _schema_chars(name: str, description: str, params: type[msgspec.Struct]) -> int:
+    return len(name) + len(description) + len(msgspec.json.encode(json_schema(params)))
+
+
+@cache
+def _spec(name: str, description: str, params: type[msgspec.Struct]) -> ToolSpec:
+    return ToolSpec(name=name, description=description, parameters=json_schema(params))
 
 
 def _inline(node: Any, defs: dict[str, Any]) -> Any:
@@ -54,14 +68,16 @@ def _inline(node: Any, defs: dict[str, Any]) -> Any:
     return node
 
 
+@cache
 def json_schema(params: type[msgspec.Struct]) -> dict[str, Any]:
-    """A self-contained JSON Schema (no $ref) for a Params Struct, as providers expect it."""
+    """A self-contained JSON Schema (no $ref) for a Params Struct, as providers expect it (computed once)."""
     (ref,), components = msgspec.json.schema_components([params])
     schema = _inline(ref, components)
     schema.setdefault("properties", {})
     return schema
 
 
+@cache
 def define(module: ModuleType) -> ToolDef:
     name: str = module.NAME
     description = resources.files("codetether.tools").joinpath(f"{name}.md").read_text("utf-8").strip()

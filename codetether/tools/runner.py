@@ -95,6 +95,10 @@ class ToolRunner:
     def specs(self) -> list[ToolSpec]:
         return [t.spec() for t in self.tools.values()]
 
+    def schema_chars(self) -> int:
+        """Characters of tool schemas sent with every request (compaction budgets for them)."""
+        return sum(t.schema_chars() for t in self.tools.values())
+
     def is_read_only(self, name: str) -> bool:
         tool = self.tools.get(name)
         return tool is not None and tool.read_only
