@@ -214,7 +214,12 @@ class Swarm:
             self.publish("subtask", subtask.name, state="skipped", detail=self.results[subtask.name].error)
             return
         async with semaphore:
-            self.results[subtask.name] = await self._run_subtask(subtask, worktrees, base)
+            try:
+                self.results[subtask.name] = await self._run_subtask(subtask, worktrees, base)
+            except Exception as exc:  # e.g. git refused a worktree: this subtask fails, the swarm goes on
+                error = f"{type(exc).__name__}: {exc}"
+                self.results[subtask.name] = SubtaskResult(name=subtask.name, status="failed", error=error)
+                self.publish("subtask", subtask.name, state="failed", detail=error)
 
     async def _run_subtask(self, subtask: Subtask, worktrees: Worktrees | None, base: str) -> SubtaskResult:
         started = time.monotonic()

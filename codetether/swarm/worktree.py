@@ -48,46 +48,53 @@ class Worktrees:
         self.integration = root / "_integration"
         self.base = ""
         self.paths: dict[str, Path] = {}
+        # Concurrent git commands on one repository fight over its lock files (config, refs, index):
+        # every command this swarm runs goes through one lock.
+        self._lock = asyncio.Lock()
+
+    async def _git(self, *args: str, cwd: Path, stdin: bytes | None = None, check: bool = True):
+        async with self._lock:
+            return await git(*args, cwd=cwd, stdin=stdin, check=check)
 
     async def start(self) -> None:
-        _, top, _ = await git("rev-parse", "--show-toplevel", cwd=self.repo)
+        _, top, _ = await self._git("rev-parse", "--show-toplevel", cwd=self.repo)
         self.repo = Path(top.strip())
-        _, head, _ = await git("rev-parse", "HEAD", cwd=self.repo)
+        _, head, _ = await self._git("rev-parse", "HEAD", cwd=self.repo)
         self.base = head.strip()
         self.root.mkdir(parents=True, exist_ok=True)
-        await git("worktree", "add", "-q", "-b", self.branch, str(self.integration), self.base, cwd=self.repo)
+        await self._git("worktree", "add", "-q", "-b", self.branch, str(self.integration), self.base, cwd=self.repo)
 
     async def create(self, name: str) -> Path:
         path = self.root / name
-        await git("worktree", "add", "-q", "-b", f"{self.branch}-{name}", str(path), self.branch, cwd=self.repo)
+        await self._git("worktree", "add", "-q", "-b", f"{self.branch}-{name}", str(path), self.branch, cwd=self.repo)
         self.paths[name] = path
         return path
 
     async def tree(self) -> str:
         """The content id of the integration branch's tip: equal content, equal id (commit times aside)."""
-        _, out, _ = await git("rev-parse", f"{self.branch}^{{tree}}", cwd=self.repo)
+        _, out, _ = await self._git("rev-parse", f"{self.branch}^{{tree}}", cwd=self.repo)
         return out.strip()
 
     async def commit(self, name: str, message: str) -> str:
         """Commit everything the subtask changed; returns its patch ('' when it changed nothing)."""
         path = self.paths[name]
-        await git("add", "-A", cwd=path)
-        code, _, _ = await git("diff", "--cached", "--quiet", cwd=path, check=False)
+        await self._git("add", "-A", cwd=path)
+        code, _, _ = await self._git("diff", "--cached", "--quiet", cwd=path, check=False)
         if code == 0:
             return ""
-        await git(*_IDENTITY, "commit", "-q", "-m", message, cwd=path)
-        _, patch, _ = await git("diff", "--binary", "HEAD~1", "HEAD", cwd=path)
+        await self._git(*_IDENTITY, "commit", "-q", "-m", message, cwd=path)
+        _, patch, _ = await self._git("diff", "--binary", "HEAD~1", "HEAD", cwd=path)
         return patch
 
     async def apply(self, name: str, patch: str, message: str) -> None:
         """Re-create a cached subtask's changes in its worktree."""
         path = self.paths[name]
-        await git("apply", "--index", "-", cwd=path, stdin=patch.encode())
-        await git(*_IDENTITY, "commit", "-q", "-m", message, cwd=path)
+        await self._git("apply", "--index", "-", cwd=path, stdin=patch.encode())
+        await self._git(*_IDENTITY, "commit", "-q", "-m", message, cwd=path)
 
     async def merge(self, name: str) -> list[str]:
         """Merge a subtask branch into the integration branch; returns conflicted files ([] on success)."""
-        code, _, _ = await git(
+        code, _, _ = await self._git(
             *_IDENTITY,
             "merge",
             "--no-ff",
@@ -99,19 +106,19 @@ class Worktrees:
         )
         if code == 0:
             return []
-        _, out, _ = await git("diff", "--name-only", "--diff-filter=U", cwd=self.integration, check=False)
-        await git("merge", "--abort", cwd=self.integration, check=False)
+        _, out, _ = await self._git("diff", "--name-only", "--diff-filter=U", cwd=self.integration, check=False)
+        await self._git("merge", "--abort", cwd=self.integration, check=False)
         return out.split() or ["(unknown files)"]
 
     async def finish(self) -> tuple[bool, list[str]]:
         """Apply everything merged to the user's working tree. (applied, conflicted files)."""
-        _, patch, _ = await git("diff", "--binary", self.base, self.branch, cwd=self.repo)
+        _, patch, _ = await self._git("diff", "--binary", self.base, self.branch, cwd=self.repo)
         if not patch.strip():
             return True, []
-        code, _, _ = await git("apply", "-", cwd=self.repo, stdin=patch.encode(), check=False)
+        code, _, _ = await self._git("apply", "-", cwd=self.repo, stdin=patch.encode(), check=False)
         if code == 0:
             return True, []
-        code, out, err = await git("apply", "--3way", "-", cwd=self.repo, stdin=patch.encode(), check=False)
+        code, out, err = await self._git("apply", "--3way", "-", cwd=self.repo, stdin=patch.encode(), check=False)
         if code == 0:
             return True, []
         conflicted = sorted(
@@ -121,12 +128,12 @@ class Worktrees:
 
     async def cleanup(self, keep_branch: bool, keep_subtasks: frozenset[str] = frozenset()) -> None:
         """Remove the worktrees; branches holding work that was not merged are kept."""
-        for name, path in self.paths.items():
-            await git("worktree", "remove", "--force", str(path), cwd=self.repo, check=False)
+        for name, path in list(self.paths.items()):
+            await self._git("worktree", "remove", "--force", str(path), cwd=self.repo, check=False)
             if name not in keep_subtasks:
-                await git("branch", "-D", f"{self.branch}-{name}", cwd=self.repo, check=False)
-        await git("worktree", "remove", "--force", str(self.integration), cwd=self.repo, check=False)
+                await self._git("branch", "-D", f"{self.branch}-{name}", cwd=self.repo, check=False)
+        await self._git("worktree", "remove", "--force", str(self.integration), cwd=self.repo, check=False)
         if not keep_branch:
-            await git("branch", "-D", self.branch, cwd=self.repo, check=False)
-        await git("worktree", "prune", cwd=self.repo, check=False)
+            await self._git("branch", "-D", self.branch, cwd=self.repo, check=False)
+        await self._git("worktree", "prune", cwd=self.repo, check=False)
         shutil.rmtree(self.root, ignore_errors=True)
