@@ -15,6 +15,7 @@ from ..providers.catalog import lookup
 from ..providers.registry import create_provider, provider_settings, split_model
 from ..providers.types import ImagePart, Message, TextPart
 from ..secrets import SecretResolver
+from ..security.audit import AuditLog
 from ..security.permissions import AccessMode, PermissionPolicy
 from ..tools.context import Asker, ToolContext
 from ..tools.files import image_type, is_binary
@@ -123,7 +124,10 @@ async def run_task(
         emit=emit,
         settings=config,
         question=question,
+        audit=AuditLog(),
+        actor=f"session:{session.id}",
     )
+    context.audit.append(context.actor, "session.resume" if resumed else "session.start", str(options.cwd))
     tools = None if options.no_tools else ToolRunner(builtin_tools(), context)
     window = context_window(config, label)
     agent = Agent(
@@ -154,6 +158,8 @@ def _sub_agent_runner(provider: Any, model: str, parent: ToolContext, window: in
             permissions=parent.permissions,
             ask=parent.ask,
             settings=parent.settings,
+            audit=parent.audit,
+            actor=f"{parent.actor}/task:{session.id}",
         )
         agent = Agent(
             provider,

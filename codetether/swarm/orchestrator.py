@@ -23,6 +23,7 @@ from ..bus.messages import SwarmEvent
 from ..paths import data_dir
 from ..providers.base import Provider
 from ..providers.types import Message, Request
+from ..security.audit import AuditLog
 from ..security.permissions import AccessMode, PermissionPolicy
 from ..tools.context import ToolContext
 from ..tools.registry import BUILTIN_TOOLS, builtin_tools
@@ -106,6 +107,7 @@ class Swarm:
         self.handle = BusHandle(self.bus, f"swarm-{self.id}")
         self.results: dict[str, SubtaskResult] = {}
         self._git: str | None = None
+        self.audit = AuditLog()
 
     def publish(self, kind: str, subtask: str = "", state: str = "", steps: int = 0, detail: str = "") -> None:
         event = SwarmEvent(swarm_id=self.id, kind=kind, subtask=subtask, state=state, steps=steps, detail=detail)
@@ -309,6 +311,8 @@ class Swarm:
             permissions=PermissionPolicy(AccessMode(self.options.access_mode), rules),
             settings=self.config,
             bus=handle,
+            audit=self.audit,
+            actor=f"swarm:{self.id}/{subtask.name}",
         )
         name = subtask.name
 

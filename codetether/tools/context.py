@@ -32,6 +32,8 @@ class ToolContext:
     cleanups: list[Callable[[], Awaitable[None]]] = field(default_factory=list)  # e.g. language servers
     lsp_clients: dict[str, Any] = field(default_factory=dict)  # server name -> running LSPClient
     bus: Any = None  # a BusHandle when the agent runs inside a swarm (the swarm_share tool)
+    audit: Any = None  # an AuditLog: every tool execution is recorded there
+    actor: str = "agent"  # who the audit log names for these tool calls
 
     def __post_init__(self) -> None:
         self.workspace = self.workspace.resolve()

@@ -127,7 +127,35 @@ class ToolRunner:
                 is_error=True,
             )
         outcome.duration_ms = (time.perf_counter() - started) * 1000
+        if self.context.audit is not None:
+            self._audit(call, outcome)
         return outcome
+
+    def _audit(self, call: ToolCall, outcome: ToolOutcome) -> None:
+        tool = self.tools.get(call.name)
+        resource = ""
+        if tool is not None and tool.subject is not None:
+            try:
+                resource = tool.subject(msgspec.json.decode(call.arguments or "{}", type=tool.params))
+            except Exception:
+                resource = ""
+        if not outcome.is_error:
+            result = "ok"
+        elif "permission denied" in outcome.output or "declined" in outcome.output:
+            result = "denied"
+        else:
+            result = "error"
+        try:
+            self.context.audit.append(
+                self.context.actor,
+                f"tool.{call.name}",
+                resource[:500],
+                result,
+                detail=outcome.output[:200] if outcome.is_error else "",
+                duration_ms=outcome.duration_ms,
+            )
+        except OSError as exc:  # the audit trail failing must be loud, but must not lose the tool's result
+            log.error("could not write the audit log: %s", exc)
 
     async def _run(self, call: ToolCall) -> ToolResult:
         tool = self.tools.get(call.name)

@@ -1,0 +1,269 @@
+"""The audit trail: an append-only, hash-chained JSON-lines log that makes tampering evident.
+
+Each record carries the previous record's hash, and its own hash covers every other field, so
+changing, removing or reordering a line breaks the chain at that point. Appends are serialised
+across processes with an exclusive file lock and fsynced before ``append`` returns: a record that
+was acknowledged survives ``kill -9``. A kill mid-write leaves at most one torn final line, which
+``verify`` reports and the next writer truncates before writing (recording that it did).
+Files rotate by size; the first record of a new file chains to the last record of the old one.
+"""
+
+import fcntl
+import hashlib
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import msgspec
+
+from ..paths import data_dir, ensure_private_dir
+
+GENESIS = "0" * 64
+CURRENT = "audit.jsonl"
+DEFAULT_MAX_BYTES = 16 * 1024 * 1024
+
+
+class AuditRecord(msgspec.Struct, kw_only=True):
+    seq: int
+    ts: float
+    actor: str
+    action: str
+    resource: str = ""
+    outcome: str = "ok"
+    detail: str = ""
+    duration_ms: float = 0.0
+    prev_hash: str = GENESIS
+    hash: str = ""
+
+
+class _Unhashed(msgspec.Struct, kw_only=True):
+    """The fields the hash covers, in a fixed order (msgspec encodes struct fields in declaration order)."""
+
+    seq: int
+    ts: float
+    actor: str
+    action: str
+    resource: str
+    outcome: str
+    detail: str
+    duration_ms: float
+    prev_hash: str
+
+
+def record_hash(record: AuditRecord) -> str:
+    fields = {name: getattr(record, name) for name in _Unhashed.__struct_fields__}
+    return hashlib.sha256(msgspec.json.encode(_Unhashed(**fields))).hexdigest()
+
+
+def audit_dir() -> Path:
+    return data_dir() / "audit"
+
+
+def log_files(directory: Path) -> list[Path]:
+    """Rotated files oldest first, then the current file."""
+    rotated = sorted(directory.glob("audit-*.jsonl"), key=lambda p: int(p.stem.split("-")[1]))
+    current = directory / CURRENT
+    return [*rotated, *([current] if current.exists() else [])]
+
+
+class AuditLog:
+    def __init__(self, directory: Path | None = None, *, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+        self.directory = directory or audit_dir()
+        self.max_bytes = max_bytes
+
+    def _tail(self, fd: int) -> tuple[int, str, int]:
+        """(last seq, last hash, offset where a torn final line starts or -1) of the current file."""
+        size = os.fstat(fd).st_size
+        if size == 0:
+            return (*self._previous_file_tail(), -1)
+        chunk = min(size, 65536)
+        data = os.pread(fd, chunk, size - chunk)
+        torn = -1
+        if not data.endswith(b"\n"):
+            cut = data.rfind(b"\n")
+            torn = size - chunk + cut + 1
+            data = data[: cut + 1]
+        lines = data.splitlines()
+        if not lines:
+            return (*self._previous_file_tail(), torn)
+        last = msgspec.json.decode(lines[-1], type=AuditRecord)
+        return last.seq, last.hash, torn
+
+    def _previous_file_tail(self) -> tuple[int, str]:
+        rotated = [p for p in log_files(self.directory) if p.name != CURRENT]
+        if not rotated:
+            return 0, GENESIS
+        lines = rotated[-1].read_bytes().splitlines()
+        last = msgspec.json.decode(lines[-1], type=AuditRecord)
+        return last.seq, last.hash
+
+    def append(
+        self,
+        actor: str,
+        action: str,
+        resource: str = "",
+        outcome: str = "ok",
+        detail: str = "",
+        duration_ms: float = 0.0,
+    ) -> AuditRecord:
+        """Write one record; it is on disk (fsynced) when this returns."""
+        ensure_private_dir(self.directory)
+        path = self.directory / CURRENT
+        while True:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o600)
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                if os.fstat(fd).st_ino == os.stat(path).st_ino:
+                    break
+            except FileNotFoundError:
+                pass
+            os.close(fd)  # another writer rotated the file while we waited for the lock: open the new one
+        try:
+            seq, prev, torn = self._tail(fd)
+            pending: list[AuditRecord] = []
+            if torn >= 0:
+                os.ftruncate(fd, torn)
+                seq += 1
+                repair = AuditRecord(
+                    seq=seq,
+                    ts=time.time(),
+                    actor="codetether",
+                    action="audit.repair",
+                    detail="a torn final line (from a killed writer) was removed",
+                    prev_hash=prev,
+                )
+                repair.hash = record_hash(repair)
+                pending.append(repair)
+                prev = repair.hash
+            record = AuditRecord(
+                seq=seq + 1,
+                ts=time.time(),
+                actor=actor,
+                action=action,
+                resource=resource,
+                outcome=outcome,
+                detail=detail,
+                duration_ms=float(duration_ms),
+                prev_hash=prev,
+            )
+            record.hash = record_hash(record)
+            pending.append(record)
+            os.write(fd, b"".join(msgspec.json.encode(r) + b"\n" for r in pending))
+            os.fsync(fd)
+            if os.fstat(fd).st_size >= self.max_bytes:
+                path.rename(self.directory / f"audit-{record.seq}.jsonl")  # still under the lock
+            return record
+        finally:
+            os.close(fd)  # closing releases the lock
+
+
+class VerifyResult(msgspec.Struct, kw_only=True):
+    ok: bool
+    records: int
+    files: int
+    problem: str = ""
+    file: str = ""
+    line: int = 0
+
+
+def read_records(directory: Path) -> Iterator[tuple[Path, int, bytes]]:
+    for path in log_files(directory):
+        for number, line in enumerate(path.read_bytes().split(b"\n"), start=1):
+            if line:
+                yield path, number, line
+
+
+def verify(directory: Path | None = None) -> VerifyResult:
+    """Walk every file in order and report the first broken link."""
+    directory = directory or audit_dir()
+    files = log_files(directory)
+    prev, expected_seq, count = GENESIS, 1, 0
+    for path in files:
+        raw = path.read_bytes()
+        lines = raw.split(b"\n")
+        for number, line in enumerate(lines, start=1):
+            if not line:
+                continue
+            if number == len(lines) and path == files[-1]:
+                return VerifyResult(
+                    ok=False,
+                    records=count,
+                    files=len(files),
+                    file=str(path),
+                    line=number,
+                    problem="torn final line (a writer was killed mid-write); the next write repairs it",
+                )
+            try:
+                record = msgspec.json.decode(line, type=AuditRecord)
+            except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+                return VerifyResult(
+                    ok=False,
+                    records=count,
+                    files=len(files),
+                    file=str(path),
+                    line=number,
+                    problem=f"unreadable record: {exc}",
+                )
+            if record.prev_hash != prev:
+                return VerifyResult(
+                    ok=False,
+                    records=count,
+                    files=len(files),
+                    file=str(path),
+                    line=number,
+                    problem="prev_hash does not match the previous record (a record was removed, "
+                    "inserted or reordered)",
+                )
+            if record.hash != record_hash(record):
+                return VerifyResult(
+                    ok=False,
+                    records=count,
+                    files=len(files),
+                    file=str(path),
+                    line=number,
+                    problem="hash does not match the record's content (the record was altered)",
+                )
+            if record.seq != expected_seq:
+                return VerifyResult(
+                    ok=False,
+                    records=count,
+                    files=len(files),
+                    file=str(path),
+                    line=number,
+                    problem=f"sequence number {record.seq}, expected {expected_seq}",
+                )
+            prev, expected_seq, count = record.hash, expected_seq + 1, count + 1
+    return VerifyResult(ok=True, records=count, files=len(files))
+
+
+class AuditQuery(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    actor: str | None = None
+    action: str | None = None
+    resource: str | None = None
+    outcome: str | None = None
+    since: float | None = None
+    until: float | None = None
+    after: int = 0  # return records with seq > after (paging cursor)
+    limit: int = 100
+
+
+def query(q: AuditQuery, directory: Path | None = None) -> list[AuditRecord]:
+    out: list[AuditRecord] = []
+    for _, _, line in read_records(directory or audit_dir()):
+        try:
+            record = msgspec.json.decode(line, type=AuditRecord)
+        except (msgspec.DecodeError, msgspec.ValidationError):
+            continue  # a torn final line; verify reports it
+        if record.seq <= q.after:
+            continue
+        if (q.actor and record.actor != q.actor) or (q.action and not record.action.startswith(q.action)):
+            continue
+        if (q.resource and q.resource not in record.resource) or (q.outcome and record.outcome != q.outcome):
+            continue
+        if (q.since and record.ts < q.since) or (q.until and record.ts > q.until):
+            continue
+        out.append(record)
+        if len(out) >= q.limit:
+            break
+    return out
