@@ -160,6 +160,7 @@ def _sub_agent_runner(provider: Any, model: str, parent: ToolContext, window: in
             settings=parent.settings,
             audit=parent.audit,
             actor=f"{parent.actor}/task:{session.id}",
+            plan_mode=parent.plan_mode,
         )
         agent = Agent(
             provider,

@@ -54,7 +54,7 @@ def _blocks(message: Message) -> list[dict[str, Any]]:
             source = {"type": "base64", "media_type": part.media_type, "data": part.data}
             blocks.append({"type": "image", "source": source})
     for call in message.tool_calls:
-        blocks.append({"type": "tool_use", "id": call.id, "name": call.name, "input": call.parsed_arguments()})
+        blocks.append({"type": "tool_use", "id": call.id, "name": call.name, "input": call.arguments_object()})
     return blocks
 
 

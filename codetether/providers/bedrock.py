@@ -68,7 +68,7 @@ def _content(message: Message) -> list[dict[str, Any]]:
             image = {"format": transform.bedrock_image_format(part.media_type), "source": {"bytes": part.data}}
             blocks.append({"image": image})
     for call in message.tool_calls:
-        blocks.append({"toolUse": {"toolUseId": call.id, "name": call.name, "input": call.parsed_arguments()}})
+        blocks.append({"toolUse": {"toolUseId": call.id, "name": call.name, "input": call.arguments_object()}})
     return blocks
 
 

@@ -49,7 +49,7 @@ def _parts(message: Message) -> list[dict[str, Any]]:
         elif isinstance(part, ImagePart):
             parts.append({"inlineData": {"mimeType": part.media_type, "data": part.data}})
     for call in message.tool_calls:
-        parts.append({"functionCall": {"name": call.name, "args": call.parsed_arguments()}})
+        parts.append({"functionCall": {"name": call.name, "args": call.arguments_object()}})
     return parts
 
 

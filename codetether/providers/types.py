@@ -44,6 +44,17 @@ class ToolCall(msgspec.Struct, kw_only=True):
         """A call whose arguments arrived as a decoded JSON object (Anthropic, Gemini, Bedrock)."""
         return cls(id=id, name=name, arguments=msgspec.json.encode(arguments or {}).decode())
 
+    def arguments_object(self) -> dict[str, Any]:
+        """The arguments for APIs that take a JSON object; {} when the model's JSON was broken.
+
+        A reply cut off mid-call leaves invalid JSON in the history; the tool already answered it with
+        an error, and replaying it must not make every later request fail.
+        """
+        try:
+            return self.parsed_arguments()
+        except ValueError:
+            return {}
+
     def parsed_arguments(self) -> dict[str, Any]:
         """The arguments as a dict; raises ValueError with the parse error when the JSON is bad."""
         try:

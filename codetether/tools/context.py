@@ -82,6 +82,15 @@ class ToolContext:
             await self.check(PermissionRequest("external_directory", str(resolved), "external_directory"))
         return resolved
 
+    def rule_path(self, raw: str) -> str:
+        """A path as permission rules see it: workspace-relative (posix) inside it, absolute outside."""
+        candidate = Path(os.path.expanduser(raw))
+        resolved = (candidate if candidate.is_absolute() else self.cwd / candidate).resolve()  # type: ignore[operator]
+        try:
+            return resolved.relative_to(self.workspace).as_posix()
+        except ValueError:
+            return str(resolved)
+
     def display(self, path: Path) -> str:
         """A path as the user thinks of it: relative to the workspace when inside it."""
         try:

@@ -19,8 +19,8 @@ class Params(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     edits: Annotated[list[EditParams], msgspec.Meta(min_length=1, description="Edits, applied in order")]
 
 
-def subject(params: Params) -> str:
-    return " ".join(sorted({e.file_path for e in params.edits}))
+def subject(params: Params) -> list[str]:
+    return sorted({e.file_path for e in params.edits})
 
 
 async def run(params: Params, ctx: ToolContext) -> str:

@@ -18,6 +18,7 @@ from .context import ToolContext, current_call_id
 
 log = logging.getLogger(__name__)
 
+PLAN_MODE_BLOCKED = frozenset({"edit", "execute"})
 MAX_OUTPUT_CHARS = 30_000
 MAX_OUTPUT_LINES = 2_000
 
@@ -169,10 +170,15 @@ class ToolRunner:
             raise ToolError(
                 f"invalid arguments for {tool.name}: {exc}", f"expected arguments matching {schema}"
             ) from exc
-        if self.context.plan_mode and not tool.read_only and tool.name != "plan_exit":
+        if self.context.plan_mode and (tool.kind in PLAN_MODE_BLOCKED or tool.name == "task"):
             raise ToolError(f"{tool.name} is not available in plan mode", "finish the plan, then call plan_exit")
         if tool.subject is not None and tool.kind != "read":
-            await self.context.check(PermissionRequest(tool.name, tool.subject(params), tool.kind))  # type: ignore[arg-type]
+            raw = tool.subject(params)
+            subjects = raw if isinstance(raw, list) else [raw]
+            if tool.kind == "edit":  # rules match workspace-relative paths, however the model spelled them
+                subjects = [self.context.rule_path(s) for s in subjects]
+            for subject in subjects:
+                await self.context.check(PermissionRequest(tool.name, subject, tool.kind))  # type: ignore[arg-type]
         current_call_id.set(call.id)  # run() is awaited in its own task by run_many, so this stays local
         result = await tool.run(params, self.context)
         return result if isinstance(result, ToolResult) else ToolResult(output=result)

@@ -8,7 +8,7 @@ from .base import ToolError
 from .context import ToolContext
 
 NAME = "task"
-KIND = "read"  # the sub-agent's own tool calls are permission-checked one by one
+KIND = "delegate"  # runs other tools (each checked on its own); scheduled alone, never in parallel
 
 
 class Params(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):

@@ -194,3 +194,16 @@ async def test_images_reach_each_format_in_its_own_shape(llm, fmt):
         "bedrock": '"image": {"format": "png", "source": {"bytes": "iVBORw0KGgo="}}',
     }[fmt]
     assert expected in content
+
+
+async def test_broken_tool_call_json_in_history_does_not_break_requests(llm, fmt):
+    """A reply cut off mid-call leaves invalid JSON; the next request must still be sendable."""
+    broken = ToolCall(id="call_cut", name="read_file", arguments='{"file_path": "a.')
+    llm.script(Reply(text="recovered"))
+    messages = [
+        Message.user("go"),
+        Message.assistant("", [broken]),
+        Message.tool_result(broken, "invalid", is_error=True),
+    ]
+    response = await collect(make_provider(llm, fmt).stream(request(*messages, tools=[READ_FILE])))
+    assert response.text == "recovered"

@@ -210,3 +210,45 @@ async def test_lsp_against_python_lsp_server(tools, workspace):
     assert "1:13 error pyflakes: invalid syntax" in diagnostics
     (workspace / "notes.txt").write_text("plain\n")
     assert "no language server is known" in await tools.error("lsp", operation="symbols", file_path="notes.txt")
+
+
+async def test_compound_commands_need_every_part_allowed(workspace):
+    rules = {"bash": {"git status*": "allow", "echo *": "allow", "git push*": "deny"}}
+    harness = Harness(workspace, mode=AccessMode.ASK, rules=rules)
+    await harness.ok("bash", command="git status && echo ok")
+    assert "permission denied" in await harness.error("bash", command="git status; touch pwned")
+    assert "permission denied" in await harness.error("bash", command="git status && git push --force")
+    assert "permission denied" in await harness.error("bash", command="echo $(touch pwned)")
+    assert not (workspace / "pwned").exists()
+    full = Harness(workspace, mode=AccessMode.FULL, rules={"bash": {"rm *": "deny"}})
+    assert "a permission rule denies it" in await full.error("bash", command="true && rm -f x")
+
+
+async def test_path_rules_see_every_path_normalised(workspace):
+    (workspace / "secrets").mkdir()
+    (workspace / "secrets" / "key").write_text("k\n")
+    (workspace / "a.py").write_text("a = 1\n")
+    harness = Harness(workspace, mode=AccessMode.FULL, rules={"edit": {"secrets/*": "deny"}})
+    await harness.ok("read_file", file_path="a.py")
+    await harness.ok("read_file", file_path="secrets/key")
+    for spelling in ("./secrets/key", str(workspace / "secrets" / "key"), "sub/../secrets/key"):
+        out = await harness.error("write_file", file_path=spelling, content="x")
+        assert "permission denied" in out, spelling
+    out = await harness.error(
+        "multiedit",
+        edits=[
+            {"file_path": "a.py", "old_string": "a = 1", "new_string": "a = 2"},
+            {"file_path": "secrets/key", "old_string": "k", "new_string": "stolen"},
+        ],
+    )
+    assert "permission denied" in out and (workspace / "a.py").read_text() == "a = 1\n"
+    patch = "*** Begin Patch\n*** Update File: a.py\n*** Move to: secrets/a.py\n@@\n-a = 1\n+a = 3\n*** End Patch\n"
+    assert "permission denied" in await harness.error("apply_patch", patch=patch)
+
+
+async def test_delegating_tools_run_alone_and_task_is_refused_in_plan_mode(tools):
+    assert not tools.runner.is_read_only("batch") and not tools.runner.is_read_only("task")
+    await tools.ok("plan_enter")
+    assert "not available in plan mode" in await tools.error("task", description="x", prompt="y")
+    out = await tools.ok("batch", calls=[{"tool": "bash", "parameters": {"command": "true"}}])
+    assert "not available in plan mode" in out
