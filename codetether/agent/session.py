@@ -6,6 +6,7 @@ record holding the new, shorter history; replay starts from the last checkpoint.
 """
 
 import datetime as dt
+import logging
 import os
 import secrets
 from pathlib import Path
@@ -15,6 +16,8 @@ import msgspec
 from ..errors import CodetetherError
 from ..paths import data_dir, ensure_private_dir
 from ..providers.types import Message, Usage
+
+log = logging.getLogger(__name__)
 
 
 class SessionNotFound(CodetetherError):
@@ -75,6 +78,7 @@ class Session:
         self.messages = messages
         self.usage = usage
         self._pending: list[Record] = []
+        self._torn_at: int | None = None
 
     @property
     def id(self) -> str:
@@ -96,15 +100,20 @@ class Session:
         meta: MetaRecord | None = None
         messages: list[Message] = []
         usage = Usage()
-        lines = path.read_bytes().splitlines()
+        raw = path.read_bytes()
+        lines = raw.split(b"\n")
+        torn_at: int | None = None
+        offset = 0
         for number, line in enumerate(lines, start=1):
+            start, offset = offset, offset + len(line) + 1
             if not line.strip():
                 continue
             try:
                 record = _decoder.decode(line)
             except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-                if number == len(lines):
-                    break  # a torn final line from a killed process: the step in flight is lost, nothing else
+                if number == len(lines):  # no newline after it: a torn final line from a killed process
+                    torn_at = start
+                    break
                 raise CodetetherError(f"session file {path} is corrupt at line {number}: {exc}") from exc
             if isinstance(record, MetaRecord):
                 meta = record
@@ -116,18 +125,23 @@ class Session:
                 messages = list(record.messages)
         if meta is None:
             raise CodetetherError(f"session file {path} has no header", "delete it with `codetether sessions delete`")
-        return cls(meta, path, messages, usage)
+        session = cls(meta, path, messages, usage)
+        session._torn_at = torn_at
+        return session
 
     def _append(self, records: list[Record]) -> None:
-        if self._pending:
-            records, self._pending = [*self._pending, *records], []
+        records = [*self._pending, *records]
         data = b"".join(_encoder.encode(r) + b"\n" for r in records)
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
+            if self._torn_at is not None:  # cut the torn line first, or the next record would be glued to it
+                os.ftruncate(fd, self._torn_at)
+                self._torn_at = None
             os.write(fd, data)
             os.fsync(fd)
         finally:
             os.close(fd)
+        self._pending = []
 
     def add(self, *messages: Message) -> None:
         if not self.meta.title:
@@ -177,7 +191,11 @@ def find_session(session_id: str, directory: Path | None = None) -> Session:
 
 def latest_session(cwd: Path, directory: Path | None = None) -> Session:
     for path in all_sessions(directory):
-        session = Session.load(path)
+        try:
+            session = Session.load(path)
+        except CodetetherError as exc:  # one damaged file must not block continuing every other session
+            log.warning("skipping %s", exc)
+            continue
         if Path(session.meta.cwd) == cwd:
             return session
     raise SessionNotFound(f"no earlier session in {cwd}", 'start one with `codetether run "..."`')

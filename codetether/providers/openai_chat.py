@@ -170,7 +170,9 @@ class OpenAIStreamParser:
         self.provider = provider
         self.model = model
         self.sse = SSEDecoder()
-        self.calls: dict[int, list] = {}  # index -> [id, name, [argument pieces]]
+        self.calls: dict[int, list] = {}  # our index -> [id, name, [argument pieces]]
+        self.slots: dict[int, int] = {}  # the server's index -> our index
+        self.next_slot = 0
         self.finish: StopReason | None = None
         self.done = False
 
@@ -202,7 +204,7 @@ class OpenAIStreamParser:
         if delta.get("content"):
             events.append(TextDelta(text=delta["content"]))
         for fragment in delta.get("tool_calls") or ():
-            index = fragment.get("index", 0)
+            index = self._slot(fragment)
             function = fragment.get("function") or {}
             state = self.calls.get(index)
             if state is None:
@@ -217,12 +219,24 @@ class OpenAIStreamParser:
             self.finish = _STOP_REASONS.get(choice["finish_reason"], "other")
             events.extend(self._end_calls())
 
+    def _slot(self, fragment: dict[str, Any]) -> int:
+        """Our index for a fragment. Some servers omit `index` or reuse 0 for every call: a new `id` at an
+        index already in use starts a new call instead of gluing two calls' arguments together."""
+        server_index = fragment.get("index", 0)
+        slot = self.slots.get(server_index)
+        new_id = fragment.get("id")
+        if slot is None or (new_id and new_id != self.calls[slot][0]):
+            slot = self.slots[server_index] = self.next_slot
+            self.next_slot += 1
+        return slot
+
     def _end_calls(self) -> list[Event]:
         ended: list[Event] = [
             ToolCallEnd(index=i, call=ToolCall(id=s[0], name=s[1], arguments="".join(s[2]) or "{}"))
             for i, s in sorted(self.calls.items())
         ]
         self.calls = {}
+        self.slots = {}
         return ended
 
     def _finish(self) -> list[Event]:

@@ -93,10 +93,14 @@ async def run(params: Params, ctx: ToolContext) -> ToolResult:
                 ctx.emit(ToolOutput(call_id=call_id, text=chunk.decode("utf-8", "replace")))
 
     timed_out = False
-    reader = asyncio.ensure_future(pump())
+
+    async def finish() -> None:
+        await pump()
+        await proc.wait()  # under the same deadline: a command that closes stdout and keeps running
+
+    reader = asyncio.ensure_future(finish())
     try:
         await asyncio.wait_for(asyncio.shield(reader), params.timeout)
-        await proc.wait()
     except TimeoutError:
         timed_out = True
         _kill_group(proc.pid, signal.SIGTERM)

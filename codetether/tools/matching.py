@@ -27,7 +27,8 @@ def _tolerant_spans(content: str, old: str) -> list[tuple[int, int]]:
             end = offsets[i + len(wanted)]
             if lines[i + len(wanted) - 1].endswith("\n") and not old.endswith("\n"):
                 end -= 1  # keep the final newline when the model's snippet had none
-            spans.append((offsets[i], end))
+            if not spans or offsets[i] >= spans[-1][1]:  # overlapping matches would overwrite each other
+                spans.append((offsets[i], end))
     return spans
 
 

@@ -61,8 +61,13 @@ def _parse_unified(text: str) -> list[FileChange]:
     lines = text.split("\n")
     changes: list[FileChange] = []
     i = 0
+
+    def file_header(at: int) -> bool:
+        # A removed line "-- comment" also starts with "--- "; a real header is followed by "+++ ".
+        return lines[at].startswith("--- ") and at + 1 < len(lines) and lines[at + 1].startswith("+++ ")
+
     while i < len(lines):
-        if not (lines[i].startswith("--- ") and i + 1 < len(lines) and lines[i + 1].startswith("+++ ")):
+        if not file_header(i):
             i += 1
             continue
         old_path, new_path = _strip_prefix(lines[i][4:]), _strip_prefix(lines[i + 1][4:])
@@ -74,14 +79,14 @@ def _parse_unified(text: str) -> list[FileChange]:
         else:
             change = FileChange(old_path, "update", move_to=new_path if new_path != old_path else None)
         added: list[str] = []
-        while i < len(lines) and not lines[i].startswith("--- "):
+        while i < len(lines) and not file_header(i):
             match = _UNIFIED_HUNK.match(lines[i])
             if not match:
                 i += 1
                 continue
             hunk = Hunk([], [], max(int(match.group(1)) - 1, 0))
             i += 1
-            while i < len(lines) and not lines[i].startswith(("@@", "--- ")):
+            while i < len(lines) and not lines[i].startswith("@@") and not file_header(i):
                 line = lines[i]
                 if line.startswith("\\"):  # "\ No newline at end of file"
                     i += 1

@@ -194,3 +194,14 @@ async def test_ctrl_c_stops_cleanly_and_keeps_the_session(llm, repo, config_file
     assert session.messages[-1].role == "tool" and "interrupted" in session.messages[-1].text
     code, out, err = await run_cli("run", "--model", "fake/fake-large", "-c", "--format", "json", "go on", cwd=repo)
     assert code == 0, err and json.loads(out)["text"] == "resumed fine"
+
+
+def test_appending_after_a_torn_line_repairs_the_file(tmp_path):
+    session = Session.create(tmp_path, "m", directory=tmp_path / "s")
+    session.add(Message.user("one"))
+    with open(session.path, "ab") as fh:
+        fh.write(b'{"type":"message","mess')
+    resumed = Session.load(session.path)
+    resumed.add(Message.assistant("two"))
+    resumed.add(Message.user("three"))
+    assert [m.text for m in Session.load(session.path).messages] == ["one", "two", "three"]

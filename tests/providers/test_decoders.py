@@ -148,3 +148,41 @@ def test_sigv4_canonical_request_matches_botocore_for_bedrock_paths():
     )
     assert ours == theirs
     assert "%253A0" in ours
+
+
+def test_openai_calls_reusing_index_zero_stay_separate():
+    from codetether.providers.openai_chat import OpenAIStreamParser
+    from codetether.providers.types import ToolCallEnd
+
+    chunks = [
+        {
+            "choices": [
+                {
+                    "delta": {
+                        "tool_calls": [
+                            {"index": 0, "id": "a", "function": {"name": "read_file", "arguments": '{"file_path":"x"}'}}
+                        ]
+                    }
+                }
+            ]
+        },
+        {
+            "choices": [
+                {
+                    "delta": {
+                        "tool_calls": [
+                            {"index": 0, "id": "b", "function": {"name": "glob", "arguments": '{"pattern":"*"}'}}
+                        ]
+                    }
+                }
+            ]
+        },
+        {"choices": [{"delta": {}, "finish_reason": "tool_calls"}]},
+    ]
+    parser = OpenAIStreamParser("p", "m")
+    body = b"".join(b"data: " + json.dumps(c).encode() + b"\n\n" for c in chunks) + b"data: [DONE]\n\n"
+    ends = [e.call for e in parser.feed(body) if isinstance(e, ToolCallEnd)]
+    assert [(c.id, c.name, c.arguments) for c in ends] == [
+        ("a", "read_file", '{"file_path":"x"}'),
+        ("b", "glob", '{"pattern":"*"}'),
+    ]

@@ -252,3 +252,9 @@ async def test_delegating_tools_run_alone_and_task_is_refused_in_plan_mode(tools
     assert "not available in plan mode" in await tools.error("task", description="x", prompt="y")
     out = await tools.ok("batch", calls=[{"tool": "bash", "parameters": {"command": "true"}}])
     assert "not available in plan mode" in out
+
+
+async def test_bash_timeout_holds_after_stdout_closes(tools):
+    started = time.monotonic()
+    out = await tools.ok("bash", command="exec >/dev/null 2>&1; sleep 20", timeout=0.5)
+    assert "timed out after 0.5s" in out and time.monotonic() - started < 10

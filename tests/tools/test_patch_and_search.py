@@ -129,3 +129,21 @@ async def test_codesearch_tells_definitions_from_references(tools, tree):
     assert "src/app.py:3" not in out  # the comment mention is not a reference
     assert "build/core.py" not in out
     assert "no symbol named" in await tools.ok("codesearch", query="Nonexistent")
+
+
+async def test_removed_sql_comment_is_not_a_file_header(tools, workspace):
+    (workspace / "q.sql").write_text("-- old comment\nSELECT 1;\nSELECT 2;\n")
+    await tools.ok("read_file", file_path="q.sql")
+    patch = (
+        "--- a/q.sql\n+++ b/q.sql\n@@ -1,3 +1,3 @@\n"
+        "--- old comment\n+-- new comment\n SELECT 1;\n-SELECT 2;\n+SELECT 3;\n"
+    )
+    await tools.ok("apply_patch", patch=patch)
+    assert (workspace / "q.sql").read_text() == "-- new comment\nSELECT 1;\nSELECT 3;\n"
+
+
+async def test_overlapping_tolerant_matches_do_not_eat_the_file(tools, workspace):
+    (workspace / "o.txt").write_text("  a\n  a\n  a\n")
+    await tools.ok("read_file", file_path="o.txt")
+    await tools.ok("edit", file_path="o.txt", old_string="a\na", new_string="X", replace_all=True)
+    assert (workspace / "o.txt").read_text() == "X\n  a\n"
