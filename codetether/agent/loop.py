@@ -28,6 +28,8 @@ from .exits import AgentExit, FormatError, Interrupted, LimitsExceeded, Submitte
 from .session import Session
 
 MAX_EMPTY_REPLIES = 2
+MAX_CONTINUATIONS = 3
+CONTINUE_NUDGE = "Your reply was cut off at the output limit. Continue exactly where it stopped."
 EMPTY_REPLY_NUDGE = "Your last reply was empty. Continue the task: call a tool, or give your final answer."
 
 
@@ -58,6 +60,8 @@ class Agent:
         self._schema_chars = tools.schema_chars() if tools else 0
         self.steps = 0
         self.run_usage = Usage()
+        self._last_stop = "end_turn"
+        self._cut: list[str] = []
 
     # --- the run ------------------------------------------------------------------------------------
     async def run(self, prompt: Message) -> events.Finished:
@@ -98,7 +102,14 @@ class Agent:
             self.session.add(Message.user(EMPTY_REPLY_NUDGE))
         self.session.add(reply)
         if not reply.tool_calls:
-            raise Submitted(reply.text)
+            if self._last_stop == "max_tokens" and len(self._cut) < MAX_CONTINUATIONS:
+                # The answer hit the output limit mid-way: ask for the rest rather than accept half of it.
+                self._cut.append(reply.text)
+                self.session.add(Message.user(CONTINUE_NUDGE))
+                return reply.text
+            text, self._cut = "".join([*self._cut, reply.text]), []
+            raise Submitted(text)
+        self._cut = []
         await self._execute(reply.tool_calls)
         return reply.text
 
@@ -135,7 +146,7 @@ class Agent:
                 elif isinstance(event, UsageEvent):
                     usage = event.usage
                 elif isinstance(event, Done):
-                    pass
+                    self._last_stop = event.stop_reason
                 elif hasattr(event, "call"):
                     calls.append(event.call)
         except asyncio.CancelledError:
@@ -170,6 +181,11 @@ class Agent:
                 )
             )
 
+        if self.tools is None:  # --no-tools, yet the model asked for one: answer every call, then go on
+            for call in calls:
+                done[call.id] = Message.tool_result(call, "no tools are available in this run", is_error=True)
+            self.session.add(*(done[c.id] for c in calls))
+            return
         try:
             await self.tools.run_many(calls, started, finished)
         except asyncio.CancelledError:

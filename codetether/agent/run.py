@@ -170,7 +170,10 @@ def _sub_agent_runner(provider: Any, model: str, parent: ToolContext, window: in
             max_steps=int(os.environ.get("CODETETHER_SUBAGENT_MAX_STEPS", "30")),
             compactor=Compactor(provider, model, window),
         )
-        finished = await agent.run(Message.user(prompt))
+        try:
+            finished = await agent.run(Message.user(prompt))
+        finally:
+            await child_context.aclose()
         if finished.status != "submitted":
             return f"[sub-agent stopped: {finished.status}] {finished.text}"
         return finished.text

@@ -155,7 +155,7 @@ class Swarm:
             worktrees = Worktrees(self.cwd, self.id, data_dir() / "worktrees" / self.id)
             await worktrees.start()
         semaphore = asyncio.Semaphore(self.options.max_subagents)
-        applied, conflicts = True, []
+        applied, conflicts, completed = worktrees is None, [], False
         try:
             for number, stage in enumerate(staged, start=1):
                 self.publish("stage", state="started", detail=f"{number}/{len(staged)}")
@@ -180,10 +180,12 @@ class Swarm:
                 applied, conflicts = await worktrees.finish()
                 if not applied:
                     self.publish("apply_conflict", detail=", ".join(conflicts))
+            completed = True
         finally:
             if worktrees:
-                unmerged = frozenset(n for n, r in self.results.items() if r.conflicts)
-                await worktrees.cleanup(keep_branch=not applied, keep_subtasks=unmerged)
+                # Interrupted or failed part-way: keep every branch, so no merged or finished work is lost.
+                unmerged = frozenset(n for n, r in self.results.items() if r.conflicts or not completed)
+                await worktrees.cleanup(keep_branch=not (completed and applied), keep_subtasks=unmerged)
         wall = time.monotonic() - started
         agent_time = sum(r.seconds for r in self.results.values())
         statuses = {r.status for r in self.results.values()}
@@ -228,7 +230,8 @@ class Swarm:
         dependencies = {d: self.results[d].result for d in subtask.depends_on}
         key = ResultCache.key(self.model, subtask, dependencies, base)
         workdir = await worktrees.create(subtask.name) if worktrees else self.cwd
-        cached = self.cache.get(key)
+        # Outside git nothing identifies the files a subtask starts from, so nothing is cached there.
+        cached = self.cache.get(key) if worktrees else None
         if cached is not None:
             if worktrees and cached.patch:
                 await worktrees.apply(subtask.name, cached.patch, f"swarm {self.id}: {subtask.name} (cached)")
@@ -278,8 +281,9 @@ class Swarm:
                 seconds=seconds,
                 result=finished.text,
             )
-        patch = await worktrees.commit(subtask.name, f"swarm {self.id}: {subtask.name}") if worktrees else ""
-        self.cache.put(key, CachedResult(result=finished.text, patch=patch, steps=finished.steps))
+        if worktrees:
+            patch = await worktrees.commit(subtask.name, f"swarm {self.id}: {subtask.name}")
+            self.cache.put(key, CachedResult(result=finished.text, patch=patch, steps=finished.steps))
         self.publish("subtask", subtask.name, state="done", steps=finished.steps, detail=finished.text[:120])
         return SubtaskResult(
             name=subtask.name, status="done", result=finished.text, steps=finished.steps, seconds=seconds

@@ -6,7 +6,7 @@ import msgspec
 
 from ..errors import CodetetherError
 
-_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,47}$")
+_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,47}")
 
 
 class PlanError(CodetetherError):
@@ -67,7 +67,7 @@ def validate(plan: Plan, max_subtasks: int) -> None:
         raise PlanError(f"the plan has {len(plan.subtasks)} subtasks; at most {max_subtasks} are allowed")
     names = [s.name for s in plan.subtasks]
     for name in names:
-        if not _NAME.match(name):
+        if not _NAME.fullmatch(name):
             raise PlanError(f"subtask name {name!r} is invalid: use letters, digits, '-' and '_' (max 48)")
     duplicates = sorted({n for n in names if names.count(n) > 1})
     if duplicates:

@@ -32,6 +32,8 @@ async def run(params: Params, ctx: ToolContext) -> str:
         path = await ctx.path(change.path, for_write=True)
         display = ctx.display(path)
         if change.action == "add":
+            if path in writes:
+                raise ToolError(f"the patch adds {display} twice")
             if path.exists():
                 raise ToolError(f"cannot add {display}: it already exists", "use an update instead")
             originals[path], writes[path] = None, change.content
@@ -44,7 +46,9 @@ async def run(params: Params, ctx: ToolContext) -> str:
             writes[path] = None
             summary.append(f"D {display}")
             continue
-        updated = apply_hunks(writes.get(path) or content, change.hunks, display)
+        if path in writes and writes[path] is None:
+            raise ToolError(f"the patch changes {display} after deleting or moving it")
+        updated = apply_hunks(writes.get(path, content), change.hunks, display)
         if change.move_to:
             target = await ctx.path(change.move_to, for_write=True)
             if target.exists():

@@ -41,14 +41,15 @@ async def run(params: Params, ctx: ToolContext) -> str:
                 f"edit {number} of {len(params.edits)} failed, nothing was written: {exc.message}", exc.hint
             ) from exc
     written: list[Path] = []
+    failing = None
     try:
-        for path, text in staged.items():
-            write_atomic(path, text)
-            written.append(path)
+        for failing, text in staged.items():
+            write_atomic(failing, text)
+            written.append(failing)
     except OSError as exc:
         for path in written:  # put back what was already written: all or nothing
             write_atomic(path, originals[path])
-        raise ToolError(f"writing {ctx.display(path)} failed ({exc}); every file was restored") from exc
+        raise ToolError(f"writing {ctx.display(failing)} failed ({exc}); every file was restored") from exc
     for path in written:
         ctx.saw(path)
     files = ", ".join(ctx.display(p) for p in written)

@@ -49,6 +49,10 @@ def truncate(text: str, max_chars: int = MAX_OUTPUT_CHARS, max_lines: int = MAX_
     if len(text) <= max_chars and len(lines) <= max_lines:
         return text
     head = _take(lines, int(max_lines * 0.8), int(max_chars * 0.8))
+    if not head:  # one enormous line (minified JSON, a data dump): cut by characters instead
+        keep_head, keep_tail = int(max_chars * 0.8), max_chars // 5
+        cut = len(text) - keep_head - keep_tail
+        return f"{text[:keep_head]}\n[... {cut} characters cut from the middle ...]\n{text[-keep_tail:]}"
     tail = list(reversed(_take(list(reversed(lines[len(head) :])), max_lines // 5, max_chars // 5)))
     cut = lines[len(head) : len(lines) - len(tail)]
     note = (
@@ -129,7 +133,8 @@ class ToolRunner:
             )
         outcome.duration_ms = (time.perf_counter() - started) * 1000
         if self.context.audit is not None:
-            self._audit(call, outcome)
+            # A file lock and an fsync: off the event loop, so a slow disk never stalls other agents.
+            await asyncio.to_thread(self._audit, call, outcome)
         return outcome
 
     def _audit(self, call: ToolCall, outcome: ToolOutcome) -> None:

@@ -184,3 +184,19 @@ async def test_no_provider_configured_uses_the_embedded_model(repo):
     assert "using the embedded local model gemma-3-270m" in err and len(err.strip().splitlines()) == 1
     document = json.loads(out)
     assert document["status"] == "submitted" and document["usage"]["output_tokens"] > 0
+
+
+async def test_answer_cut_at_the_output_limit_is_continued(llm, repo, config_file):
+    configure(config_file, llm)
+    llm.script(Reply(text="The first half, ", stop="max_tokens"), Reply(text="and the second half."))
+    code, out, err = await run_cli("run", "--model", "fake/fake-large", "--format", "json", "explain", cwd=repo)
+    assert code == 0, err
+    assert json.loads(out)["text"] == "The first half, and the second half."
+    assert "cut off at the output limit" in json.dumps(llm.requests[1].body["messages"][-1])
+
+
+async def test_tool_call_without_tools_gets_an_answer(llm, repo, config_file):
+    configure(config_file, llm)
+    llm.script(Reply(calls=[Call("bash", {"command": "ls"})]), Reply(text="ok, no tools"))
+    code, out, err = await run_cli("run", "--model", "fake/fake-large", "--no-tools", "--format", "json", "x", cwd=repo)
+    assert code == 0, err and json.loads(out)["text"] == "ok, no tools"

@@ -258,3 +258,11 @@ async def test_bash_timeout_holds_after_stdout_closes(tools):
     started = time.monotonic()
     out = await tools.ok("bash", command="exec >/dev/null 2>&1; sleep 20", timeout=0.5)
     assert "timed out after 0.5s" in out and time.monotonic() - started < 10
+
+
+def test_truncation_keeps_something_of_one_enormous_line():
+    from codetether.tools.runner import truncate
+
+    out = truncate("{" + "x" * 100_000 + "}")
+    assert out.startswith("{xxx") and out.endswith("x}") and "characters cut from the middle" in out
+    assert len(out) < 31_000
