@@ -180,58 +180,30 @@ def verify(directory: Path | None = None) -> VerifyResult:
     files = log_files(directory)
     prev, expected_seq, count = GENESIS, 1, 0
     for path in files:
-        raw = path.read_bytes()
-        lines = raw.split(b"\n")
+        lines = path.read_bytes().split(b"\n")
         for number, line in enumerate(lines, start=1):
             if not line:
                 continue
+            problem = ""
             if number == len(lines) and path == files[-1]:
+                problem = "torn final line (a writer was killed mid-write); the next write repairs it"
+            else:
+                try:
+                    record = msgspec.json.decode(line, type=AuditRecord)
+                except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+                    problem = f"unreadable record: {exc}"
+                else:
+                    if record.prev_hash != prev:
+                        problem = (
+                            "prev_hash does not match the previous record (a record was removed, inserted or reordered)"
+                        )
+                    elif record.hash != record_hash(record):
+                        problem = "hash does not match the record's content (the record was altered)"
+                    elif record.seq != expected_seq:
+                        problem = f"sequence number {record.seq}, expected {expected_seq}"
+            if problem:
                 return VerifyResult(
-                    ok=False,
-                    records=count,
-                    files=len(files),
-                    file=str(path),
-                    line=number,
-                    problem="torn final line (a writer was killed mid-write); the next write repairs it",
-                )
-            try:
-                record = msgspec.json.decode(line, type=AuditRecord)
-            except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-                return VerifyResult(
-                    ok=False,
-                    records=count,
-                    files=len(files),
-                    file=str(path),
-                    line=number,
-                    problem=f"unreadable record: {exc}",
-                )
-            if record.prev_hash != prev:
-                return VerifyResult(
-                    ok=False,
-                    records=count,
-                    files=len(files),
-                    file=str(path),
-                    line=number,
-                    problem="prev_hash does not match the previous record (a record was removed, "
-                    "inserted or reordered)",
-                )
-            if record.hash != record_hash(record):
-                return VerifyResult(
-                    ok=False,
-                    records=count,
-                    files=len(files),
-                    file=str(path),
-                    line=number,
-                    problem="hash does not match the record's content (the record was altered)",
-                )
-            if record.seq != expected_seq:
-                return VerifyResult(
-                    ok=False,
-                    records=count,
-                    files=len(files),
-                    file=str(path),
-                    line=number,
-                    problem=f"sequence number {record.seq}, expected {expected_seq}",
+                    ok=False, records=count, files=len(files), file=str(path), line=number, problem=problem
                 )
             prev, expected_seq, count = record.hash, expected_seq + 1, count + 1
     return VerifyResult(ok=True, records=count, files=len(files))
