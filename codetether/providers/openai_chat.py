@@ -142,10 +142,9 @@ class OpenAIChatProvider(HTTPProvider):
         except (KeyError, IndexError, TypeError) as exc:
             raise MalformedResponse(self.name, f"response has no choices[0].message: {str(payload)[:200]}") from exc
         content: list = []
-        for key in transform.OPENAI_REASONING_KEYS:
-            if message.get(key):
-                content.append(ThinkingPart(text=message[key]))
-                break
+        reasoning = transform.openai_reasoning(message)
+        if reasoning:
+            content.append(ThinkingPart(text=reasoning))
         if message.get("content"):
             content.append(TextPart(text=message["content"]))
         calls = [
@@ -197,10 +196,9 @@ class OpenAIStreamParser:
 
     def _choice(self, choice: dict[str, Any], events: list[Event]) -> None:
         delta = choice.get("delta") or {}
-        for key in transform.OPENAI_REASONING_KEYS:
-            if delta.get(key):
-                events.append(ThinkingDelta(text=delta[key]))
-                break
+        reasoning = transform.openai_reasoning(delta)
+        if reasoning:
+            events.append(ThinkingDelta(text=reasoning))
         if delta.get("content"):
             events.append(TextDelta(text=delta["content"]))
         for fragment in delta.get("tool_calls") or ():

@@ -53,6 +53,14 @@ def openai_extra_headers(provider: str) -> dict[str, str]:
 OPENAI_REASONING_KEYS = ("reasoning_content", "reasoning")
 
 
+def openai_reasoning(message: dict) -> str:
+    """The reasoning text of a message or delta, under whichever key this server uses."""
+    for key in OPENAI_REASONING_KEYS:
+        if isinstance(message.get(key), str) and message[key]:
+            return message[key]
+    return ""
+
+
 def clamp_temperature(provider: str, temperature: float | None) -> float | None:
     if temperature is None:
         return None
