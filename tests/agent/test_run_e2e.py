@@ -1,6 +1,7 @@
 """`codetether run` as a subprocess against the fake LLM server, in a real git repo."""
 
 import asyncio
+import importlib.util
 import json
 import os
 import subprocess
@@ -175,7 +176,7 @@ async def test_attachments_reach_the_model(llm, repo, config_file):
 
 
 @pytest.mark.skipif(
-    __import__("importlib").util.find_spec("llama_cpp") is None,
+    importlib.util.find_spec("llama_cpp") is None,
     reason="llama-cpp-python is not installed (pip install '.[local]')",
 )
 async def test_no_provider_configured_uses_the_embedded_model(repo):

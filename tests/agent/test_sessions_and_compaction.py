@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from codetether.agent.compaction import PRUNED, SUMMARY_HEADER, Compactor, estimate_tokens
+from codetether.agent.compaction import PRUNED, SUMMARY_HEADER, Compactor, estimate_tokens, prune_tool_outputs
 from codetether.agent.loop import Agent
 from codetether.agent.session import Session, find_session
 from codetether.providers import Message, ProviderSettings, RetryPolicy, create_provider
@@ -69,7 +69,7 @@ def test_pruning_keeps_pairs_and_recent_output():
     messages = [Message.system("s"), Message.user("task")]
     for call in calls:
         messages += [Message.assistant("", [call]), Message.tool_result(call, "x" * 1000)]
-    pruned = [m for m in __import__("codetether.agent.compaction", fromlist=["x"]).prune_tool_outputs(messages)]
+    pruned = prune_tool_outputs(messages)
     tool_texts = [m.text for m in pruned if m.role == "tool"]
     assert tool_texts[:2] == [PRUNED, PRUNED] and tool_texts[-4:] == ["x" * 1000] * 4
     assert estimate_tokens(pruned) < estimate_tokens(messages)
