@@ -66,6 +66,17 @@ class WebSearchSection(_Section):
     url: Annotated[str | None, msgspec.Meta(description="SearXNG base URL, e.g. http://127.0.0.1:8888")] = None
 
 
+class SandboxSection(_Section):
+    """Running the bash tool under the sandbox (plugins always run under their own policy)."""
+
+    bash: Annotated[bool, msgspec.Meta(description="run bash tool commands in the sandbox")] = False
+    max_memory_mb: Annotated[int, msgspec.Meta(ge=16, description="address-space limit per command")] = 2048
+    max_cpu_seconds: Annotated[int, msgspec.Meta(ge=1, description="CPU time limit per command")] = 300
+    max_processes: Annotated[int, msgspec.Meta(ge=1, description="process limit per command")] = 128
+    max_file_size_mb: Annotated[int, msgspec.Meta(ge=1, description="largest file a command may write")] = 1024
+    network: Annotated[Literal["deny", "allow"], msgspec.Meta(description="deny or allow")] = "deny"
+
+
 class TelemetrySection(_Section):
     """Opt-in diagnostics; nothing is ever sent anywhere by CodeTether itself."""
 
@@ -84,6 +95,7 @@ class Config(_Section):
     telemetry: TelemetrySection = msgspec.field(default_factory=TelemetrySection)
     agent: AgentSection = msgspec.field(default_factory=AgentSection)
     websearch: WebSearchSection = msgspec.field(default_factory=WebSearchSection)
+    sandbox: SandboxSection = msgspec.field(default_factory=SandboxSection)
     permissions: dict[str, dict[str, PermissionAction]] = {}
 
 
@@ -95,6 +107,7 @@ SCALAR_SECTIONS: dict[str, type[_Section]] = {
     "telemetry": TelemetrySection,
     "agent": AgentSection,
     "websearch": WebSearchSection,
+    "sandbox": SandboxSection,
 }
 
 # Keys that look like credentials: refused in config files with a pointer to `codetether auth`.

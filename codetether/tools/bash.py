@@ -66,10 +66,49 @@ def _kill_group(pid: int, sig: int) -> None:
         os.killpg(pid, sig)
 
 
+async def _run_sandboxed(params: Params, ctx: ToolContext, cwd, settings) -> ToolResult:
+    from ..security.sandbox import SandboxError, SandboxPolicy
+    from ..security.sandbox import run as run_in_sandbox
+
+    policy = SandboxPolicy(
+        max_memory_mb=settings.max_memory_mb,
+        max_cpu_seconds=settings.max_cpu_seconds,
+        max_wall_seconds=params.timeout,
+        max_processes=settings.max_processes,
+        max_file_size_mb=settings.max_file_size_mb,
+        network=settings.network,
+    )
+    call_id = ctx.call_id
+
+    def stream(text: str) -> None:
+        if ctx.emit:
+            ctx.emit(ToolOutput(call_id=call_id, text=text))
+
+    try:
+        result = await run_in_sandbox(["/bin/bash", "-c", params.command], policy, cwd, on_output=stream)
+    except SandboxError as exc:
+        raise ToolError(f"the sandbox refused to run the command: {exc}") from exc
+    text = (result.stdout + result.stderr).rstrip("\n")
+    if result.limit == "wall":
+        text += f"\n[timed out after {params.timeout:g}s; the command and its process group were killed]"
+    elif result.limit:
+        text += f"\n[stopped by the sandbox's {result.limit} limit]"
+    else:
+        code = result.exit_code if result.exit_code is not None else -(result.signal or 0)
+        text += f"\n[exit code {code}]"
+    return ToolResult(
+        output=text.lstrip("\n"),
+        metadata={"exit_code": result.exit_code, "timed_out": result.limit == "wall", "sandbox": True},
+    )
+
+
 async def run(params: Params, ctx: ToolContext) -> ToolResult:
     cwd = await ctx.path(params.workdir) if params.workdir else ctx.cwd
     if not cwd.is_dir():
         raise ToolError(f"workdir {params.workdir} is not a directory")
+    sandbox = getattr(ctx.settings, "sandbox", None)
+    if sandbox is not None and sandbox.bash:
+        return await _run_sandboxed(params, ctx, cwd, sandbox)
     env = {**os.environ, "PAGER": "cat", "GIT_PAGER": "cat", "GIT_TERMINAL_PROMPT": "0", "CODETETHER_AGENT": "1"}
     proc = await asyncio.create_subprocess_exec(
         "/bin/bash",

@@ -30,3 +30,8 @@ def chunker(request):
 @pytest.fixture(params=TWINS, ids=["compiled", "pure"])
 def ringbus(request):
     return load_twin("ringbus", request.param)
+
+
+@pytest.fixture(params=TWINS, ids=["compiled", "pure"])
+def sandbox(request):
+    return load_twin("sandbox", request.param)
