@@ -11,6 +11,7 @@ import msgspec
 
 from ..config import LoadedConfig
 from ..errors import CodetetherError, UsageError
+from ..plugins.store import load_tools
 from ..providers.catalog import lookup
 from ..providers.registry import create_provider, provider_settings, split_model
 from ..providers.types import ImagePart, Message, TextPart
@@ -128,7 +129,7 @@ async def run_task(
         actor=f"session:{session.id}",
     )
     context.audit.append(context.actor, "session.resume" if resumed else "session.start", str(options.cwd))
-    tools = None if options.no_tools else ToolRunner(builtin_tools(), context)
+    tools = None if options.no_tools else ToolRunner([*builtin_tools(), *load_tools(config, notice)], context)
     window = context_window(config, label)
     agent = Agent(
         provider,

@@ -18,6 +18,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "config": ("codetether.cli.commands.config:config", "Show, create and change settings; trust project files."),
     "crash": ("codetether.cli.commands.crash:crash", "List, show and delete crash reports."),
     "models": ("codetether.cli.commands.models:models", "List models with context, limits and prices."),
+    "plugin": ("codetether.cli.commands.plugin:plugin", "Sign, verify, install and remove signed plugins."),
     "run": ("codetether.cli.commands.run:run", "Run the agent on a task in the current directory."),
     "sessions": ("codetether.cli.commands.sessions:sessions", "List, show, export and delete saved sessions."),
     "swarm": ("codetether.cli.commands.swarm:swarm", "Split a task into subtasks run by parallel sub-agents."),

@@ -77,6 +77,22 @@ class SandboxSection(_Section):
     network: Annotated[Literal["deny", "allow"], msgspec.Meta(description="deny or allow")] = "deny"
 
 
+class PluginsSection(_Section):
+    """Which publishers are trusted, and the most any plugin may ask of the sandbox."""
+
+    trusted_keys: Annotated[
+        dict[str, str], msgspec.Meta(description="publisher name -> base64 Ed25519 public key")
+    ] = {}
+    max_memory_mb: Annotated[int, msgspec.Meta(ge=16, description="largest memory limit a plugin may ask for")] = 512
+    max_cpu_seconds: Annotated[int, msgspec.Meta(ge=1, description="largest CPU limit a plugin may ask for")] = 30
+    max_wall_seconds: Annotated[float, msgspec.Meta(gt=0, description="longest run a plugin may ask for")] = 60.0
+    max_processes: Annotated[int, msgspec.Meta(ge=1, description="most processes a plugin may ask for")] = 32
+    max_file_size_mb: Annotated[int, msgspec.Meta(ge=1, description="largest file a plugin may ask to write")] = 64
+    network: Annotated[Literal["deny", "allow"], msgspec.Meta(description="whether any plugin may use the network")] = (
+        "deny"
+    )
+
+
 class TelemetrySection(_Section):
     """Opt-in diagnostics; nothing is ever sent anywhere by CodeTether itself."""
 
@@ -96,6 +112,7 @@ class Config(_Section):
     agent: AgentSection = msgspec.field(default_factory=AgentSection)
     websearch: WebSearchSection = msgspec.field(default_factory=WebSearchSection)
     sandbox: SandboxSection = msgspec.field(default_factory=SandboxSection)
+    plugins: PluginsSection = msgspec.field(default_factory=PluginsSection)
     permissions: dict[str, dict[str, PermissionAction]] = {}
 
 
@@ -108,6 +125,7 @@ SCALAR_SECTIONS: dict[str, type[_Section]] = {
     "agent": AgentSection,
     "websearch": WebSearchSection,
     "sandbox": SandboxSection,
+    "plugins": PluginsSection,
 }
 
 # Keys that look like credentials: refused in config files with a pointer to `codetether auth`.

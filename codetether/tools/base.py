@@ -28,7 +28,7 @@ class ToolResult(msgspec.Struct, kw_only=True):
     metadata: dict[str, Any] = {}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ToolDef:
     name: str
     params: type[msgspec.Struct]
@@ -36,15 +36,20 @@ class ToolDef:
     description: str
     kind: str  # read | edit | execute | network | delegate
     subject: Callable[[Any], str] | None  # what a permission rule matches against (command, path, url)
+    schema: dict[str, Any] | None = None  # a ready JSON Schema (plugins), instead of one derived from params
 
     @property
     def read_only(self) -> bool:
         return self.kind == "read"
 
     def spec(self) -> ToolSpec:
+        if self.schema is not None:
+            return ToolSpec(name=self.name, description=self.description, parameters=self.schema)
         return _spec(self.name, self.description, self.params)
 
     def schema_chars(self) -> int:
+        if self.schema is not None:
+            return len(self.name) + len(self.description) + len(msgspec.json.encode(self.schema))
         return _schema_chars(self.name, self.description, self.params)
 
 

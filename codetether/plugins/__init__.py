@@ -1,0 +1,1 @@
+"""Signed plugins: tool manifests signed with Ed25519, verified on every load, run in the sandbox."""
