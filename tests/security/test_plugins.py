@@ -156,3 +156,52 @@ def test_cli_keygen_sign_verify_install_list_remove(tmp_path, cli, config_file):
     assert bad.code == 1 and "does not match its signed hash" in bad.stderr and "Traceback" not in bad.stderr
     assert cli("plugin", "remove", "com.example.greeter").code == 0
     assert cli("plugin", "remove", "com.example.greeter").code == 2
+
+
+FUZZ_EXAMPLES = 2000
+
+
+def test_fuzzed_manifests_only_ever_raise_plugin_errors(tmp_path):
+    """Thousands of malformed manifests: each is refused with a PluginError, never a crash."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from codetether.plugins.manifest import read_manifest
+
+    json_values = st.recursive(
+        st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=6),
+        max_leaves=20,
+    )
+    fields = st.fixed_dictionaries(
+        {},
+        optional={
+            "id": json_values | st.text(max_size=30),
+            "name": json_values,
+            "version": json_values | st.text(max_size=8),
+            "description": json_values,
+            "entrypoint": json_values,
+            "parameters": json_values,
+            "policy": json_values,
+            "files": json_values,
+            "capabilities": json_values,
+            "extra": json_values,
+        },
+    )
+    inputs = st.one_of(st.binary(max_size=300), fields.map(lambda d: json.dumps(d).encode()))
+    directory = tmp_path / "fuzz"
+    directory.mkdir()
+    seen = {"refused": 0, "accepted": 0}
+
+    @settings(max_examples=FUZZ_EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(raw=inputs)
+    def check(raw: bytes) -> None:
+        (directory / "manifest.json").write_bytes(raw)
+        try:
+            read_manifest(directory)
+            seen["accepted"] += 1
+        except PluginError:
+            seen["refused"] += 1
+
+    check()
+    assert seen["refused"] + seen["accepted"] >= FUZZ_EXAMPLES * 0.9 and seen["refused"] > 0

@@ -1,0 +1,31 @@
+"""The HTTP application every transport mounts into: health, bus stream, audit — all behind auth.
+
+`codetether serve` (the A2A issue) adds its JSON-RPC, REST and card routes to this same app.
+"""
+
+from aiohttp import web
+
+from ..bus import AgentBus
+from ..security.audit import AuditLog
+from ..security.auth import FailureLimiter, TokenAuth
+from . import audit_routes, bus_stream
+from .auth import auth_middleware
+
+
+async def health(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+def build_app(
+    bus: AgentBus,
+    auth: TokenAuth,
+    audit: AuditLog,
+    *,
+    limiter: FailureLimiter | None = None,
+    client_max_size: int = 8 * 1024 * 1024,
+) -> web.Application:
+    app = web.Application(middlewares=[auth_middleware(auth, audit, limiter)], client_max_size=client_max_size)
+    app.router.add_get("/health", health)
+    bus_stream.add_routes(app, bus)
+    audit_routes.add_routes(app, audit)
+    return app

@@ -1,0 +1,39 @@
+"""``GET /v1/audit/events?limit&after`` and ``POST /v1/audit/query``: the audit trail over HTTP."""
+
+import msgspec
+from aiohttp import web
+
+from ..security.audit import AuditLog, AuditQuery, query
+
+AUDIT_KEY = web.AppKey("audit", AuditLog)
+MAX_LIMIT = 1000
+
+
+def _json(data: object, status: int = 200) -> web.Response:
+    return web.Response(status=status, body=msgspec.json.encode(data), content_type="application/json")
+
+
+async def events(request: web.Request) -> web.Response:
+    try:
+        limit = min(int(request.query.get("limit", "100")), MAX_LIMIT)
+        after = int(request.query.get("after", "0"))
+    except ValueError:
+        return _json({"error": "limit and after must be integers"}, 400)
+    records = query(AuditQuery(after=after, limit=limit), request.app[AUDIT_KEY].directory)
+    return _json({"events": records, "next_after": records[-1].seq if records else after})
+
+
+async def search(request: web.Request) -> web.Response:
+    try:
+        q = msgspec.json.decode(await request.read(), type=AuditQuery)
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        return _json({"error": f"invalid query: {exc}"}, 400)
+    q.limit = min(max(q.limit, 1), MAX_LIMIT)
+    records = query(q, request.app[AUDIT_KEY].directory)
+    return _json({"events": records, "next_after": records[-1].seq if records else q.after})
+
+
+def add_routes(app: web.Application, audit: AuditLog) -> None:
+    app[AUDIT_KEY] = audit
+    app.router.add_get("/v1/audit/events", events)
+    app.router.add_post("/v1/audit/query", search)
