@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..paths import data_dir, ensure_private_dir
-from ..security.sandbox import NOBODY, SandboxPolicy
+from ..security.sandbox import NOBODY, SandboxPolicy, policy_from
 from ..security.sandbox import run as run_in_sandbox
 from ..tools.base import ToolDef, ToolError, ToolResult
 from .manifest import PluginError, PluginManifest, verify, version_tuple
@@ -23,15 +23,7 @@ def plugins_dir() -> Path:
 
 
 def max_policy(config: Any) -> SandboxPolicy:
-    p = config.plugins
-    return SandboxPolicy(
-        max_memory_mb=p.max_memory_mb,
-        max_cpu_seconds=p.max_cpu_seconds,
-        max_wall_seconds=p.max_wall_seconds,
-        max_processes=p.max_processes,
-        max_file_size_mb=p.max_file_size_mb,
-        network=p.network,
-    )
+    return policy_from(config.plugins)
 
 
 def _versions_file() -> Path:

@@ -68,6 +68,16 @@ class SandboxPolicy(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
                 raise SandboxError(f"{name} must be positive")
 
 
+def policy_from(settings: object, **overrides: object) -> SandboxPolicy:
+    """A policy from a config section that names the same limits ([sandbox], [plugins])."""
+    limits = {
+        name: getattr(settings, name)
+        for name in SandboxPolicy.__struct_fields__
+        if name != "writable_paths" and hasattr(settings, name)
+    }
+    return SandboxPolicy(**{**limits, **overrides})
+
+
 class SandboxResult(msgspec.Struct, kw_only=True):
     exit_code: int | None
     signal: int | None

@@ -67,17 +67,10 @@ def _kill_group(pid: int, sig: int) -> None:
 
 
 async def _run_sandboxed(params: Params, ctx: ToolContext, cwd, settings) -> ToolResult:
-    from ..security.sandbox import SandboxError, SandboxPolicy
+    from ..security.sandbox import SandboxError, policy_from
     from ..security.sandbox import run as run_in_sandbox
 
-    policy = SandboxPolicy(
-        max_memory_mb=settings.max_memory_mb,
-        max_cpu_seconds=settings.max_cpu_seconds,
-        max_wall_seconds=params.timeout,
-        max_processes=settings.max_processes,
-        max_file_size_mb=settings.max_file_size_mb,
-        network=settings.network,
-    )
+    policy = policy_from(settings, max_wall_seconds=params.timeout)
     call_id = ctx.call_id
 
     def stream(text: str) -> None:
