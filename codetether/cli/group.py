@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "models": ("codetether.cli.commands.models:models", "List models with context, limits and prices."),
     "plugin": ("codetether.cli.commands.plugin:plugin", "Sign, verify, install and remove signed plugins."),
     "run": ("codetether.cli.commands.run:run", "Run the agent on a task in the current directory."),
+    "serve": ("codetether.cli.commands.serve:serve", "Serve the agent over A2A (JSON-RPC, REST and gRPC)."),
     "sessions": ("codetether.cli.commands.sessions:sessions", "List, show, export and delete saved sessions."),
     "swarm": ("codetether.cli.commands.swarm:swarm", "Split a task into subtasks run by parallel sub-agents."),
 }

@@ -101,6 +101,30 @@ class TelemetrySection(_Section):
     )
 
 
+class A2ASection(_Section):
+    """`codetether serve`: the A2A peer (JSON-RPC + REST on HTTP, gRPC)."""
+
+    host: Annotated[str, msgspec.Meta(description="address the HTTP and gRPC servers listen on")] = "127.0.0.1"
+    port: Annotated[int, msgspec.Meta(ge=0, le=65535, description="HTTP port (JSON-RPC, REST, agent card)")] = 8080
+    grpc_port: Annotated[
+        int, msgspec.Meta(ge=0, le=65535, description="gRPC port; CODETETHER_GRPC_PORT overrides it")
+    ] = 50051
+    public_url: Annotated[
+        str, msgspec.Meta(description="URL clients reach the HTTP server at, for the agent card; empty: derived")
+    ] = ""
+    name: Annotated[str, msgspec.Meta(description="agent name shown in the agent card")] = "CodeTether"
+    max_body_bytes: Annotated[int, msgspec.Meta(ge=1024, description="largest request body accepted")] = 4 * 1024 * 1024
+    push_notifications: Annotated[bool, msgspec.Meta(description="accept push-notification webhooks")] = True
+    allow_private_push_urls: Annotated[
+        bool,
+        msgspec.Meta(description="allow webhooks on loopback/private addresses (SSRF risk: trusted networks only)"),
+    ] = False
+    push_attempts: Annotated[int, msgspec.Meta(ge=1, le=20, description="delivery attempts per push update")] = 5
+    card_max_age: Annotated[
+        int, msgspec.Meta(ge=0, description="Cache-Control max-age of the agent card (seconds)")
+    ] = 300
+
+
 class Config(_Section):
     """The effective configuration after layering (defaults < user < trusted project < env < flags)."""
 
@@ -113,6 +137,7 @@ class Config(_Section):
     websearch: WebSearchSection = msgspec.field(default_factory=WebSearchSection)
     sandbox: SandboxSection = msgspec.field(default_factory=SandboxSection)
     plugins: PluginsSection = msgspec.field(default_factory=PluginsSection)
+    a2a: A2ASection = msgspec.field(default_factory=A2ASection)
     permissions: dict[str, dict[str, PermissionAction]] = {}
 
 

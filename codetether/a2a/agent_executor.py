@@ -1,0 +1,95 @@
+"""The default executor: each A2A message runs the real agent loop in the server's workspace.
+
+A ``contextId`` is one agent session, so a conversation continues across messages and tasks: the
+first message of a context starts a session, later ones resume it (the mapping is kept next to the
+sessions, so it survives a restart). Tool activity is reported as ``working`` status updates, the
+final answer as an artifact and the completing status message. Running out of steps ends the task
+``input-required`` (send another message in the context to go on); a provider or tool failure ends
+it ``failed`` with the reason. Cancelling the task cancels the agent at its current await, which
+stops a model stream or a running command.
+"""
+
+import asyncio
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from ..agent import events
+from ..agent.run import RunOptions, run_task
+from ..config import LoadedConfig
+from ..paths import data_dir
+from .executor import RequestContext, TaskUpdater
+
+
+class ContextSessions:
+    """contextId → session id, in one small JSON file written atomically."""
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path or data_dir() / "a2a" / "contexts.json"
+        try:
+            self._map: dict[str, str] = json.loads(self.path.read_text())
+        except (OSError, ValueError):
+            self._map = {}
+
+    def get(self, context_id: str) -> str | None:
+        return self._map.get(context_id)
+
+    def set(self, context_id: str, session_id: str) -> None:
+        self._map[context_id] = session_id
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile("w", dir=self.path.parent, delete=False) as handle:
+            json.dump(self._map, handle)
+        os.replace(handle.name, self.path)
+
+
+class AgentExecutor:
+    """Runs :func:`codetether.agent.run.run_task` for each message (see the module docstring)."""
+
+    def __init__(self, loaded: LoadedConfig, workspace: Path, *, model: str | None = None) -> None:
+        self.loaded = loaded
+        self.workspace = workspace
+        self.model = model
+        self.sessions = ContextSessions()
+
+    async def execute(self, context: RequestContext, updater: TaskUpdater) -> None:
+        progress: asyncio.Queue[str] = asyncio.Queue()
+
+        def emit(event: Any) -> None:  # called synchronously by the agent loop
+            if isinstance(event, events.SessionStarted):
+                self.sessions.set(context.context_id, event.session_id)
+            elif isinstance(event, events.ToolCallStarted):
+                progress.put_nowait(f"running {event.name} {_brief(event.arguments)}")
+
+        async def relay() -> None:
+            while True:
+                await updater.working(await progress.get())
+
+        options = RunOptions(
+            prompt=context.text,
+            cwd=self.workspace,
+            model=self.model,
+            session_id=self.sessions.get(context.context_id),
+        )
+        await updater.working()
+        relaying = asyncio.create_task(relay())
+        try:
+            finished = await run_task(options, self.loaded, emit=emit, notice=lambda _: None, ask=None)
+        finally:
+            relaying.cancel()
+        while not progress.empty():
+            await updater.working(progress.get_nowait())
+        if finished.text:
+            await updater.artifact(finished.text, name="answer")
+        if finished.status == "submitted":
+            await updater.complete(finished.text or "done")
+        elif finished.status == "max_steps":
+            await updater.input_required(f"stopped after {finished.steps} steps; send a message to continue")
+        else:
+            await updater.fail(finished.error or f"the agent stopped: {finished.status}")
+
+
+def _brief(arguments: str, limit: int = 80) -> str:
+    text = " ".join(arguments.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

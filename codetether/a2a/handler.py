@@ -1,0 +1,429 @@
+"""The transport-neutral A2A request handler: every JSON-RPC, REST and gRPC call lands here.
+
+It owns the task lifecycle: a message creates or continues a task, the executor runs it in its own
+asyncio task, and each update the executor reports is applied to the task, written to the store,
+fanned out to stream subscribers, posted to push webhooks and published on the agent bus, in that
+order. Adapters only translate requests and results; they never touch tasks themselves.
+"""
+
+import asyncio
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import msgspec
+
+from ..bus import AgentBus
+from ..bus.messages import ArtifactUpdate, TaskUpdate
+from . import errors
+from .executor import Executor, RequestContext, TaskUpdater, now_iso
+from .push import PushNotifier
+from .store import MAX_PAGE_SIZE, TaskStore
+from .types import (
+    AgentCard,
+    Artifact,
+    CancelTaskRequest,
+    DeletePushConfigRequest,
+    GetExtendedAgentCardRequest,
+    GetPushConfigRequest,
+    GetTaskRequest,
+    ListPushConfigsRequest,
+    ListPushConfigsResponse,
+    ListTasksRequest,
+    ListTasksResponse,
+    Message,
+    PushConfig,
+    Role,
+    SendMessageRequest,
+    SendMessageResponse,
+    StreamResponse,
+    SubscribeToTaskRequest,
+    Task,
+    TaskState,
+    TaskStatus,
+)
+
+log = logging.getLogger(__name__)
+
+CANCEL_GRACE_SECONDS = 10.0
+_END = object()  # sentinel closing a subscriber's queue
+
+
+class _Run:
+    """A task that has work in flight (or streams open on it) in this process."""
+
+    __slots__ = ("done", "job", "subscribers", "task")
+
+    def __init__(self, task: Task) -> None:
+        self.task = task
+        self.job: asyncio.Task | None = None
+        self.subscribers: set[asyncio.Queue] = set()
+        self.done = asyncio.Event()  # set at a terminal or interrupted state
+
+
+def view(task: Task, history_length: int | None = None, *, artifacts: bool = True) -> Task:
+    """A copy of ``task`` safe to hand out while work goes on, with history trimmed (spec §3.2.4)."""
+    history = task.history
+    if history_length is not None:
+        history = history[-history_length:] if history_length > 0 else []
+    return msgspec.structs.replace(task, history=list(history), artifacts=list(task.artifacts) if artifacts else [])
+
+
+class RequestHandler:
+    """One instance per server; every method is an A2A operation (names follow spec 1.0)."""
+
+    def __init__(
+        self,
+        executor: Executor,
+        store: TaskStore,
+        *,
+        card: AgentCard | None = None,
+        extended_card: AgentCard | None = None,
+        push: PushNotifier | None = None,
+        bus: AgentBus | None = None,
+        agent_id: str = "a2a",
+    ) -> None:
+        self.executor = executor
+        self.store = store
+        self.card = card
+        self.extended_card = extended_card
+        self.push = push
+        self.bus = bus
+        self.agent_id = agent_id
+        self._runs: dict[str, _Run] = {}
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    def recover(self) -> int:
+        """Fail tasks a previous process left running: their work died with it. Returns how many."""
+        count = 0
+        for state in (TaskState.SUBMITTED, TaskState.WORKING):
+            while True:
+                page = self.store.list_tasks(state=state, page_size=MAX_PAGE_SIZE)
+                for task in page.tasks:
+                    task.status = TaskStatus(
+                        state=TaskState.FAILED,
+                        message=self._agent_message(task, "the server restarted while this task was running"),
+                        timestamp=now_iso(),
+                    )
+                    self.store.save(task)
+                    count += 1
+                if not page.next_page_token:
+                    break
+        return count
+
+    async def close(self) -> None:
+        """Cancel work in flight (each task ends ``canceled``) and stop push deliveries."""
+        jobs = [run.job for run in self._runs.values() if run.job and not run.job.done()]
+        for job in jobs:
+            job.cancel()
+        if jobs:
+            await asyncio.wait(jobs, timeout=CANCEL_GRACE_SECONDS)
+        if self.push is not None:
+            await self.push.close()
+
+    # -- messages --------------------------------------------------------------------------------
+
+    async def on_send_message(self, request: SendMessageRequest, version: str = "1.0") -> SendMessageResponse:
+        run, context = await self._begin(request, version)
+        self._launch(run, context)
+        config = request.configuration
+        history_length = config.history_length if config else None
+        if not (config and config.return_immediately):
+            await run.done.wait()
+        return SendMessageResponse(task=view(run.task, history_length))
+
+    async def on_send_streaming_message(
+        self, request: SendMessageRequest, version: str = "1.0"
+    ) -> AsyncIterator[StreamResponse]:
+        """Validates and starts the work now (errors raise here), then returns the event stream."""
+        if self.card is not None and self.card.capabilities.streaming is False:
+            raise errors.UnsupportedOperationError("this agent does not stream")
+        run, context = await self._begin(request, version)
+        queue = self._subscribe(run)
+        first = StreamResponse(task=view(run.task))
+        self._launch(run, context)
+        return self._stream(run, queue, first)
+
+    async def _begin(self, request: SendMessageRequest, version: str) -> tuple[_Run, RequestContext]:
+        message = request.message
+        if not message.parts:
+            raise errors.InvalidParamsError("message.parts: at least one part is required")
+        if message.role is not Role.USER:
+            raise errors.InvalidParamsError("message.role: a client message must have role ROLE_USER")
+        if message.task_id:
+            task = self._load(message.task_id)
+            if message.context_id and message.context_id != task.context_id:
+                raise errors.InvalidParamsError(
+                    f"message.contextId {message.context_id!r} does not match task {task.id}'s "
+                    f"contextId {task.context_id!r}"
+                )
+            if task.status.state.terminal:
+                raise errors.UnsupportedOperationError(
+                    f"task {task.id} is {task.status.state.value} and takes no more messages; "
+                    "send the message without taskId to start a new task in the same context"
+                )
+            running = self._runs.get(task.id)
+            if running is not None and running.job is not None and not running.job.done():
+                raise errors.UnsupportedOperationError(
+                    f"task {task.id} is still working; subscribe to it, wait, or cancel it first"
+                )
+            run = running or _Run(task)
+            run.task = task
+            run.done.clear()
+        else:
+            task = Task(
+                id=str(uuid.uuid4()),
+                context_id=message.context_id or str(uuid.uuid4()),
+                status=TaskStatus(state=TaskState.SUBMITTED),
+            )
+            run = _Run(task)
+        message = msgspec.structs.replace(message, task_id=task.id, context_id=task.context_id)
+        task.history.append(message)
+        self.store.save(task)
+        self._runs[task.id] = run
+        config = request.configuration
+        if config is not None and config.task_push_notification_config is not None:
+            await self._register_push(
+                msgspec.structs.replace(config.task_push_notification_config, task_id=task.id), version
+            )
+        context = RequestContext(
+            task_id=task.id, context_id=task.context_id, message=message, task=view(task), metadata=request.metadata
+        )
+        return run, context
+
+    def _launch(self, run: _Run, context: RequestContext) -> None:
+        updater = TaskUpdater(context.task_id, context.context_id, lambda event: self._apply(run, event))
+        run.job = asyncio.create_task(self._execute(run, context, updater), name=f"a2a-task-{context.task_id}")
+
+    async def _execute(self, run: _Run, context: RequestContext, updater: TaskUpdater) -> None:
+        try:
+            await self.executor.execute(context, updater)
+            if updater.final_state is None:
+                await updater.complete()
+        except asyncio.CancelledError:
+            if updater.final_state is None:
+                await updater.status(TaskState.CANCELED, "canceled at the client's request")
+        except Exception as exc:
+            log.warning("executor failed on task %s: %s", context.task_id, exc, exc_info=True)
+            if updater.final_state is None:
+                await updater.fail(f"{type(exc).__name__}: {exc}")
+        finally:
+            if self._runs.get(context.task_id) is run and not run.subscribers:
+                del self._runs[context.task_id]
+
+    async def _apply(self, run: _Run, event: StreamResponse) -> None:
+        task = run.task
+        final = False
+        if event.status_update is not None:
+            status = event.status_update.status
+            if task.status.message is not None:
+                task.history.append(task.status.message)  # the previous status message becomes history
+            task.status = status
+            final = status.state.terminal or status.state.interrupted
+        elif event.artifact_update is not None:
+            _merge_artifact(task, event.artifact_update.artifact, event.artifact_update.append)
+        self.store.save(task)
+        for queue in run.subscribers:
+            queue.put_nowait(event)
+        if self.push is not None:
+            self.push.notify(task, event)
+        if self.bus is not None:
+            self._publish(task, event)
+        if final:
+            run.done.set()
+            for queue in run.subscribers:
+                queue.put_nowait(_END)
+
+    def _publish(self, task: Task, event: StreamResponse) -> None:
+        topic = f"task.{task.id}"
+        if event.status_update is not None:
+            message = event.status_update.status.message
+            update = TaskUpdate(
+                task_id=task.id, state=task.status.state.value, message=message.text() if message else ""
+            )
+            self.bus.publish(topic, update, sender=self.agent_id, correlation_id=task.context_id)
+        elif event.artifact_update is not None:
+            artifact = event.artifact_update.artifact
+            content = "\n".join(part.text for part in artifact.parts if part.text)
+            self.bus.publish(
+                topic,
+                ArtifactUpdate(task_id=task.id, name=artifact.name or artifact.artifact_id, content=content),
+                sender=self.agent_id,
+                correlation_id=task.context_id,
+            )
+
+    # -- streams ---------------------------------------------------------------------------------
+
+    def _subscribe(self, run: _Run) -> asyncio.Queue:
+        queue: asyncio.Queue = asyncio.Queue()
+        run.subscribers.add(queue)
+        return queue
+
+    async def _stream(self, run: _Run, queue: asyncio.Queue, first: StreamResponse) -> AsyncIterator[StreamResponse]:
+        try:
+            yield first
+            if run.done.is_set() and queue.empty():
+                return
+            while True:
+                event = await queue.get()
+                if event is _END:
+                    return
+                yield event
+        finally:
+            run.subscribers.discard(queue)
+            if not run.subscribers and (run.job is None or run.job.done()):
+                self._runs.pop(run.task.id, None)
+
+    async def on_subscribe_to_task(self, request: SubscribeToTaskRequest) -> AsyncIterator[StreamResponse]:
+        task = self._load(request.id)
+        if task.status.state.terminal:
+            raise errors.UnsupportedOperationError(
+                f"task {task.id} is in terminal state {task.status.state.value}; read it with GetTask",
+                metadata={"taskId": task.id},
+            )
+        run = self._runs.get(task.id)
+        if run is None:  # waiting for input (or left by a previous process): its current state is all there is
+            run = _Run(task)
+            run.done.set()
+            return self._stream(run, asyncio.Queue(), StreamResponse(task=view(task)))
+        queue = self._subscribe(run)
+        return self._stream(run, queue, StreamResponse(task=view(run.task)))
+
+    # -- tasks -----------------------------------------------------------------------------------
+
+    def _load(self, task_id: str) -> Task:
+        run = self._runs.get(task_id)
+        if run is not None:
+            return run.task
+        task = self.store.get(task_id) if task_id else None
+        if task is None:
+            raise errors.TaskNotFoundError(f"task {task_id!r} not found", metadata={"taskId": task_id})
+        return task
+
+    async def on_get_task(self, request: GetTaskRequest) -> Task:
+        _check_history_length(request.history_length)
+        return view(self._load(request.id), request.history_length)
+
+    async def on_list_tasks(self, request: ListTasksRequest) -> ListTasksResponse:
+        _check_history_length(request.history_length)
+        page_size = 50 if request.page_size is None else request.page_size
+        if not 1 <= page_size <= MAX_PAGE_SIZE:
+            raise errors.InvalidParamsError(f"pageSize must be between 1 and {MAX_PAGE_SIZE}, got {page_size}")
+        after = _parse_timestamp(request.status_timestamp_after) if request.status_timestamp_after else None
+        page = self.store.list_tasks(
+            context_id=request.context_id,
+            state=request.status,
+            page_size=page_size,
+            page_token=request.page_token,
+            updated_after=after,
+        )
+        tasks = [view(task, request.history_length, artifacts=bool(request.include_artifacts)) for task in page.tasks]
+        return ListTasksResponse(
+            tasks=tasks, next_page_token=page.next_page_token, page_size=page_size, total_size=page.total_size
+        )
+
+    async def on_cancel_task(self, request: CancelTaskRequest) -> Task:
+        task = self._load(request.id)
+        if task.status.state.terminal:
+            raise errors.TaskNotCancelableError(
+                f"task {task.id} is already {task.status.state.value}", metadata={"taskId": task.id}
+            )
+        run = self._runs.get(task.id)
+        if run is not None and run.job is not None and not run.job.done():
+            run.job.cancel()
+            await asyncio.wait([run.job], timeout=CANCEL_GRACE_SECONDS)
+            if not run.task.status.state.terminal:
+                raise errors.TaskNotCancelableError(
+                    f"task {task.id} did not stop within {CANCEL_GRACE_SECONDS:.0f} s", metadata={"taskId": task.id}
+                )
+            return view(run.task)
+        run = run or _Run(task)
+        updater = TaskUpdater(task.id, task.context_id, lambda event: self._apply(run, event))
+        await updater.status(TaskState.CANCELED, "canceled at the client's request")
+        return view(run.task)
+
+    # -- push notifications ----------------------------------------------------------------------
+
+    def _require_push(self) -> PushNotifier:
+        if self.push is None:
+            raise errors.PushNotificationNotSupportedError("push notifications are turned off on this server")
+        return self.push
+
+    async def _register_push(self, config: PushConfig, version: str = "1.0") -> PushConfig:
+        push = self._require_push()
+        await push.check_url(config.url)
+        config = msgspec.structs.replace(config, id=config.id or str(uuid.uuid4()))
+        self.store.put_push_config(config, version)
+        return config
+
+    async def on_create_push_config(self, config: PushConfig, version: str = "1.0") -> PushConfig:
+        self._require_push()
+        self._load(config.task_id)
+        if not config.url:
+            raise errors.InvalidParamsError("url: a push notification config needs the webhook URL")
+        return await self._register_push(config, version)
+
+    async def on_get_push_config(self, request: GetPushConfigRequest) -> PushConfig:
+        self._require_push()
+        self._load(request.task_id)
+        config = self.store.get_push_config(request.task_id, request.id)
+        if config is None:
+            raise errors.TaskNotFoundError(
+                f"task {request.task_id} has no push notification config {request.id!r}",
+                metadata={"taskId": request.task_id, "configId": request.id},
+            )
+        return config
+
+    async def on_list_push_configs(self, request: ListPushConfigsRequest) -> ListPushConfigsResponse:
+        self._require_push()
+        self._load(request.task_id)
+        return ListPushConfigsResponse(configs=self.store.list_push_configs(request.task_id))
+
+    async def on_delete_push_config(self, request: DeletePushConfigRequest) -> None:
+        self._require_push()
+        self._load(request.task_id)
+        if not self.store.delete_push_config(request.task_id, request.id):
+            raise errors.TaskNotFoundError(
+                f"task {request.task_id} has no push notification config {request.id!r}",
+                metadata={"taskId": request.task_id, "configId": request.id},
+            )
+
+    # -- cards -----------------------------------------------------------------------------------
+
+    async def on_get_extended_agent_card(self, request: GetExtendedAgentCardRequest | None = None) -> AgentCard:
+        if self.extended_card is None:
+            raise errors.ExtendedAgentCardNotConfiguredError("this agent has no extended agent card")
+        return self.extended_card
+
+    def _agent_message(self, task: Task, text: str) -> Message:
+        return TaskUpdater(task.id, task.context_id, _no_emit).agent_message(text)
+
+
+async def _no_emit(event: StreamResponse) -> None:
+    return None
+
+
+def _merge_artifact(task: Task, artifact: Artifact, append: bool) -> None:
+    for index, existing in enumerate(task.artifacts):
+        if existing.artifact_id == artifact.artifact_id:
+            if append:
+                artifact = msgspec.structs.replace(existing, parts=[*existing.parts, *artifact.parts])
+            task.artifacts[index] = artifact
+            return
+    task.artifacts.append(artifact)
+
+
+def _check_history_length(value: int | None) -> None:
+    if value is not None and value < 0:
+        raise errors.InvalidParamsError(f"historyLength must be 0 or more, got {value}")
+
+
+def _parse_timestamp(value: Any) -> float:
+    import datetime as dt
+
+    try:
+        return dt.datetime.fromisoformat(str(value).replace("Z", "+00:00")).timestamp()
+    except ValueError as exc:
+        raise errors.InvalidParamsError(f"statusTimestampAfter {value!r} is not an ISO 8601 timestamp") from exc

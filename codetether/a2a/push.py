@@ -1,0 +1,171 @@
+"""Push notifications: POST each task update to the webhooks registered for it.
+
+Deliveries to one webhook are sequential (updates arrive in order) and independent of the work and
+of other webhooks. A failed POST (connection error, timeout, 5xx, 429) is retried with exponential
+backoff and jitter, honouring ``Retry-After``; a 4xx other than 408/429 is not retried. Spec 1.0
+receivers get the ``StreamResponse`` event; spec 0.3 receivers get the whole task, as 0.3 defines.
+
+Webhook URLs are checked against SSRF (spec §13.2): a URL whose host is, or resolves to, a loopback,
+private, link-local or otherwise non-public address is refused unless ``allow_private`` is set
+(``[a2a] allow_private_push_urls``). The check runs at registration and again before each POST, so a
+name that later resolves somewhere private is still refused.
+"""
+
+import asyncio
+import ipaddress
+import logging
+import random
+import socket
+from urllib.parse import urlsplit
+
+import msgspec
+
+from . import errors
+from .types import StreamResponse, Task
+
+log = logging.getLogger(__name__)
+
+RETRYABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504})
+
+
+class PushSettings(msgspec.Struct, kw_only=True):
+    allow_private: bool = False
+    attempts: int = 5
+    backoff_seconds: float = 0.5
+    max_backoff_seconds: float = 30.0
+    timeout_seconds: float = 15.0
+
+
+def _public(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+class PushNotifier:
+    """Delivers task updates to webhooks; one instance per server."""
+
+    def __init__(self, store, settings: PushSettings | None = None) -> None:
+        self.store = store
+        self.settings = settings or PushSettings()
+        self._queues: dict[tuple[str, str], asyncio.Queue] = {}
+        self._workers: set[asyncio.Task] = set()
+        self._session = None
+
+    async def check_url(self, url: str) -> None:
+        """Raise InvalidParamsError unless ``url`` is an http(s) URL this server may POST to."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise errors.InvalidParamsError(f"push notification url {url!r} must be an http:// or https:// URL")
+        if self.settings.allow_private:
+            return
+        host = parts.hostname
+        try:
+            addresses = [host] if _is_ip(host) else await _resolve(host, parts.port)
+        except OSError as exc:
+            raise errors.InvalidParamsError(f"push notification host {host!r} does not resolve: {exc}") from exc
+        private = [address for address in addresses if not _public(address)]
+        if private:
+            raise errors.InvalidParamsError(
+                f"push notification url {url!r} points at a non-public address ({private[0]}); refused to "
+                "prevent server-side request forgery. Set [a2a] allow_private_push_urls = true to allow it"
+            )
+
+    def notify(self, task: Task, event: StreamResponse) -> None:
+        """Queue ``event`` for every webhook of ``task``; returns at once."""
+        targets = self.store.push_targets(task.id)
+        if not targets:
+            return
+        for config, version in targets:
+            if version == "0.3":
+                from .compat_v03 import task_to_v03
+
+                body = msgspec.json.encode(task_to_v03(task))
+            else:
+                body = msgspec.json.encode(event)
+            key = (task.id, config.id)
+            queue = self._queues.get(key)
+            if queue is None:
+                queue = self._queues[key] = asyncio.Queue()
+                worker = asyncio.create_task(self._deliver_all(key, queue), name=f"a2a-push-{task.id}-{config.id}")
+                self._workers.add(worker)
+                worker.add_done_callback(self._workers.discard)
+            queue.put_nowait((config, version, body))
+
+    async def _deliver_all(self, key: tuple[str, str], queue: asyncio.Queue) -> None:
+        try:
+            while not queue.empty():
+                config, version, body = queue.get_nowait()
+                await self._deliver(config, version, body)
+        finally:
+            if self._queues.get(key) is queue:
+                del self._queues[key]
+
+    async def _deliver(self, config, version: str, body: bytes) -> bool:
+        import aiohttp
+
+        if self._session is None:
+            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.settings.timeout_seconds))
+        headers = {"Content-Type": "application/a2a+json" if version != "0.3" else "application/json"}
+        if config.token:
+            headers["X-A2A-Notification-Token"] = config.token
+        if config.authentication is not None and config.authentication.credentials:
+            headers["Authorization"] = f"{config.authentication.scheme} {config.authentication.credentials}"
+        settings = self.settings
+        for attempt in range(1, settings.attempts + 1):
+            delay = min(settings.max_backoff_seconds, settings.backoff_seconds * 2 ** (attempt - 1))
+            delay = random.uniform(delay / 2, delay)
+            try:
+                await self.check_url(config.url)
+                async with self._session.post(config.url, data=body, headers=headers, allow_redirects=False) as reply:
+                    if 200 <= reply.status < 300:
+                        return True
+                    if reply.status not in RETRYABLE_STATUS:
+                        log.warning("push to %s refused with HTTP %s; not retried", config.url, reply.status)
+                        return False
+                    delay = max(delay, _retry_after(reply.headers.get("Retry-After")) or 0.0)
+                    problem = f"HTTP {reply.status}"
+            except errors.A2AError as exc:
+                log.warning("push to %s dropped: %s", config.url, exc)
+                return False
+            except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+                problem = f"{type(exc).__name__}: {exc}"
+            if attempt < settings.attempts:
+                log.info("push to %s failed (%s); retry %d in %.2f s", config.url, problem, attempt, delay)
+                await asyncio.sleep(delay)
+        log.warning("push to %s failed %d times (%s); giving up on this update", config.url, settings.attempts, problem)
+        return False
+
+    async def drain(self) -> None:
+        """Wait until every queued delivery has succeeded or given up."""
+        while self._workers:
+            await asyncio.gather(*list(self._workers), return_exceptions=True)
+
+    async def close(self) -> None:
+        for worker in list(self._workers):
+            worker.cancel()
+        await asyncio.gather(*list(self._workers), return_exceptions=True)
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
+
+
+async def _resolve(host: str, port: int | None) -> list[str]:
+    infos = await asyncio.get_running_loop().getaddrinfo(host, port or 443, type=socket.SOCK_STREAM)
+    return sorted({info[4][0] for info in infos})
+
+
+def _retry_after(value: str | None) -> float | None:
+    try:
+        return max(0.0, float(value)) if value else None
+    except ValueError:
+        return None

@@ -1,0 +1,200 @@
+"""Where tasks and their push configs live: an interface, and SQLite behind it by default.
+
+The store is the single source of truth shared by every transport; tasks written here survive a
+restart. SQLite calls run inline on the event loop on purpose: each is one indexed statement in WAL
+mode (tens of microseconds), cheaper than the thread hop that ``to_thread`` would add to every
+request. A store backed by a shared database can replace it for several replicas.
+"""
+
+import base64
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import Protocol
+
+import msgspec
+
+from .errors import InvalidParamsError
+from .types import PushConfig, Task, TaskState
+
+MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 50
+
+
+class TaskPage(msgspec.Struct):
+    tasks: list[Task]
+    next_page_token: str
+    total_size: int
+
+
+class TaskStore(Protocol):
+    """Persistence for tasks and push-notification configs."""
+
+    def get(self, task_id: str) -> Task | None: ...
+
+    def save(self, task: Task) -> None:
+        """Insert or replace the task; its position in listings becomes "most recently updated"."""
+
+    def list_tasks(
+        self,
+        *,
+        context_id: str = "",
+        state: TaskState | None = None,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        page_token: str = "",
+        updated_after: float | None = None,
+    ) -> TaskPage: ...
+
+    def put_push_config(self, config: PushConfig, version: str = "1.0") -> None:
+        """Store ``config``; ``version`` is the spec version of the client that registered it."""
+
+    def push_targets(self, task_id: str) -> list[tuple[PushConfig, str]]:
+        """Each config of the task with the spec version its updates must be sent in."""
+
+    def get_push_config(self, task_id: str, config_id: str) -> PushConfig | None: ...
+
+    def list_push_configs(self, task_id: str) -> list[PushConfig]: ...
+
+    def delete_push_config(self, task_id: str, config_id: str) -> bool: ...
+
+    def close(self) -> None: ...
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS tasks (
+    id TEXT PRIMARY KEY,
+    context_id TEXT NOT NULL,
+    state TEXT NOT NULL,
+    updated_ns INTEGER NOT NULL,
+    body BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS tasks_by_update ON tasks (updated_ns DESC, id DESC);
+CREATE INDEX IF NOT EXISTS tasks_by_context ON tasks (context_id, updated_ns DESC);
+CREATE TABLE IF NOT EXISTS push_configs (
+    task_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    version TEXT NOT NULL,
+    body BLOB NOT NULL,
+    PRIMARY KEY (task_id, id)
+);
+"""
+
+
+def _encode_token(updated_ns: int, task_id: str) -> str:
+    return base64.urlsafe_b64encode(f"{updated_ns}:{task_id}".encode()).decode().rstrip("=")
+
+
+def _decode_token(token: str) -> tuple[int, str]:
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+        updated_ns, _, task_id = raw.partition(":")
+        return int(updated_ns), task_id
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidParamsError(f"pageToken {token!r} is not a token this server issued") from exc
+
+
+class SQLiteTaskStore:
+    """The default :class:`TaskStore`: one SQLite file (or ``:memory:``)."""
+
+    def __init__(self, path: Path | str) -> None:
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.executescript(_SCHEMA)
+        self._lock = threading.Lock()  # the connection is shared; the A2A client may use it from threads
+        self._encode = msgspec.json.Encoder().encode
+        self._task = msgspec.json.Decoder(Task).decode
+        self._config = msgspec.json.Decoder(PushConfig).decode
+        self._last_ns = 0
+
+    def _now_ns(self) -> int:
+        # Strictly increasing, so two saves in the same clock tick still order (and page) correctly.
+        self._last_ns = max(time.time_ns(), self._last_ns + 1)
+        return self._last_ns
+
+    def get(self, task_id: str) -> Task | None:
+        with self._lock:
+            row = self._db.execute("SELECT body FROM tasks WHERE id = ?", (task_id,)).fetchone()
+        return self._task(row[0]) if row else None
+
+    def save(self, task: Task) -> None:
+        body = self._encode(task)
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO tasks (id, context_id, state, updated_ns, body) VALUES (?, ?, ?, ?, ?)",
+                (task.id, task.context_id, task.status.state.value, self._now_ns(), body),
+            )
+
+    def list_tasks(
+        self,
+        *,
+        context_id: str = "",
+        state: TaskState | None = None,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        page_token: str = "",
+        updated_after: float | None = None,
+    ) -> TaskPage:
+        where, args = [], []
+        if context_id:
+            where.append("context_id = ?")
+            args.append(context_id)
+        if state is not None and state is not TaskState.UNSPECIFIED:
+            where.append("state = ?")
+            args.append(state.value)
+        if updated_after is not None:
+            where.append("updated_ns > ?")
+            args.append(int(updated_after * 1e9))
+        with self._lock:
+            total = self._db.execute(
+                "SELECT COUNT(*) FROM tasks" + (" WHERE " + " AND ".join(where) if where else ""), args
+            ).fetchone()[0]
+            if page_token:
+                cursor_ns, cursor_id = _decode_token(page_token)
+                where.append("(updated_ns < ? OR (updated_ns = ? AND id < ?))")
+                args += [cursor_ns, cursor_ns, cursor_id]
+            rows = self._db.execute(
+                "SELECT updated_ns, id, body FROM tasks"
+                + (" WHERE " + " AND ".join(where) if where else "")
+                + " ORDER BY updated_ns DESC, id DESC LIMIT ?",
+                [*args, page_size + 1],
+            ).fetchall()
+        more = len(rows) > page_size
+        rows = rows[:page_size]
+        token = _encode_token(rows[-1][0], rows[-1][1]) if more else ""
+        return TaskPage([self._task(row[2]) for row in rows], token, total)
+
+    def put_push_config(self, config: PushConfig, version: str = "1.0") -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT OR REPLACE INTO push_configs (task_id, id, version, body) VALUES (?, ?, ?, ?)",
+                (config.task_id, config.id, version, self._encode(config)),
+            )
+
+    def push_targets(self, task_id: str) -> list[tuple[PushConfig, str]]:
+        with self._lock:
+            rows = self._db.execute("SELECT body, version FROM push_configs WHERE task_id = ?", (task_id,))
+            return [(self._config(row[0]), row[1]) for row in rows.fetchall()]
+
+    def get_push_config(self, task_id: str, config_id: str) -> PushConfig | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT body FROM push_configs WHERE task_id = ? AND id = ?", (task_id, config_id)
+            ).fetchone()
+        return self._config(row[0]) if row else None
+
+    def list_push_configs(self, task_id: str) -> list[PushConfig]:
+        with self._lock:
+            rows = self._db.execute("SELECT body FROM push_configs WHERE task_id = ? ORDER BY id", (task_id,))
+            return [self._config(row[0]) for row in rows.fetchall()]
+
+    def delete_push_config(self, task_id: str, config_id: str) -> bool:
+        with self._lock:
+            cursor = self._db.execute("DELETE FROM push_configs WHERE task_id = ? AND id = ?", (task_id, config_id))
+        return cursor.rowcount > 0
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()

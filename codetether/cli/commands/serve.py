@@ -1,0 +1,102 @@
+"""``codetether serve``: run this agent as an A2A peer (JSON-RPC+SSE, REST and gRPC at once)."""
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+import click
+
+from ...errors import UsageError
+from .. import output
+from ..context import AppContext
+
+
+@click.command()
+@click.option("--host", default=None, help="Listen address (default [a2a] host, 127.0.0.1).")
+@click.option("--port", type=click.IntRange(0, 65535), default=None, help="HTTP port; 0 picks a free one.")
+@click.option(
+    "--grpc-port",
+    type=click.IntRange(0, 65535),
+    default=None,
+    help="gRPC port (default CODETETHER_GRPC_PORT, then [a2a] grpc_port, 50051); 0 picks a free one.",
+)
+@click.option("--no-grpc", is_flag=True, help="Serve HTTP only.")
+@click.option("--executor", "executor_spec", default=None, metavar="MODULE:ATTR", help="Load another executor.")
+@click.option("--model", "-m", default=None, help="provider/model the default agent executor uses.")
+@click.option(
+    "--workspace",
+    type=click.Path(file_okay=False, exists=True, path_type=Path),
+    default=None,
+    help="Directory the agent works in (default: the current one).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the served addresses as one JSON line on stdout.")
+@click.pass_context
+def serve(ctx, host, port, grpc_port, no_grpc, executor_spec, model, workspace, as_json) -> None:
+    """Serve the agent over A2A until interrupted. Every call needs the bearer token."""
+    import msgspec
+
+    from ...a2a.executor import load_executor
+    from ...security.auth import TokenAuth
+
+    loaded = ctx.ensure_object(AppContext).config()
+    settings = loaded.config.a2a
+    env_grpc = os.environ.get("CODETETHER_GRPC_PORT")
+    if grpc_port is None and env_grpc:
+        try:
+            grpc_port = int(env_grpc)
+        except ValueError as exc:
+            raise UsageError(f"CODETETHER_GRPC_PORT={env_grpc!r} is not a port number") from exc
+    settings = msgspec.structs.replace(
+        settings,
+        host=host or settings.host,
+        port=settings.port if port is None else port,
+        grpc_port=settings.grpc_port if grpc_port is None else grpc_port,
+    )
+    if executor_spec:
+        executor = load_executor(executor_spec)
+    else:
+        from ...a2a.agent_executor import AgentExecutor
+
+        executor = AgentExecutor(loaded, (workspace or Path.cwd()).resolve(), model=model)
+    auth = TokenAuth.from_environment(output.notice)
+    _run(_serve(settings, executor, auth, grpc=not no_grpc, as_json=as_json))
+
+
+def _run(main) -> None:
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(main)
+    else:
+        uvloop.run(main)
+
+
+async def _serve(settings, executor, auth, *, grpc: bool, as_json: bool) -> None:
+    import msgspec
+
+    from ...server.peer import Peer
+
+    try:
+        peer = await Peer.start(settings, executor, auth, grpc=grpc)
+    except OSError as exc:
+        raise UsageError(f"cannot listen on {settings.host}: {exc.strerror or exc}", "pick another --port") from exc
+    addresses = peer.addresses
+    if as_json:
+        sys.stdout.write(msgspec.json.encode(addresses).decode() + "\n")
+        sys.stdout.flush()
+    grpc_note = f", gRPC on {addresses.grpc_address}" if addresses.grpc_address else ""
+    output.notice(
+        f"A2A peer on {addresses.http_url} (JSON-RPC at /, REST at /a2a/rest{grpc_note}); "
+        f"agent card at {addresses.http_url}/.well-known/agent-card.json. Ctrl-C stops."
+    )
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        output.notice("stopping: running tasks are canceled")
+        await peer.stop()

@@ -1,0 +1,110 @@
+"""`codetether serve`: one A2A peer on HTTP (JSON-RPC, REST, agent card, bus, audit) and gRPC at once.
+
+Everything shares one ``RequestHandler`` and so one task store: a task sent over gRPC can be read
+over JSON-RPC. This module wires the pieces and owns their start and orderly stop; the logic lives
+in ``codetether.a2a``.
+"""
+
+import logging
+
+import msgspec
+from aiohttp import web
+
+from ..a2a.card import ServedInterfaces, build_card, tool_skills
+from ..a2a.executor import Executor
+from ..a2a.handler import RequestHandler
+from ..a2a.push import PushNotifier, PushSettings
+from ..a2a.store import SQLiteTaskStore, TaskStore
+from ..bus import AgentBus
+from ..config.schema import A2ASection
+from ..paths import data_dir
+from ..security.audit import AuditLog
+from ..security.auth import TokenAuth
+from . import card_routes, jsonrpc, rest
+from .app import build_app
+
+log = logging.getLogger(__name__)
+
+
+class PeerAddresses(msgspec.Struct, kw_only=True):
+    http_url: str
+    grpc_address: str | None
+
+
+class Peer:
+    """A running A2A peer; ``await Peer.start(...)``, then ``await peer.stop()``."""
+
+    def __init__(self) -> None:
+        self.handler: RequestHandler
+        self.addresses: PeerAddresses
+        self._runner: web.AppRunner | None = None
+        self._grpc = None
+
+    @classmethod
+    async def start(
+        cls,
+        settings: A2ASection,
+        executor: Executor,
+        auth: TokenAuth,
+        *,
+        store: TaskStore | None = None,
+        audit: AuditLog | None = None,
+        bus: AgentBus | None = None,
+        grpc: bool = True,
+    ) -> "Peer":
+        peer = cls()
+        audit = audit or AuditLog()
+        bus = bus or AgentBus()
+        store = store or SQLiteTaskStore(data_dir() / "a2a" / "tasks.sqlite3")
+        push = None
+        if settings.push_notifications:
+            push = PushNotifier(
+                store, PushSettings(allow_private=settings.allow_private_push_urls, attempts=settings.push_attempts)
+            )
+        handler = RequestHandler(executor, store, push=push, bus=bus, agent_id=f"a2a:{settings.name}")
+        recovered = handler.recover()
+        if recovered:
+            log.warning("%d task(s) were running when the server last stopped; marked failed", recovered)
+        peer.handler = handler
+
+        app = build_app(bus, auth, audit, client_max_size=settings.max_body_bytes)
+        jsonrpc.add_routes(app, handler, settings.max_body_bytes)
+        rest.add_routes(app)
+        card_routes.add_routes(app, lambda: handler.card, settings.card_max_age)
+        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await runner.setup()
+        site = web.TCPSite(runner, settings.host, settings.port)
+        await site.start()
+        peer._runner = runner
+        port = runner.addresses[0][1]
+
+        grpc_address = None
+        if grpc:
+            from .grpc import GrpcServer
+
+            peer._grpc = await GrpcServer.start(handler, auth, audit, settings)
+            grpc_address = f"{_host_for_url(settings.host)}:{peer._grpc.port}"
+        http_url = settings.public_url.rstrip("/") or f"http://{_host_for_url(settings.host)}:{port}"
+        peer.addresses = PeerAddresses(http_url=http_url, grpc_address=grpc_address)
+
+        served = ServedInterfaces(http_url=http_url, grpc_address=grpc_address)
+        handler.card = build_card(settings.name, served)
+        handler.extended_card = build_card(settings.name, served, extended_skills=tool_skills())
+        return peer
+
+    async def stop(self) -> None:
+        """Stop taking requests, cancel running tasks (they end ``canceled``), close the store."""
+        if self._grpc is not None:
+            await self._grpc.stop()
+        await self.handler.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+        self.handler.store.close()
+
+
+def _host_for_url(host: str) -> str:
+    if host in ("0.0.0.0", "", "::"):
+        import socket
+
+        return socket.gethostname()
+    return f"[{host}]" if ":" in host else host

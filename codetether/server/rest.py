@@ -1,0 +1,170 @@
+"""A2A over HTTP+JSON (spec 1.0 §11) under ``/a2a/rest``: resource URLs, ProtoJSON bodies, SSE.
+
+Like the JSON-RPC adapter it only translates: path, query and body become one typed request for the
+``RequestHandler``; its result or error becomes the response. Errors use the ``google.rpc.Status``
+JSON shape with the HTTP status from the error table.
+"""
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import msgspec
+from aiohttp import web
+
+from ..a2a import errors
+from ..a2a import types as t
+from ..a2a.handler import RequestHandler
+from ..a2a.versions import HEADER, V1, negotiate
+from .jsonrpc import HANDLER_KEY, MAX_BODY_KEY
+from .sse import open_stream
+
+log = logging.getLogger(__name__)
+
+PREFIX = "/a2a/rest"
+CONTENT_TYPE = "application/a2a+json"
+_encode = msgspec.json.Encoder().encode
+_ID = "{id:[^/:]+}"
+
+
+def error_response(exc: errors.A2AError) -> web.Response:
+    mapping = exc.mapping
+    body = {"error": {"code": mapping.http, "status": mapping.grpc, "message": exc.message, "details": exc.details()}}
+    return web.Response(body=_encode(body), status=mapping.http, content_type="application/json")
+
+
+async def _body(request: web.Request, kind: type, **fields: Any) -> Any:
+    try:
+        raw = await request.read()
+    except web.HTTPRequestEntityTooLarge as exc:
+        raise errors.PayloadTooLargeError(
+            f"request body over the {request.app[MAX_BODY_KEY]} byte limit (raise [a2a] max_body_bytes)"
+        ) from exc
+    try:
+        data = msgspec.json.decode(raw or b"{}")
+        if not isinstance(data, dict):
+            raise errors.InvalidRequestError("the request body must be a JSON object")
+        data.update(fields)
+        return msgspec.json.decode(_encode(data), type=kind)
+    except msgspec.ValidationError as exc:
+        raise errors.InvalidParamsError(f"Invalid parameters: {exc}") from exc
+    except msgspec.DecodeError as exc:
+        raise errors.JSONParseError(f"Invalid JSON payload: {exc}") from exc
+
+
+def _query(request: web.Request, kind: type, **fields: Any) -> Any:
+    """Query parameters (camelCase, spec §11.5) and path fields as one typed request."""
+    data: dict[str, Any] = {}
+    for name, value in request.query.items():
+        if value in ("true", "false"):
+            data[name] = value == "true"
+        elif value.lstrip("-").isdigit():
+            data[name] = int(value)
+        else:
+            data[name] = value
+    data.update(fields)
+    try:
+        return msgspec.convert(data, type=kind)
+    except msgspec.ValidationError as exc:
+        raise errors.InvalidParamsError(f"Invalid parameters: {exc}") from exc
+
+
+Route = Callable[[RequestHandler, web.Request], Awaitable[Any]]
+
+
+def _endpoint(route: Route, *, streaming: bool = False) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    async def endpoint(request: web.Request) -> web.StreamResponse:
+        try:
+            if negotiate(request.headers.get(HEADER) or V1) != V1:
+                raise errors.VersionNotSupportedError(
+                    f"the HTTP+JSON binding here speaks spec 1.0 only; send {HEADER}: 1.0 "
+                    "(spec 0.3 clients: use JSON-RPC at / or gRPC)"
+                )
+            result = await route(request.app[HANDLER_KEY], request)
+        except errors.A2AError as exc:
+            return error_response(exc)
+        except Exception as exc:
+            log.exception("REST %s %s failed", request.method, request.path)
+            return error_response(errors.InternalError(f"Internal error: {type(exc).__name__}"))
+        if streaming:
+            return await _sse(request, result)
+        if result is None:
+            return web.Response(body=b"{}", content_type=CONTENT_TYPE)
+        return web.Response(body=_encode(result), content_type=CONTENT_TYPE)
+
+    return endpoint
+
+
+async def _sse(request: web.Request, events: AsyncIterator[t.StreamResponse]) -> web.StreamResponse:
+    response = await open_stream(request)
+    try:
+        async for event in events:
+            await response.write(b"data: " + _encode(event) + b"\n\n")
+    except (ConnectionResetError, RuntimeError):
+        pass
+    except errors.A2AError as exc:
+        await response.write(b"data: " + error_response(exc).body + b"\n\n")
+    finally:
+        await events.aclose()
+    return response
+
+
+async def _send(h: RequestHandler, r: web.Request) -> Any:
+    return await h.on_send_message(await _body(r, t.SendMessageRequest), V1)
+
+
+async def _stream(h: RequestHandler, r: web.Request) -> Any:
+    return await h.on_send_streaming_message(await _body(r, t.SendMessageRequest), V1)
+
+
+async def _get(h: RequestHandler, r: web.Request) -> Any:
+    return await h.on_get_task(_query(r, t.GetTaskRequest, id=r.match_info["id"]))
+
+
+async def _list(h: RequestHandler, r: web.Request) -> Any:
+    return await h.on_list_tasks(_query(r, t.ListTasksRequest))
+
+
+async def _cancel(h: RequestHandler, r: web.Request) -> Any:
+    return await h.on_cancel_task(await _body(r, t.CancelTaskRequest, id=r.match_info["id"]))
+
+
+async def _subscribe(h: RequestHandler, r: web.Request) -> Any:
+    return await h.on_subscribe_to_task(t.SubscribeToTaskRequest(id=r.match_info["id"]))
+
+
+async def _push_create(h: RequestHandler, r: web.Request) -> Any:
+    return await h.on_create_push_config(await _body(r, t.PushConfig, taskId=r.match_info["id"]), V1)
+
+
+async def _push_get(h: RequestHandler, r: web.Request) -> Any:
+    return await h.on_get_push_config(t.GetPushConfigRequest(task_id=r.match_info["id"], id=r.match_info["config"]))
+
+
+async def _push_list(h: RequestHandler, r: web.Request) -> Any:
+    return await h.on_list_push_configs(_query(r, t.ListPushConfigsRequest, taskId=r.match_info["id"]))
+
+
+async def _push_delete(h: RequestHandler, r: web.Request) -> Any:
+    await h.on_delete_push_config(t.DeletePushConfigRequest(task_id=r.match_info["id"], id=r.match_info["config"]))
+
+
+async def _extended_card(h: RequestHandler, r: web.Request) -> Any:
+    return await h.on_get_extended_agent_card()
+
+
+def add_routes(app: web.Application) -> None:
+    """Mount the binding (the JSON-RPC adapter's ``add_routes`` must have stored the handler)."""
+    router = app.router
+    router.add_post(PREFIX + "/message:send", _endpoint(_send))
+    router.add_post(PREFIX + "/message:stream", _endpoint(_stream, streaming=True))
+    router.add_get(PREFIX + "/tasks", _endpoint(_list))
+    router.add_get(PREFIX + f"/tasks/{_ID}", _endpoint(_get))
+    router.add_post(PREFIX + f"/tasks/{_ID}:cancel", _endpoint(_cancel))
+    router.add_post(PREFIX + f"/tasks/{_ID}:subscribe", _endpoint(_subscribe, streaming=True))
+    router.add_get(PREFIX + f"/tasks/{_ID}:subscribe", _endpoint(_subscribe, streaming=True))
+    router.add_post(PREFIX + f"/tasks/{_ID}/pushNotificationConfigs", _endpoint(_push_create))
+    router.add_get(PREFIX + f"/tasks/{_ID}/pushNotificationConfigs", _endpoint(_push_list))
+    router.add_get(PREFIX + f"/tasks/{_ID}/pushNotificationConfigs/{{config}}", _endpoint(_push_get))
+    router.add_delete(PREFIX + f"/tasks/{_ID}/pushNotificationConfigs/{{config}}", _endpoint(_push_delete))
+    router.add_get(PREFIX + "/extendedAgentCard", _endpoint(_extended_card))
