@@ -1,0 +1,340 @@
+"""A2A over gRPC (grpc.aio): ``lf.a2a.v1.A2AService`` (spec 1.0) and ``a2a.v1.A2AService`` (0.3).
+
+Both services are registered from their descriptors with generic handlers; each method decodes the
+protobuf request into a domain request, calls the shared ``RequestHandler`` and encodes the result.
+Every call needs ``authorization: Bearer <token>`` metadata (checked in constant time, failures
+throttled per peer) and is audited; ``a2a-version`` metadata, when sent, must name a supported
+version that matches the service. Errors carry the table's status code, and for spec 1.0 a
+``google.rpc.Status`` with an ``ErrorInfo`` detail in ``grpc-status-details-bin`` (spec §10.6).
+"""
+
+import asyncio
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import grpc
+from google.protobuf import message_factory
+from google.rpc import error_details_pb2, status_pb2
+
+from ..a2a import errors, pb
+from ..a2a import proto_convert as pc
+from ..a2a import types as t
+from ..a2a.handler import RequestHandler
+from ..a2a.versions import V03, V1, negotiate
+from ..config.schema import A2ASection
+from ..security.audit import AuditLog
+from ..security.auth import FailureLimiter, TokenAuth
+
+log = logging.getLogger(__name__)
+
+V1_SERVICE = "lf.a2a.v1.A2AService"
+V03_SERVICE = "a2a.v1.A2AService"
+
+
+def _dict(message) -> dict[str, Any]:
+    from google.protobuf import json_format
+
+    return json_format.MessageToDict(message)
+
+
+# -- spec 1.0: ProtoJSON is the domain JSON --------------------------------------------------------
+
+
+def _v1_methods(h: RequestHandler) -> dict[str, Callable[[Any], Awaitable[Any]]]:
+    v1 = pb.v1()
+
+    async def send(req):
+        return pc.to_pb(await h.on_send_message(pc.from_pb(req, t.SendMessageRequest), V1), v1.SendMessageResponse)
+
+    async def stream(req):
+        events = await h.on_send_streaming_message(pc.from_pb(req, t.SendMessageRequest), V1)
+        return (pc.to_pb(event, v1.StreamResponse) async for event in events)
+
+    async def subscribe(req):
+        events = await h.on_subscribe_to_task(pc.from_pb(req, t.SubscribeToTaskRequest))
+        return (pc.to_pb(event, v1.StreamResponse) async for event in events)
+
+    async def delete(req):
+        await h.on_delete_push_config(pc.from_pb(req, t.DeletePushConfigRequest))
+        return _EMPTY()
+
+    return {
+        "SendMessage": send,
+        "SendStreamingMessage": stream,
+        "GetTask": lambda req: _then(h.on_get_task(pc.from_pb(req, t.GetTaskRequest)), v1.Task),
+        "ListTasks": lambda req: _then(h.on_list_tasks(pc.from_pb(req, t.ListTasksRequest)), v1.ListTasksResponse),
+        "CancelTask": lambda req: _then(h.on_cancel_task(pc.from_pb(req, t.CancelTaskRequest)), v1.Task),
+        "SubscribeToTask": subscribe,
+        "CreateTaskPushNotificationConfig": lambda req: _then(
+            h.on_create_push_config(pc.from_pb(req, t.PushConfig), V1), v1.TaskPushNotificationConfig
+        ),
+        "GetTaskPushNotificationConfig": lambda req: _then(
+            h.on_get_push_config(pc.from_pb(req, t.GetPushConfigRequest)), v1.TaskPushNotificationConfig
+        ),
+        "ListTaskPushNotificationConfigs": lambda req: _then(
+            h.on_list_push_configs(pc.from_pb(req, t.ListPushConfigsRequest)),
+            v1.ListTaskPushNotificationConfigsResponse,
+        ),
+        "DeleteTaskPushNotificationConfig": delete,
+        "GetExtendedAgentCard": lambda req: _then(h.on_get_extended_agent_card(), v1.AgentCard),
+    }
+
+
+async def _then(result: Awaitable[Any], cls) -> Any:
+    return pc.to_pb(await result, cls)
+
+
+# -- spec 0.3: rewrite the JSON, resource names for ids ---------------------------------------------
+
+
+def _v03_methods(h: RequestHandler) -> dict[str, Callable[[Any], Awaitable[Any]]]:
+    v03 = pb.v0_3()
+    to_dict = pc._to_dict
+
+    def send_request(req) -> t.SendMessageRequest:
+        return pc.convert(pc.send_request_from_v03(_dict(req)), t.SendMessageRequest)
+
+    async def send(req):
+        reply = await h.on_send_message(send_request(req), V03)
+        return pc.to_pb(pc.event_to_v03(to_dict(reply)), v03.SendMessageResponse)
+
+    def events_v03(events: AsyncIterator[t.StreamResponse]):
+        return (pc.to_pb(pc.event_to_v03(to_dict(event)), v03.StreamResponse) async for event in events)
+
+    async def stream(req):
+        return events_v03(await h.on_send_streaming_message(send_request(req), V03))
+
+    async def subscribe(req):
+        (task_id,) = pc.resource_ids(req.name, "tasks")
+        return events_v03(await h.on_subscribe_to_task(t.SubscribeToTaskRequest(id=task_id)))
+
+    async def get(req):
+        (task_id,) = pc.resource_ids(req.name, "tasks")
+        task = await h.on_get_task(t.GetTaskRequest(id=task_id, history_length=req.history_length or None))
+        return pc.to_pb(pc.task_to_v03(to_dict(task)), v03.Task)
+
+    async def cancel(req):
+        (task_id,) = pc.resource_ids(req.name, "tasks")
+        return pc.to_pb(pc.task_to_v03(to_dict(await h.on_cancel_task(t.CancelTaskRequest(id=task_id)))), v03.Task)
+
+    async def push_create(req):
+        (task_id,) = pc.resource_ids(req.parent, "tasks")
+        config = pc.convert(pc.push_config_from_v03(_dict(req.config), task_id, req.config_id), t.PushConfig)
+        created = await h.on_create_push_config(config, V03)
+        return pc.to_pb(pc.push_config_to_v03(to_dict(created)), v03.TaskPushNotificationConfig)
+
+    async def push_get(req):
+        task_id, config_id = pc.resource_ids(req.name, "tasks", "pushNotificationConfigs")
+        config = await h.on_get_push_config(t.GetPushConfigRequest(task_id=task_id, id=config_id))
+        return pc.to_pb(pc.push_config_to_v03(to_dict(config)), v03.TaskPushNotificationConfig)
+
+    async def push_list(req):
+        (task_id,) = pc.resource_ids(req.parent, "tasks")
+        listed = await h.on_list_push_configs(t.ListPushConfigsRequest(task_id=task_id))
+        configs = [pc.push_config_to_v03(to_dict(config)) for config in listed.configs]
+        return pc.to_pb({"configs": configs}, v03.ListTaskPushNotificationConfigResponse)
+
+    async def push_delete(req):
+        task_id, config_id = pc.resource_ids(req.name, "tasks", "pushNotificationConfigs")
+        await h.on_delete_push_config(t.DeletePushConfigRequest(task_id=task_id, id=config_id))
+        return _EMPTY()
+
+    async def card(req):
+        return pc.to_pb(pc.card_to_v03(to_dict(await h.on_get_extended_agent_card())), v03.AgentCard)
+
+    return {
+        "SendMessage": send,
+        "SendStreamingMessage": stream,
+        "GetTask": get,
+        "CancelTask": cancel,
+        "TaskSubscription": subscribe,
+        "CreateTaskPushNotificationConfig": push_create,
+        "GetTaskPushNotificationConfig": push_get,
+        "ListTaskPushNotificationConfig": push_list,
+        "DeleteTaskPushNotificationConfig": push_delete,
+        "GetAgentCard": card,
+    }
+
+
+def _EMPTY():
+    from ..a2a.pb._pool import Empty
+
+    return Empty()
+
+
+# -- errors -----------------------------------------------------------------------------------------
+
+
+def _abort_args(exc: errors.A2AError, version: str) -> tuple[grpc.StatusCode, str, tuple]:
+    code = getattr(grpc.StatusCode, exc.mapping.grpc)
+    if version != V1:  # 0.3 clients read the error type from the message text
+        return code, f"{exc.kind}: {exc.message}", ()
+    status = status_pb2.Status(code=code.value[0], message=exc.message)
+    if exc.mapping.reason:
+        detail = status.details.add()
+        detail.Pack(error_details_pb2.ErrorInfo(reason=exc.mapping.reason, domain=errors.DOMAIN, metadata=exc.metadata))
+    return code, exc.message, (("grpc-status-details-bin", status.SerializeToString()),)
+
+
+class _Rpc:
+    """Wraps one handler method: auth was checked by the interceptor; here version, errors, audit."""
+
+    def __init__(self, server: "GrpcServer", service_version: str, name: str, call, streaming: bool) -> None:
+        self.server = server
+        self.version = service_version
+        self.name = name
+        self.call = call
+        self.streaming = streaming
+
+    def _check_version(self, context: grpc.aio.ServicerContext) -> None:
+        sent = dict(context.invocation_metadata() or ()).get("a2a-version")
+        if sent is not None and negotiate(sent) != self.version:
+            raise errors.VersionNotSupportedError(
+                f"a2a-version {sent!r} sent to the spec {self.version} service; call the "
+                f"{V1_SERVICE if negotiate(sent) == V1 else V03_SERVICE} service instead"
+            )
+
+    async def _fail(self, context, exc: Exception, started: float) -> None:
+        if not isinstance(exc, errors.A2AError):
+            log.exception("gRPC %s failed", self.name)
+            exc = errors.InternalError(f"Internal error: {type(exc).__name__}")
+        self.server.audit_call(context, self.name, "error", exc.mapping.grpc, started)
+        code, message, trailers = _abort_args(exc, self.version)
+        await context.abort(code, message, trailing_metadata=trailers)
+
+    async def unary(self, request, context):
+        started = time.perf_counter()
+        try:
+            self._check_version(context)
+            result = await self.call(request)
+        except Exception as exc:
+            await self._fail(context, exc, started)
+        self.server.audit_call(context, self.name, "ok", "OK", started)
+        return result
+
+    async def stream(self, request, context):
+        started = time.perf_counter()
+        try:
+            self._check_version(context)
+            events = await self.call(request)
+            async for event in events:
+                yield event
+        except Exception as exc:
+            await self._fail(context, exc, started)
+        self.server.audit_call(context, self.name, "ok", "OK", started)
+
+
+class _Auth(grpc.aio.ServerInterceptor):
+    """Refuses (and audits) every call without the bearer token, whatever the method."""
+
+    def __init__(self, server: "GrpcServer") -> None:
+        self.server = server
+
+    async def intercept_service(self, continuation, details):
+        handler = await continuation(details)
+        metadata = dict(details.invocation_metadata or ())
+        if self.server.auth.check(metadata.get("authorization")):
+            return handler
+        server = self.server
+
+        async def deny(request, context):
+            peer = context.peer() or "unknown"
+            started = time.perf_counter()
+            if server.limiter.blocked(peer):
+                server.audit_call(context, details.method, "denied", "RESOURCE_EXHAUSTED", started)
+                await context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, "too many failed authentications; try later")
+            server.limiter.failed(peer)
+            server.audit_call(context, details.method, "denied", "UNAUTHENTICATED", started)
+            await context.abort(
+                grpc.StatusCode.UNAUTHENTICATED, "missing or wrong bearer token: send 'authorization: Bearer <token>'"
+            )
+
+        async def deny_stream(request, context):
+            await deny(request, context)
+            yield  # pragma: no cover - abort raises first
+
+        if handler is not None and handler.response_streaming:
+            return grpc.unary_stream_rpc_method_handler(deny_stream)
+        return grpc.unary_unary_rpc_method_handler(deny)
+
+
+class GrpcServer:
+    """The running grpc.aio server; ``port`` is the bound port (useful when asked for port 0)."""
+
+    def __init__(self, handler: RequestHandler, auth: TokenAuth, audit: AuditLog, limiter: FailureLimiter) -> None:
+        self.handler = handler
+        self.auth = auth
+        self.audit = audit
+        self.limiter = limiter
+        self.port = 0
+        self._server: grpc.aio.Server | None = None
+        self._audits: set[asyncio.Task] = set()
+
+    @classmethod
+    async def start(
+        cls,
+        handler: RequestHandler,
+        auth: TokenAuth,
+        audit: AuditLog,
+        settings: A2ASection,
+        limiter: FailureLimiter | None = None,
+    ) -> "GrpcServer":
+        self = cls(handler, auth, audit, limiter or FailureLimiter())
+        limit = settings.max_body_bytes
+        server = grpc.aio.server(
+            interceptors=[_Auth(self)],
+            options=[("grpc.max_receive_message_length", limit), ("grpc.max_send_message_length", -1)],
+        )
+        for module, service_name, version, methods in (
+            (pb.v1(), V1_SERVICE, V1, _v1_methods(handler)),
+            (pb.v0_3(), V03_SERVICE, V03, _v03_methods(handler)),
+        ):
+            service = module.DESCRIPTOR.services_by_name["A2AService"]
+            handlers = {}
+            for method in service.methods:
+                request_cls = message_factory.GetMessageClass(method.input_type)
+                response_cls = message_factory.GetMessageClass(method.output_type)
+                rpc = _Rpc(
+                    self, version, f"/{service_name}/{method.name}", methods[method.name], method.server_streaming
+                )
+                factory = (
+                    grpc.unary_stream_rpc_method_handler
+                    if method.server_streaming
+                    else grpc.unary_unary_rpc_method_handler
+                )
+                handlers[method.name] = factory(
+                    rpc.stream if method.server_streaming else rpc.unary,
+                    request_deserializer=request_cls.FromString,
+                    response_serializer=response_cls.SerializeToString,
+                )
+            server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(service_name, handlers),))
+        self.port = server.add_insecure_port(f"{settings.host}:{settings.grpc_port}")
+        if self.port == 0:
+            raise OSError(f"cannot listen for gRPC on {settings.host}:{settings.grpc_port}")
+        await server.start()
+        self._server = server
+        return self
+
+    def audit_call(self, context, method: str, outcome: str, status: str, started: float) -> None:
+        peer = context.peer() or "unknown"
+        task = asyncio.create_task(
+            asyncio.to_thread(
+                self.audit.append,
+                f"grpc:{peer}",
+                "rpc.call",
+                method,
+                outcome,
+                detail=status,
+                duration_ms=(time.perf_counter() - started) * 1000,
+            )
+        )
+        self._audits.add(task)
+        task.add_done_callback(self._audits.discard)
+
+    async def stop(self, grace: float = 2.0) -> None:
+        if self._server is not None:
+            await self._server.stop(grace)
+        if self._audits:
+            await asyncio.gather(*list(self._audits), return_exceptions=True)
