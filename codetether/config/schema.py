@@ -151,6 +151,7 @@ SCALAR_SECTIONS: dict[str, type[_Section]] = {
     "websearch": WebSearchSection,
     "sandbox": SandboxSection,
     "plugins": PluginsSection,
+    "a2a": A2ASection,
 }
 
 # Keys that look like credentials: refused in config files with a pointer to `codetether auth`.
