@@ -9,7 +9,7 @@ order. Adapters only translate requests and results; they never touch tasks them
 import asyncio
 import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import msgspec
@@ -79,7 +79,7 @@ class RequestHandler:
         store: TaskStore,
         *,
         card: AgentCard | None = None,
-        extended_card: AgentCard | None = None,
+        extended_card: AgentCard | Callable[[], AgentCard] | None = None,
         push: PushNotifier | None = None,
         bus: AgentBus | None = None,
         agent_id: str = "a2a",
@@ -395,6 +395,8 @@ class RequestHandler:
     async def on_get_extended_agent_card(self, request: GetExtendedAgentCardRequest | None = None) -> AgentCard:
         if self.extended_card is None:
             raise errors.ExtendedAgentCardNotConfiguredError("this agent has no extended agent card")
+        if callable(self.extended_card):  # built on first use: it lists every tool, which costs imports
+            self.extended_card = self.extended_card()
         return self.extended_card
 
     def _agent_message(self, task: Task, text: str) -> Message:

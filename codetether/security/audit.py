@@ -108,6 +108,13 @@ class AuditLog:
         duration_ms: float = 0.0,
     ) -> AuditRecord:
         """Write one record; it is on disk (fsynced) when this returns."""
+        entry = AuditEntry(
+            actor=actor, action=action, resource=resource, outcome=outcome, detail=detail, duration_ms=duration_ms
+        )
+        return self.append_many([entry])[-1]
+
+    def append_many(self, entries: list["AuditEntry"]) -> list[AuditRecord]:
+        """Write several records under one lock and one fsync (a group commit); on disk when this returns."""
         ensure_private_dir(self.directory)
         path = self.directory / CURRENT
         while True:
@@ -136,26 +143,43 @@ class AuditLog:
                 repair.hash = record_hash(repair)
                 pending.append(repair)
                 prev = repair.hash
-            record = AuditRecord(
-                seq=seq + 1,
-                ts=time.time(),
-                actor=actor,
-                action=action,
-                resource=resource,
-                outcome=outcome,
-                detail=detail,
-                duration_ms=float(duration_ms),
-                prev_hash=prev,
-            )
-            record.hash = record_hash(record)
-            pending.append(record)
+            written = []
+            for entry in entries:
+                seq += 1
+                record = AuditRecord(
+                    seq=seq,
+                    ts=entry.ts or time.time(),
+                    actor=entry.actor,
+                    action=entry.action,
+                    resource=entry.resource,
+                    outcome=entry.outcome,
+                    detail=entry.detail,
+                    duration_ms=float(entry.duration_ms),
+                    prev_hash=prev,
+                )
+                record.hash = record_hash(record)
+                prev = record.hash
+                pending.append(record)
+                written.append(record)
             os.write(fd, b"".join(msgspec.json.encode(r) + b"\n" for r in pending))
             os.fsync(fd)
             if os.fstat(fd).st_size >= self.max_bytes:
-                path.rename(self.directory / f"audit-{record.seq}.jsonl")  # still under the lock
-            return record
+                path.rename(self.directory / f"audit-{seq}.jsonl")  # still under the lock
+            return written
         finally:
             os.close(fd)  # closing releases the lock
+
+
+class AuditEntry(msgspec.Struct, kw_only=True):
+    """What a caller records; the log adds sequence number and hashes when it writes it."""
+
+    actor: str
+    action: str
+    resource: str = ""
+    outcome: str = "ok"
+    detail: str = ""
+    duration_ms: float = 0.0
+    ts: float = 0.0  # when it happened (0: when written)
 
 
 class VerifyResult(msgspec.Struct, kw_only=True):

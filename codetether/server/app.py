@@ -7,9 +7,12 @@ from aiohttp import web
 
 from ..bus import AgentBus
 from ..security.audit import AuditLog
+from ..security.audit_writer import AuditWriter
 from ..security.auth import FailureLimiter, TokenAuth
 from . import audit_routes, bus_stream
 from .auth import auth_middleware
+
+AUDIT_WRITER_KEY = web.AppKey("audit_writer", AuditWriter)
 
 
 async def health(request: web.Request) -> web.Response:
@@ -24,8 +27,15 @@ def build_app(
     limiter: FailureLimiter | None = None,
     client_max_size: int = 8 * 1024 * 1024,
 ) -> web.Application:
-    app = web.Application(middlewares=[auth_middleware(auth, audit, limiter)], client_max_size=client_max_size)
+    writer = AuditWriter(audit)
+    app = web.Application(middlewares=[auth_middleware(auth, writer, limiter)], client_max_size=client_max_size)
+    app[AUDIT_WRITER_KEY] = writer
     app.router.add_get("/health", health)
     bus_stream.add_routes(app, bus)
-    audit_routes.add_routes(app, audit)
+    audit_routes.add_routes(app, writer)
+
+    async def close_writer(app: web.Application) -> None:
+        await writer.close()
+
+    app.on_cleanup.append(close_writer)
     return app

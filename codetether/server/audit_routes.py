@@ -1,11 +1,14 @@
-"""``GET /v1/audit/events?limit&after`` and ``POST /v1/audit/query``: the audit trail over HTTP."""
+"""``GET /v1/audit/events?limit&after`` and ``POST /v1/audit/query``: the audit trail over HTTP.
+
+Both flush the server's queued audit records first, so a reader always sees the calls before it."""
 
 import msgspec
 from aiohttp import web
 
-from ..security.audit import AuditLog, AuditQuery, query
+from ..security.audit import AuditQuery, query
+from ..security.audit_writer import AuditWriter
 
-AUDIT_KEY = web.AppKey("audit", AuditLog)
+AUDIT_KEY = web.AppKey("audit", AuditWriter)
 MAX_LIMIT = 1000
 
 
@@ -19,7 +22,9 @@ async def events(request: web.Request) -> web.Response:
         after = int(request.query.get("after", "0"))
     except ValueError:
         return _json({"error": "limit and after must be integers"}, 400)
-    records = query(AuditQuery(after=after, limit=limit), request.app[AUDIT_KEY].directory)
+    writer = request.app[AUDIT_KEY]
+    await writer.flush()
+    records = query(AuditQuery(after=after, limit=limit), writer.log.directory)
     return _json({"events": records, "next_after": records[-1].seq if records else after})
 
 
@@ -29,11 +34,13 @@ async def search(request: web.Request) -> web.Response:
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
         return _json({"error": f"invalid query: {exc}"}, 400)
     q.limit = min(max(q.limit, 1), MAX_LIMIT)
-    records = query(q, request.app[AUDIT_KEY].directory)
+    writer = request.app[AUDIT_KEY]
+    await writer.flush()
+    records = query(q, writer.log.directory)
     return _json({"events": records, "next_after": records[-1].seq if records else q.after})
 
 
-def add_routes(app: web.Application, audit: AuditLog) -> None:
+def add_routes(app: web.Application, audit: AuditWriter) -> None:
     app[AUDIT_KEY] = audit
     app.router.add_get("/v1/audit/events", events)
     app.router.add_post("/v1/audit/query", search)

@@ -1,14 +1,13 @@
 """aiohttp middleware: every route needs the bearer token (except health and the public agent card),
 tokens in query strings are refused, repeated failures are throttled, and every call is audited."""
 
-import asyncio
 import time
 from collections.abc import Awaitable, Callable
 
 import msgspec
 from aiohttp import web
 
-from ..security.audit import AuditLog
+from ..security.audit_writer import AuditWriter
 from ..security.auth import QUERY_TOKEN_NAMES, FailureLimiter, TokenAuth
 
 PUBLIC_PATHS = frozenset({"/health", "/.well-known/agent-card.json", "/.well-known/agent.json"})
@@ -20,7 +19,7 @@ def _error(status: int, message: str, **headers: str) -> web.Response:
 
 
 def auth_middleware(
-    auth: TokenAuth, audit: AuditLog, limiter: FailureLimiter | None = None
+    auth: TokenAuth, audit: AuditWriter, limiter: FailureLimiter | None = None
 ) -> Callable[[web.Request, Callable[[web.Request], Awaitable[web.StreamResponse]]], Awaitable[web.StreamResponse]]:
     limiter = limiter or FailureLimiter()
 
@@ -31,9 +30,7 @@ def auth_middleware(
         resource = f"{request.method} {request.path}"
 
         async def record(outcome: str, status: int) -> None:
-            # The audit append locks and fsyncs: off the event loop.
-            await asyncio.to_thread(
-                audit.append,
+            audit.record(
                 f"http:{address}",
                 "api.call",
                 resource,

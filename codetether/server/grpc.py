@@ -8,7 +8,6 @@ version that matches the service. Errors carry the table's status code, and for 
 ``google.rpc.Status`` with an ``ErrorInfo`` detail in ``grpc-status-details-bin`` (spec §10.6).
 """
 
-import asyncio
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -24,7 +23,7 @@ from ..a2a import types as t
 from ..a2a.handler import RequestHandler
 from ..a2a.versions import V03, V1, negotiate
 from ..config.schema import A2ASection
-from ..security.audit import AuditLog
+from ..security.audit_writer import AuditWriter
 from ..security.auth import FailureLimiter, TokenAuth
 
 log = logging.getLogger(__name__)
@@ -263,21 +262,20 @@ class _Auth(grpc.aio.ServerInterceptor):
 class GrpcServer:
     """The running grpc.aio server; ``port`` is the bound port (useful when asked for port 0)."""
 
-    def __init__(self, handler: RequestHandler, auth: TokenAuth, audit: AuditLog, limiter: FailureLimiter) -> None:
+    def __init__(self, handler: RequestHandler, auth: TokenAuth, audit: AuditWriter, limiter: FailureLimiter) -> None:
         self.handler = handler
         self.auth = auth
         self.audit = audit
         self.limiter = limiter
         self.port = 0
         self._server: grpc.aio.Server | None = None
-        self._audits: set[asyncio.Task] = set()
 
     @classmethod
     async def start(
         cls,
         handler: RequestHandler,
         auth: TokenAuth,
-        audit: AuditLog,
+        audit: AuditWriter,
         settings: A2ASection,
         limiter: FailureLimiter | None = None,
     ) -> "GrpcServer":
@@ -318,23 +316,16 @@ class GrpcServer:
         return self
 
     def audit_call(self, context, method: str, outcome: str, status: str, started: float) -> None:
-        peer = context.peer() or "unknown"
-        task = asyncio.create_task(
-            asyncio.to_thread(
-                self.audit.append,
-                f"grpc:{peer}",
-                "rpc.call",
-                method,
-                outcome,
-                detail=status,
-                duration_ms=(time.perf_counter() - started) * 1000,
-            )
+        self.audit.record(
+            f"grpc:{context.peer() or 'unknown'}",
+            "rpc.call",
+            method,
+            outcome,
+            detail=status,
+            duration_ms=(time.perf_counter() - started) * 1000,
         )
-        self._audits.add(task)
-        task.add_done_callback(self._audits.discard)
 
     async def stop(self, grace: float = 2.0) -> None:
         if self._server is not None:
             await self._server.stop(grace)
-        if self._audits:
-            await asyncio.gather(*list(self._audits), return_exceptions=True)
+        await self.audit.flush()

@@ -21,7 +21,7 @@ from ..paths import data_dir
 from ..security.audit import AuditLog
 from ..security.auth import TokenAuth
 from . import card_routes, jsonrpc, rest
-from .app import build_app
+from .app import AUDIT_WRITER_KEY, build_app
 
 log = logging.getLogger(__name__)
 
@@ -82,14 +82,14 @@ class Peer:
         if grpc:
             from .grpc import GrpcServer
 
-            peer._grpc = await GrpcServer.start(handler, auth, audit, settings)
+            peer._grpc = await GrpcServer.start(handler, auth, app[AUDIT_WRITER_KEY], settings)
             grpc_address = f"{_host_for_url(settings.host)}:{peer._grpc.port}"
         http_url = settings.public_url.rstrip("/") or f"http://{_host_for_url(settings.host)}:{port}"
         peer.addresses = PeerAddresses(http_url=http_url, grpc_address=grpc_address)
 
         served = ServedInterfaces(http_url=http_url, grpc_address=grpc_address)
         handler.card = build_card(settings.name, served)
-        handler.extended_card = build_card(settings.name, served, extended_skills=tool_skills())
+        handler.extended_card = lambda: build_card(settings.name, served, extended_skills=tool_skills())
         return peer
 
     async def stop(self) -> None:

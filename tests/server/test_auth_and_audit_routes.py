@@ -10,7 +10,7 @@ from aiohttp import web
 from codetether.bus import AgentBus
 from codetether.security.audit import AuditLog, AuditQuery, query
 from codetether.security.auth import FailureLimiter, TokenAuth
-from codetether.server.app import build_app
+from codetether.server.app import AUDIT_WRITER_KEY, build_app
 
 TOKEN = "t0ken-for-tests-0123456789abcdef"
 
@@ -24,6 +24,7 @@ async def server(tmp_path):
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"
+    audit.flush = app[AUDIT_WRITER_KEY].flush  # records are queued and group-committed: tests wait for them
     async with aiohttp.ClientSession() as session:
         yield url, session, audit
     await runner.cleanup()
@@ -59,6 +60,7 @@ async def test_repeated_failures_are_throttled(server):
             assert r.status == 401
     async with session.get(f"{url}/v1/audit/events", headers=auth()) as r:  # even the right token, for a while
         assert r.status == 429 and r.headers["Retry-After"] == "300"
+    await audit.flush()
     assert query(AuditQuery(outcome="denied", limit=100), audit.directory)[-1].detail == "429"
 
 
