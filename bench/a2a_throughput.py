@@ -36,8 +36,18 @@ def _pin(core: str | None) -> list[str]:
 def start_ours(core: str | None, home: Path) -> tuple[subprocess.Popen, str, str]:
     env = {**os.environ, "HOME": str(home), "CODETETHER_AUTH_TOKEN": TOKEN, "XDG_DATA_HOME": str(home / "data")}
     command = [
-        *_pin(core), sys.executable, "-m", "codetether", "serve",
-        "--executor", "codetether.a2a.executor:EchoExecutor", "--port", "0", "--grpc-port", "0", "--json",
+        *_pin(core),
+        sys.executable,
+        "-m",
+        "codetether",
+        "serve",
+        "--executor",
+        "codetether.a2a.executor:EchoExecutor",
+        "--port",
+        "0",
+        "--grpc-port",
+        "0",
+        "--json",
     ]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, text=True)
     ready = json.loads(process.stdout.readline())
@@ -46,7 +56,17 @@ def start_ours(core: str | None, home: Path) -> tuple[subprocess.Popen, str, str
 
 def start_reference(core: str | None) -> tuple[subprocess.Popen, str, str]:
     script = ROOT / "tests" / "a2a" / "interop" / "sdk_server.py"
-    command = [*_pin(core), sys.executable, str(script), "--http-port", "0", "--grpc-port", "0", "--executor", "instant"]
+    command = [
+        *_pin(core),
+        sys.executable,
+        str(script),
+        "--http-port",
+        "0",
+        "--grpc-port",
+        "0",
+        "--executor",
+        "instant",
+    ]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     ready = json.loads(process.stdout.readline())
     return process, ready["http"], ready["grpc"]
@@ -74,7 +94,9 @@ async def load_jsonrpc(url: str, requests: int, concurrency: int) -> list[float]
 
         async def worker() -> None:
             for number in remaining:
-                body = json.dumps({"jsonrpc": "2.0", "id": number, "method": "SendMessage", "params": {"message": _message()}})
+                body = json.dumps(
+                    {"jsonrpc": "2.0", "id": number, "method": "SendMessage", "params": {"message": _message()}}
+                )
                 started = time.perf_counter()
                 async with session.post(url, data=body, headers=headers) as reply:
                     payload = await reply.json(content_type=None)
@@ -105,7 +127,9 @@ async def load_grpc(address: str, requests: int, concurrency: int) -> list[float
         async def worker() -> None:
             for _ in remaining:
                 request = v1.SendMessageRequest(
-                    message=v1.Message(message_id=uuid.uuid4().hex, role=v1.ROLE_USER, parts=[v1.Part(text=PAYLOAD_TEXT)])
+                    message=v1.Message(
+                        message_id=uuid.uuid4().hex, role=v1.ROLE_USER, parts=[v1.Part(text=PAYLOAD_TEXT)]
+                    )
                 )
                 started = time.perf_counter()
                 reply = await call(request, metadata=metadata)
@@ -126,13 +150,25 @@ def summarize(latencies: list[float], wall: float) -> dict:
     }
 
 
-async def measure(kind: str, target: str, requests: int, concurrency: int) -> dict:
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def measure(kind: str, target: str, requests: int, concurrency: int, pid: int) -> dict:
     warmup = max(100, requests // 10)
     loader = load_jsonrpc if kind == "jsonrpc" else load_grpc
     await loader(target, warmup, concurrency)
+    cpu_before, client_before = cpu_seconds(pid), time.process_time()
     started = time.perf_counter()
     latencies = await loader(target, requests, concurrency)
-    return summarize(latencies, time.perf_counter() - started)
+    wall = time.perf_counter() - started
+    result = summarize(latencies, wall)
+    # Where the time went: a server below ~100% of its core was waiting on the load generator.
+    result["server_cpu_us"] = (cpu_seconds(pid) - cpu_before) / requests * 1e6
+    result["server_util"] = (cpu_seconds(pid) - cpu_before) / wall
+    result["client_util"] = (time.process_time() - client_before) / wall
+    return result
 
 
 def rss_mib(pid: int) -> float:
@@ -162,33 +198,46 @@ def main() -> None:
 
     results: dict[str, dict[str, dict]] = {}
     with tempfile.TemporaryDirectory() as home:
-        for name, start in (("reference", lambda: start_reference(args.server_core)), ("codetether", lambda: start_ours(args.server_core, Path(home)))):
+        for name, start in (
+            ("reference", lambda: start_reference(args.server_core)),
+            ("codetether", lambda: start_ours(args.server_core, Path(home))),
+        ):
             process, http_url, grpc_address = start()
             try:
                 time.sleep(0.5)
                 idle = rss_mib(process.pid)
                 results[name] = {
-                    "jsonrpc": run(measure("jsonrpc", http_url.rstrip("/") + "/", args.requests, args.concurrency)),
-                    "grpc": run(measure("grpc", grpc_address, args.requests, args.concurrency)),
+                    "jsonrpc": run(
+                        measure("jsonrpc", http_url.rstrip("/") + "/", args.requests, args.concurrency, process.pid)
+                    ),
+                    "grpc": run(measure("grpc", grpc_address, args.requests, args.concurrency, process.pid)),
                     "idle_rss_mib": idle,
                 }
             finally:
                 stop(process)
 
     print(f"A2A SendMessage, {args.requests} requests, {args.concurrency} in flight, server on core {args.server_core}")
-    print(f"{'':12} {'transport':9} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8}")
+    print(
+        f"{'':12} {'transport':9} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'server CPU/req':>15} "
+        f"{'server busy':>12} {'client busy':>12}"
+    )
     for name, by_kind in results.items():
         for kind in ("jsonrpc", "grpc"):
             row = by_kind[kind]
-            print(f"{name:12} {kind:9} {row['rps']:9.0f} {row['p50_ms']:8.2f} {row['p99_ms']:8.2f}")
+            print(
+                f"{name:12} {kind:9} {row['rps']:9.0f} {row['p50_ms']:8.2f} {row['p99_ms']:8.2f} "
+                f"{row['server_cpu_us']:12.0f} us {row['server_util']:11.0%} {row['client_util']:11.0%}"
+            )
     for kind in ("jsonrpc", "grpc"):
         ours, ref = results["codetether"][kind], results["reference"][kind]
         print(
             f"{kind}: throughput {ours['rps'] / ref['rps']:.1f}x the reference; "
             f"p99 {ours['p99_ms']:.2f} ms vs {ref['p99_ms']:.2f} ms"
         )
-    print(f"idle RSS after start: codetether {results['codetether']['idle_rss_mib']:.1f} MiB, "
-          f"reference {results['reference']['idle_rss_mib']:.1f} MiB")
+    print(
+        f"idle RSS after start: codetether {results['codetether']['idle_rss_mib']:.1f} MiB, "
+        f"reference {results['reference']['idle_rss_mib']:.1f} MiB"
+    )
 
 
 if __name__ == "__main__":

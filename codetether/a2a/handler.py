@@ -222,9 +222,10 @@ class RequestHandler:
                 task.history.append(task.status.message)  # the previous status message becomes history
             task.status = status
             final = status.state.terminal or status.state.interrupted
+            self.store.save(task)
         elif event.artifact_update is not None:
+            # Not saved on its own: every task ends with a status update, which saves the artifacts too.
             _merge_artifact(task, event.artifact_update.artifact, event.artifact_update.append)
-        self.store.save(task)
         for queue in run.subscribers:
             queue.put_nowait(event)
         if self.push is not None:

@@ -209,3 +209,185 @@ def card_to_v03(card: dict[str, Any]) -> dict[str, Any]:
         key: value for key, value in capabilities.items() if key in ("streaming", "pushNotifications", "extensions")
     }
     return out
+
+
+# -- the client's direction: 1.0 requests as 0.3 protobuf JSON, 0.3 results back as 1.0 JSON ---------
+
+
+def status_from_v03(status: dict[str, Any]) -> dict[str, Any]:
+    out = dict(status)
+    state = status.get("state", "TASK_STATE_UNSPECIFIED")
+    out["state"] = _STATE_V1.get(state, state)
+    if "message" in status:
+        out["message"] = message_from_v03(status["message"])
+    return out
+
+
+def artifact_from_v03(artifact: dict[str, Any]) -> dict[str, Any]:
+    return {**artifact, "parts": [part_from_v03(part) for part in artifact.get("parts", [])]}
+
+
+def task_from_v03(task: dict[str, Any]) -> dict[str, Any]:
+    out = dict(task)
+    out["status"] = status_from_v03(task.get("status", {}))
+    if "artifacts" in task:
+        out["artifacts"] = [artifact_from_v03(artifact) for artifact in task["artifacts"]]
+    if "history" in task:
+        out["history"] = [message_from_v03(message) for message in task["history"]]
+    return out
+
+
+def event_from_v03(event: dict[str, Any]) -> dict[str, Any]:
+    """A 0.3 ``StreamResponse`` (or ``SendMessageResponse``) dict as spec 1.0 JSON (``final`` dropped)."""
+    if "task" in event:
+        return {"task": task_from_v03(event["task"])}
+    if "message" in event:
+        return {"message": message_from_v03(event["message"])}
+    if "statusUpdate" in event:
+        update = {key: value for key, value in event["statusUpdate"].items() if key != "final"}
+        update["status"] = status_from_v03(update.get("status", {}))
+        return {"statusUpdate": update}
+    if "artifactUpdate" in event:
+        update = dict(event["artifactUpdate"])
+        update["artifact"] = artifact_from_v03(update.get("artifact", {}))
+        return {"artifactUpdate": update}
+    return {}
+
+
+def send_request_to_v03(request: dict[str, Any]) -> dict[str, Any]:
+    """A 1.0 ``SendMessageRequest`` dict in 0.3's protobuf JSON; ``blocking`` is always spelled out."""
+    out: dict[str, Any] = {"message": message_to_v03(request["message"])}
+    config = request.get("configuration") or {}
+    converted: dict[str, Any] = {"blocking": not config.get("returnImmediately", False)}
+    if config.get("acceptedOutputModes"):
+        converted["acceptedOutputModes"] = config["acceptedOutputModes"]
+    if config.get("historyLength"):
+        converted["historyLength"] = config["historyLength"]
+    if config.get("taskPushNotificationConfig"):
+        converted["pushNotification"] = push_config_to_v03(config["taskPushNotificationConfig"])[
+            "pushNotificationConfig"
+        ]
+    out["configuration"] = converted
+    if request.get("metadata"):
+        out["metadata"] = request["metadata"]
+    return out
+
+
+def card_from_v03(card: dict[str, Any]) -> dict[str, Any]:
+    """0.3's protobuf agent card as the domain card's JSON (``security`` back to name → scopes)."""
+    out = dict(card)
+    out["security"] = [
+        {name: scopes.get("list", []) for name, scopes in entry.get("schemes", {}).items()}
+        for entry in card.get("security", [])
+    ]
+    return out
+
+
+# -- spec 1.0 fast path -----------------------------------------------------------------------------
+# SendMessage answers with a whole Task: building it field by field with the generated constructors
+# is several times cheaper than a json_format round trip, and it is the hot path of every unary send.
+
+
+def _set_timestamp(target, value: str | None) -> None:
+    if value:
+        import datetime as dt
+
+        moment = dt.datetime.fromisoformat(value)
+        target.seconds = int(moment.timestamp())
+        target.nanos = moment.microsecond * 1000
+
+
+def _part_pb(v1, part) -> Any:
+    out = v1.Part(filename=part.filename, media_type=part.media_type)
+    if part.text is not None:
+        out.text = part.text
+    elif part.raw is not None:
+        out.raw = part.raw
+    elif part.url is not None:
+        out.url = part.url
+    elif part.data is not None:
+        json_format.ParseDict(part.data, out.data)
+    if part.metadata:
+        out.metadata.update(part.metadata)
+    return out
+
+
+def _message_pb(v1, message) -> Any:
+    out = v1.Message(
+        message_id=message.message_id,
+        context_id=message.context_id,
+        task_id=message.task_id,
+        role=message.role.value,
+        parts=[_part_pb(v1, part) for part in message.parts],
+        extensions=message.extensions,
+        reference_task_ids=message.reference_task_ids,
+    )
+    if message.metadata:
+        out.metadata.update(message.metadata)
+    return out
+
+
+def _status_pb(v1, status) -> Any:
+    out = v1.TaskStatus(state=status.state.value)
+    if status.message is not None:
+        out.message.CopyFrom(_message_pb(v1, status.message))
+    _set_timestamp(out.timestamp, status.timestamp)
+    return out
+
+
+def _artifact_pb(v1, artifact) -> Any:
+    out = v1.Artifact(
+        artifact_id=artifact.artifact_id,
+        name=artifact.name,
+        description=artifact.description,
+        parts=[_part_pb(v1, part) for part in artifact.parts],
+        extensions=artifact.extensions,
+    )
+    if artifact.metadata:
+        out.metadata.update(artifact.metadata)
+    return out
+
+
+def task_to_pb_v1(v1, task) -> Any:
+    out = v1.Task(
+        id=task.id,
+        context_id=task.context_id,
+        status=_status_pb(v1, task.status),
+        artifacts=[_artifact_pb(v1, artifact) for artifact in task.artifacts],
+        history=[_message_pb(v1, message) for message in task.history],
+    )
+    if task.metadata:
+        out.metadata.update(task.metadata)
+    return out
+
+
+def send_response_to_pb_v1(v1, response) -> Any:
+    if response.task is not None:
+        return v1.SendMessageResponse(task=task_to_pb_v1(v1, response.task))
+    return v1.SendMessageResponse(message=_message_pb(v1, response.message))
+
+
+def stream_response_to_pb_v1(v1, event) -> Any:
+    if event.task is not None:
+        return v1.StreamResponse(task=task_to_pb_v1(v1, event.task))
+    if event.message is not None:
+        return v1.StreamResponse(message=_message_pb(v1, event.message))
+    if event.status_update is not None:
+        update = event.status_update
+        out = v1.StreamResponse()
+        out.status_update.task_id = update.task_id
+        out.status_update.context_id = update.context_id
+        out.status_update.status.CopyFrom(_status_pb(v1, update.status))
+        if update.metadata:
+            out.status_update.metadata.update(update.metadata)
+        return out
+    update = event.artifact_update
+    out = v1.StreamResponse()
+    out.artifact_update.task_id = update.task_id
+    out.artifact_update.context_id = update.context_id
+    out.artifact_update.artifact.CopyFrom(_artifact_pb(v1, update.artifact))
+    out.artifact_update.append = update.append
+    out.artifact_update.last_chunk = update.last_chunk
+    if update.metadata:
+        out.artifact_update.metadata.update(update.metadata)
+    return out

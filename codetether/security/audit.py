@@ -71,6 +71,9 @@ class AuditLog:
     def __init__(self, directory: Path | None = None, *, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
         self.directory = directory or audit_dir()
         self.max_bytes = max_bytes
+        # (inode, size, seq, hash) after our last write: while the file is still exactly that, its tail
+        # needs no re-reading. Any other writer (another process) changes the size and so the key.
+        self._last: tuple[int, int, int, str] | None = None
 
     def _tail(self, fd: int) -> tuple[int, str, int]:
         """(last seq, last hash, offset where a torn final line starts or -1) of the current file."""
@@ -127,7 +130,11 @@ class AuditLog:
                 pass
             os.close(fd)  # another writer rotated the file while we waited for the lock: open the new one
         try:
-            seq, prev, torn = self._tail(fd)
+            info = os.fstat(fd)
+            if self._last is not None and self._last[:2] == (info.st_ino, info.st_size):
+                seq, prev, torn = self._last[2], self._last[3], -1
+            else:
+                seq, prev, torn = self._tail(fd)
             pending: list[AuditRecord] = []
             if torn >= 0:
                 os.ftruncate(fd, torn)
@@ -163,8 +170,11 @@ class AuditLog:
                 written.append(record)
             os.write(fd, b"".join(msgspec.json.encode(r) + b"\n" for r in pending))
             os.fsync(fd)
-            if os.fstat(fd).st_size >= self.max_bytes:
+            info = os.fstat(fd)
+            self._last = (info.st_ino, info.st_size, seq, prev)
+            if info.st_size >= self.max_bytes:
                 path.rename(self.directory / f"audit-{seq}.jsonl")  # still under the lock
+                self._last = None
             return written
         finally:
             os.close(fd)  # closing releases the lock

@@ -17,6 +17,10 @@ from .audit import AuditEntry, AuditLog
 
 log = logging.getLogger(__name__)
 
+# How long records gather before a write: under load one write then carries many records instead
+# of paying a thread hop, a lock and an fsync each (measured: ~450 µs of server CPU per gRPC call).
+GROUP_COMMIT_SECONDS = 0.005
+
 
 class AuditWriter:
     def __init__(self, log: AuditLog) -> None:
@@ -56,6 +60,7 @@ class AuditWriter:
     async def _drain(self) -> None:
         while True:
             await self._wake.wait()
+            await asyncio.sleep(GROUP_COMMIT_SECONDS)
             self._wake.clear()
             while self._queue:
                 batch, self._queue = self._queue, []

@@ -45,15 +45,18 @@ def _v1_methods(h: RequestHandler) -> dict[str, Callable[[Any], Awaitable[Any]]]
     v1 = pb.v1()
 
     async def send(req):
-        return pc.to_pb(await h.on_send_message(pc.from_pb(req, t.SendMessageRequest), V1), v1.SendMessageResponse)
+        return pc.send_response_to_pb_v1(v1, await h.on_send_message(pc.from_pb(req, t.SendMessageRequest), V1))
 
     async def stream(req):
         events = await h.on_send_streaming_message(pc.from_pb(req, t.SendMessageRequest), V1)
-        return (pc.to_pb(event, v1.StreamResponse) async for event in events)
+        return (pc.stream_response_to_pb_v1(v1, event) async for event in events)
 
     async def subscribe(req):
         events = await h.on_subscribe_to_task(pc.from_pb(req, t.SubscribeToTaskRequest))
-        return (pc.to_pb(event, v1.StreamResponse) async for event in events)
+        return (pc.stream_response_to_pb_v1(v1, event) async for event in events)
+
+    async def task(result: Awaitable[t.Task]):
+        return pc.task_to_pb_v1(v1, await result)
 
     async def delete(req):
         await h.on_delete_push_config(pc.from_pb(req, t.DeletePushConfigRequest))
@@ -62,9 +65,9 @@ def _v1_methods(h: RequestHandler) -> dict[str, Callable[[Any], Awaitable[Any]]]
     return {
         "SendMessage": send,
         "SendStreamingMessage": stream,
-        "GetTask": lambda req: _then(h.on_get_task(pc.from_pb(req, t.GetTaskRequest)), v1.Task),
+        "GetTask": lambda req: task(h.on_get_task(pc.from_pb(req, t.GetTaskRequest))),
         "ListTasks": lambda req: _then(h.on_list_tasks(pc.from_pb(req, t.ListTasksRequest)), v1.ListTasksResponse),
-        "CancelTask": lambda req: _then(h.on_cancel_task(pc.from_pb(req, t.CancelTaskRequest)), v1.Task),
+        "CancelTask": lambda req: task(h.on_cancel_task(pc.from_pb(req, t.CancelTaskRequest))),
         "SubscribeToTask": subscribe,
         "CreateTaskPushNotificationConfig": lambda req: _then(
             h.on_create_push_config(pc.from_pb(req, t.PushConfig), V1), v1.TaskPushNotificationConfig
