@@ -16,8 +16,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from ..agent import events
-from ..agent.run import RunOptions, run_task
 from ..config import LoadedConfig
 from ..paths import data_dir
 from .executor import RequestContext, TaskUpdater
@@ -54,6 +52,10 @@ class AgentExecutor:
         self.sessions = ContextSessions()
 
     async def execute(self, context: RequestContext, updater: TaskUpdater) -> None:
+        # Imported on first use: the agent, its tools and providers cost ~5 MiB an idle server never needs.
+        from ..agent import events
+        from ..agent.run import RunOptions, run_task
+
         progress: asyncio.Queue[str] = asyncio.Queue()
 
         def emit(event: Any) -> None:  # called synchronously by the agent loop

@@ -128,3 +128,34 @@ async def test_agent_tool_calls_are_audited(tmp_path, config_file):
         await asyncio.sleep(0)
     finally:
         await server.stop()
+
+
+def test_group_commits_interleaved_with_another_writer_keep_one_chain(tmp_path):
+    from codetether.security.audit import AuditEntry
+
+    ours, theirs = AuditLog(tmp_path), AuditLog(tmp_path)  # two writers, as two processes would be
+    for round_number in range(5):
+        ours.append_many(
+            [AuditEntry(actor="server", action="api.call", resource=f"/{round_number}/{i}") for i in range(3)]
+        )
+        theirs.append("cli", "tool.bash", f"round {round_number}")
+    records = query(AuditQuery(limit=100), tmp_path)
+    assert [r.seq for r in records] == list(range(1, 21))
+    assert [r.actor for r in records[:4]] == ["server", "server", "server", "cli"]
+    assert verify(tmp_path).ok
+
+
+async def test_audit_writer_queues_then_flushes_in_order(tmp_path):
+    from codetether.security.audit_writer import AuditWriter
+
+    writer = AuditWriter(AuditLog(tmp_path))
+    for i in range(250):
+        writer.record(f"http:127.0.0.1:{i}", "api.call", f"/r/{i}", "ok", detail="200")
+    await writer.flush()
+    records = query(AuditQuery(limit=1000), tmp_path)
+    assert [r.resource for r in records] == [f"/r/{i}" for i in range(250)]
+    assert all(r.ts > 0 for r in records)
+    writer.record("http:x", "api.call", "/last")
+    await writer.close()  # close flushes what is still queued
+    assert query(AuditQuery(after=250), tmp_path)[0].resource == "/last"
+    assert verify(tmp_path).ok
