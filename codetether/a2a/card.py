@@ -16,7 +16,7 @@ from .types import (
     AgentSkill,
     LegacyInterface,
 )
-from .versions import SUPPORTED, V03, V1
+from .versions import SUPPORTED, V03
 
 BEARER = "bearer"
 # 1.0 reads httpAuthSecurityScheme; 0.3 reads type/scheme. Each ignores the other's keys.
@@ -52,7 +52,7 @@ class ServedInterfaces(msgspec.Struct, kw_only=True):
 
 def build_card(name: str, served: ServedInterfaces, *, extended_skills: list[AgentSkill] | None = None) -> AgentCard:
     base = served.http_url.rstrip("/")
-    bindings = [("JSONRPC", base + "/", SUPPORTED), ("HTTP+JSON", base + "/a2a/rest", (V1,))]
+    bindings = [("JSONRPC", base + "/", SUPPORTED), ("HTTP+JSON", base + "/a2a/rest", SUPPORTED)]
     if served.grpc_address:
         bindings.append(("GRPC", served.grpc_address, SUPPORTED))
     interfaces = [

@@ -194,9 +194,16 @@ def resource_ids(name: str, *kinds: str) -> list[str]:
     return ids
 
 
+_CARD_V03_FIELDS = (
+    "protocolVersion", "name", "description", "url", "preferredTransport", "additionalInterfaces", "provider",
+    "version", "documentationUrl", "defaultInputModes", "defaultOutputModes", "skills",
+    "supportsAuthenticatedExtendedCard", "signatures", "iconUrl",
+)  # fmt: skip
+
+
 def card_to_v03(card: dict[str, Any]) -> dict[str, Any]:
     """The agent card in 0.3's protobuf shape (security schemes in their protobuf ``oneof`` form)."""
-    out = dict(card)
+    out = {key: card[key] for key in _CARD_V03_FIELDS if key in card}
     out["securitySchemes"] = {
         name: {key: value for key, value in scheme.items() if key.endswith("SecurityScheme")}
         for name, scheme in card.get("securitySchemes", {}).items()

@@ -21,6 +21,7 @@ from ..a2a import errors, pb
 from ..a2a import proto_convert as pc
 from ..a2a import types as t
 from ..a2a.handler import RequestHandler
+from ..a2a.v03_ops import V03Operations
 from ..a2a.versions import V03, V1, negotiate
 from ..config.schema import A2ASection
 from ..security.audit_writer import AuditWriter
@@ -93,70 +94,44 @@ async def _then(result: Awaitable[Any], cls) -> Any:
 
 def _v03_methods(h: RequestHandler) -> dict[str, Callable[[Any], Awaitable[Any]]]:
     v03 = pb.v0_3()
-    to_dict = pc._to_dict
+    ops = V03Operations(h)
 
-    def send_request(req) -> t.SendMessageRequest:
-        return pc.convert(pc.send_request_from_v03(_dict(req)), t.SendMessageRequest)
+    def task_id(name: str) -> str:
+        return pc.resource_ids(name, "tasks")[0]
 
-    async def send(req):
-        reply = await h.on_send_message(send_request(req), V03)
-        return pc.to_pb(pc.event_to_v03(to_dict(reply)), v03.SendMessageResponse)
+    def config_ids(name: str) -> list[str]:
+        return pc.resource_ids(name, "tasks", "pushNotificationConfigs")
 
-    def events_v03(events: AsyncIterator[t.StreamResponse]):
-        return (pc.to_pb(pc.event_to_v03(to_dict(event)), v03.StreamResponse) async for event in events)
+    def events(stream: AsyncIterator[dict[str, Any]]):
+        return (pc.to_pb(event, v03.StreamResponse) async for event in stream)
 
     async def stream(req):
-        return events_v03(await h.on_send_streaming_message(send_request(req), V03))
+        return events(await ops.stream(_dict(req)))
 
     async def subscribe(req):
-        (task_id,) = pc.resource_ids(req.name, "tasks")
-        return events_v03(await h.on_subscribe_to_task(t.SubscribeToTaskRequest(id=task_id)))
+        return events(await ops.subscribe(task_id(req.name)))
 
-    async def get(req):
-        (task_id,) = pc.resource_ids(req.name, "tasks")
-        task = await h.on_get_task(t.GetTaskRequest(id=task_id, history_length=req.history_length or None))
-        return pc.to_pb(pc.task_to_v03(to_dict(task)), v03.Task)
-
-    async def cancel(req):
-        (task_id,) = pc.resource_ids(req.name, "tasks")
-        return pc.to_pb(pc.task_to_v03(to_dict(await h.on_cancel_task(t.CancelTaskRequest(id=task_id)))), v03.Task)
-
-    async def push_create(req):
-        (task_id,) = pc.resource_ids(req.parent, "tasks")
-        config = pc.convert(pc.push_config_from_v03(_dict(req.config), task_id, req.config_id), t.PushConfig)
-        created = await h.on_create_push_config(config, V03)
-        return pc.to_pb(pc.push_config_to_v03(to_dict(created)), v03.TaskPushNotificationConfig)
-
-    async def push_get(req):
-        task_id, config_id = pc.resource_ids(req.name, "tasks", "pushNotificationConfigs")
-        config = await h.on_get_push_config(t.GetPushConfigRequest(task_id=task_id, id=config_id))
-        return pc.to_pb(pc.push_config_to_v03(to_dict(config)), v03.TaskPushNotificationConfig)
-
-    async def push_list(req):
-        (task_id,) = pc.resource_ids(req.parent, "tasks")
-        listed = await h.on_list_push_configs(t.ListPushConfigsRequest(task_id=task_id))
-        configs = [pc.push_config_to_v03(to_dict(config)) for config in listed.configs]
-        return pc.to_pb({"configs": configs}, v03.ListTaskPushNotificationConfigResponse)
-
-    async def push_delete(req):
-        task_id, config_id = pc.resource_ids(req.name, "tasks", "pushNotificationConfigs")
-        await h.on_delete_push_config(t.DeletePushConfigRequest(task_id=task_id, id=config_id))
+    async def delete(req):
+        await ops.delete_push(*config_ids(req.name))
         return _EMPTY()
 
-    async def card(req):
-        return pc.to_pb(pc.card_to_v03(to_dict(await h.on_get_extended_agent_card())), v03.AgentCard)
-
     return {
-        "SendMessage": send,
+        "SendMessage": lambda req: _then(ops.send(_dict(req)), v03.SendMessageResponse),
         "SendStreamingMessage": stream,
-        "GetTask": get,
-        "CancelTask": cancel,
+        "GetTask": lambda req: _then(ops.get_task(task_id(req.name), req.history_length), v03.Task),
+        "CancelTask": lambda req: _then(ops.cancel(task_id(req.name)), v03.Task),
         "TaskSubscription": subscribe,
-        "CreateTaskPushNotificationConfig": push_create,
-        "GetTaskPushNotificationConfig": push_get,
-        "ListTaskPushNotificationConfig": push_list,
-        "DeleteTaskPushNotificationConfig": push_delete,
-        "GetAgentCard": card,
+        "CreateTaskPushNotificationConfig": lambda req: _then(
+            ops.create_push(task_id(req.parent), req.config_id, _dict(req.config)), v03.TaskPushNotificationConfig
+        ),
+        "GetTaskPushNotificationConfig": lambda req: _then(
+            ops.get_push(*config_ids(req.name)), v03.TaskPushNotificationConfig
+        ),
+        "ListTaskPushNotificationConfig": lambda req: _then(
+            ops.list_push(task_id(req.parent)), v03.ListTaskPushNotificationConfigResponse
+        ),
+        "DeleteTaskPushNotificationConfig": delete,
+        "GetAgentCard": lambda req: _then(ops.card(), v03.AgentCard),
     }
 
 

@@ -20,7 +20,7 @@ from ..config.schema import A2ASection
 from ..paths import data_dir
 from ..security.audit import AuditLog
 from ..security.auth import TokenAuth
-from . import card_routes, jsonrpc, rest
+from . import card_routes, jsonrpc, rest, rest_v03
 from .app import AUDIT_WRITER_KEY, build_app
 
 log = logging.getLogger(__name__)
@@ -70,6 +70,7 @@ class Peer:
         app = build_app(bus, auth, audit, client_max_size=settings.max_body_bytes)
         jsonrpc.add_routes(app, handler, settings.max_body_bytes)
         rest.add_routes(app)
+        rest_v03.add_routes(app)
         card_routes.add_routes(app, lambda: handler.card, settings.card_max_age)
         runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await runner.setup()

@@ -33,13 +33,17 @@ def error_response(exc: errors.A2AError) -> web.Response:
     return web.Response(body=_encode(body), status=mapping.http, content_type="application/json")
 
 
-async def _body(request: web.Request, kind: type, **fields: Any) -> Any:
+async def read_body(request: web.Request) -> bytes:
     try:
-        raw = await request.read()
+        return await request.read()
     except web.HTTPRequestEntityTooLarge as exc:
         raise errors.PayloadTooLargeError(
             f"request body over the {request.app[MAX_BODY_KEY]} byte limit (raise [a2a] max_body_bytes)"
         ) from exc
+
+
+async def _body(request: web.Request, kind: type, **fields: Any) -> Any:
+    raw = await read_body(request)
     try:
         data = msgspec.json.decode(raw or b"{}")
         if not isinstance(data, dict):
@@ -75,10 +79,9 @@ Route = Callable[[RequestHandler, web.Request], Awaitable[Any]]
 def _endpoint(route: Route, *, streaming: bool = False) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
     async def endpoint(request: web.Request) -> web.StreamResponse:
         try:
-            if negotiate(request.headers.get(HEADER) or V1) != V1:
+            if negotiate(request.headers.get(HEADER)) != V1:
                 raise errors.VersionNotSupportedError(
-                    f"the HTTP+JSON binding here speaks spec 1.0 only; send {HEADER}: 1.0 "
-                    "(spec 0.3 clients: use JSON-RPC at / or gRPC)"
+                    f"these are the spec 1.0 paths: send {HEADER}: 1.0 (spec 0.3 clients: /a2a/rest/v1/...)"
                 )
             result = await route(request.app[HANDLER_KEY], request)
         except errors.A2AError as exc:

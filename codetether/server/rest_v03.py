@@ -1,0 +1,131 @@
+"""A2A spec 0.3 over HTTP+JSON under ``/a2a/rest/v1/...``: 0.3 protobuf JSON bodies, SSE streams.
+
+The 0.3 binding put its resources under ``/v1``; a 0.3 client sends no ``A2A-Version`` header (or
+``0.3``). Bodies are validated against the 0.3 protobuf messages, then the shared
+:class:`~codetether.a2a.v03_ops.V03Operations` do the mapping; gRPC's 0.3 service uses the same.
+"""
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import msgspec
+from aiohttp import web
+from google.protobuf import json_format
+
+from ..a2a import errors, pb
+from ..a2a.v03_ops import V03Operations
+from ..a2a.versions import HEADER, V03, negotiate
+from .jsonrpc import HANDLER_KEY
+from .rest import PREFIX, error_response, read_body
+from .sse import open_stream
+
+_ID = "{id:[^/:]+}"
+_encode = msgspec.json.Encoder().encode
+
+
+async def _proto_body(request: web.Request, message_name: str) -> dict[str, Any]:
+    """The body checked against 0.3 message ``message_name`` and normalised (camelCase, defaults out)."""
+    raw = await read_body(request)
+    try:
+        message = json_format.Parse(raw or b"{}", getattr(pb.v0_3(), message_name)(), ignore_unknown_fields=True)
+    except json_format.ParseError as exc:
+        raise errors.InvalidParamsError(f"Invalid parameters: {exc}") from exc
+    return json_format.MessageToDict(message)
+
+
+def _history_length(request: web.Request) -> int | None:
+    value = request.query.get("historyLength")
+    if value is None or value == "":
+        return None
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise errors.InvalidParamsError(f"historyLength {value!r} is not a number") from exc
+
+
+def _endpoint(route, *, streaming: bool = False):
+    async def endpoint(request: web.Request) -> web.StreamResponse:
+        try:
+            if negotiate(request.headers.get(HEADER)) != V03:
+                raise errors.VersionNotSupportedError(
+                    f"/a2a/rest/v1/... is the spec 0.3 binding; for {HEADER}: 1.0 use the paths without /v1"
+                )
+            result = await route(V03Operations(request.app[HANDLER_KEY]), request)
+        except errors.A2AError as exc:
+            return error_response(exc)
+        if streaming:
+            return await _sse(request, result)
+        return web.Response(body=_encode({} if result is None else result), content_type="application/json")
+
+    return endpoint
+
+
+async def _sse(request: web.Request, events: AsyncIterator[dict[str, Any]]) -> web.StreamResponse:
+    response = await open_stream(request)
+    try:
+        async for event in events:
+            await response.write(b"data: " + _encode(event) + b"\n\n")
+    except (ConnectionResetError, RuntimeError):
+        pass
+    except errors.A2AError as exc:
+        await response.write(b"data: " + error_response(exc).body + b"\n\n")
+    finally:
+        await events.aclose()
+    return response
+
+
+async def _send(ops: V03Operations, r: web.Request) -> Any:
+    return await ops.send(await _proto_body(r, "SendMessageRequest"))
+
+
+async def _stream(ops: V03Operations, r: web.Request) -> Any:
+    return await ops.stream(await _proto_body(r, "SendMessageRequest"))
+
+
+async def _get(ops: V03Operations, r: web.Request) -> Any:
+    return await ops.get_task(r.match_info["id"], _history_length(r))
+
+
+async def _cancel(ops: V03Operations, r: web.Request) -> Any:
+    return await ops.cancel(r.match_info["id"])
+
+
+async def _subscribe(ops: V03Operations, r: web.Request) -> Any:
+    return await ops.subscribe(r.match_info["id"])
+
+
+async def _push_create(ops: V03Operations, r: web.Request) -> Any:
+    body = await _proto_body(r, "CreateTaskPushNotificationConfigRequest")
+    return await ops.create_push(r.match_info["id"], body.get("configId", ""), body.get("config", {}))
+
+
+async def _push_get(ops: V03Operations, r: web.Request) -> Any:
+    return await ops.get_push(r.match_info["id"], r.match_info["config"])
+
+
+async def _push_list(ops: V03Operations, r: web.Request) -> Any:
+    return await ops.list_push(r.match_info["id"])
+
+
+async def _push_delete(ops: V03Operations, r: web.Request) -> Any:
+    await ops.delete_push(r.match_info["id"], r.match_info["config"])
+
+
+async def _card(ops: V03Operations, r: web.Request) -> Any:
+    return await ops.card()
+
+
+def add_routes(app: web.Application) -> None:
+    base = PREFIX + "/v1"
+    router = app.router
+    router.add_post(base + "/message:send", _endpoint(_send))
+    router.add_post(base + "/message:stream", _endpoint(_stream, streaming=True))
+    router.add_get(base + f"/tasks/{_ID}", _endpoint(_get))
+    router.add_post(base + f"/tasks/{_ID}:cancel", _endpoint(_cancel))
+    router.add_post(base + f"/tasks/{_ID}:subscribe", _endpoint(_subscribe, streaming=True))
+    router.add_get(base + f"/tasks/{_ID}:subscribe", _endpoint(_subscribe, streaming=True))
+    router.add_post(base + f"/tasks/{_ID}/pushNotificationConfigs", _endpoint(_push_create))
+    router.add_get(base + f"/tasks/{_ID}/pushNotificationConfigs", _endpoint(_push_list))
+    router.add_get(base + f"/tasks/{_ID}/pushNotificationConfigs/{{config}}", _endpoint(_push_get))
+    router.add_delete(base + f"/tasks/{_ID}/pushNotificationConfigs/{{config}}", _endpoint(_push_delete))
+    router.add_get(base + "/card", _endpoint(_card))
