@@ -3,7 +3,8 @@
 0.3 marks every object with ``kind``, spells states in kebab-case (``input-required``), wraps files
 and data in typed parts, nests push configs one level deeper, and says ``blocking`` where 1.0 says
 ``returnImmediately``. These Structs decode 0.3 requests strictly (a wrong type is a clear -32602)
-and encode 0.3 results; the handler never sees them.
+and encode 0.3 results; the handler never sees them. The client runs the same mapping the other
+way: it encodes 0.3 requests and decodes 0.3 results back into domain types.
 """
 
 import base64
@@ -24,8 +25,10 @@ from .types import (
     SendMessageRequest,
     StreamResponse,
     Task,
+    TaskArtifactUpdateEvent,
     TaskState,
     TaskStatus,
+    TaskStatusUpdateEvent,
 )
 
 STATE_TO_V03 = {
@@ -321,3 +324,125 @@ def push_config_to_v03(config: PushConfig) -> dict[str, Any]:
         if config.authentication.credentials:
             inner["authentication"]["credentials"] = config.authentication.credentials
     return {"taskId": config.task_id, "pushNotificationConfig": inner}
+
+
+# -- 0.3 results → domain (what a client reads back) ----------------------------------------------
+
+
+class TaskStatusV03(_V03):
+    state: str
+    message: MessageV03 | None = None
+    timestamp: str | None = None
+
+
+class ArtifactV03(_V03):
+    artifact_id: str
+    parts: list[PartV03]
+    name: str | None = None
+    description: str | None = None
+    extensions: list[str] = []
+    metadata: dict[str, Any] | None = None
+
+
+class TaskV03(_V03, tag="task", tag_field="kind"):
+    id: str
+    status: TaskStatusV03
+    context_id: str = ""
+    artifacts: list[ArtifactV03] = []
+    history: list[MessageV03] = []
+    metadata: dict[str, Any] | None = None
+
+
+class StatusUpdateV03(_V03, tag="status-update", tag_field="kind"):
+    task_id: str
+    status: TaskStatusV03
+    context_id: str = ""
+    final: bool = False  # implied by the state in 1.0, so dropped on the way in
+    metadata: dict[str, Any] | None = None
+
+
+class ArtifactUpdateV03(_V03, tag="artifact-update", tag_field="kind"):
+    task_id: str
+    artifact: ArtifactV03
+    context_id: str = ""
+    append: bool | None = None
+    last_chunk: bool | None = None
+    metadata: dict[str, Any] | None = None
+
+
+EventV03 = TaskV03 | MessageV03 | StatusUpdateV03 | ArtifactUpdateV03
+
+
+def status_from_v03(status: TaskStatusV03) -> TaskStatus:
+    return TaskStatus(
+        state=STATE_FROM_V03.get(status.state, TaskState.UNSPECIFIED),
+        message=message_from_v03(status.message) if status.message is not None else None,
+        timestamp=status.timestamp,
+    )
+
+
+def artifact_from_v03(artifact: ArtifactV03) -> Artifact:
+    return Artifact(
+        artifact_id=artifact.artifact_id,
+        parts=[part_from_v03(part) for part in artifact.parts],
+        name=artifact.name or "",
+        description=artifact.description or "",
+        extensions=artifact.extensions,
+        metadata=artifact.metadata,
+    )
+
+
+def task_from_v03(task: TaskV03) -> Task:
+    return Task(
+        id=task.id,
+        context_id=task.context_id,
+        status=status_from_v03(task.status),
+        artifacts=[artifact_from_v03(artifact) for artifact in task.artifacts],
+        history=[message_from_v03(message) for message in task.history],
+        metadata=task.metadata,
+    )
+
+
+def event_from_v03(event: EventV03) -> StreamResponse:
+    """A 0.3 result (``message/send``'s, or one streamed event) as the domain's ``StreamResponse``."""
+    if isinstance(event, TaskV03):
+        return StreamResponse(task=task_from_v03(event))
+    if isinstance(event, MessageV03):
+        return StreamResponse(message=message_from_v03(event))
+    if isinstance(event, StatusUpdateV03):
+        return StreamResponse(
+            status_update=TaskStatusUpdateEvent(
+                task_id=event.task_id,
+                context_id=event.context_id,
+                status=status_from_v03(event.status),
+                metadata=event.metadata,
+            )
+        )
+    return StreamResponse(
+        artifact_update=TaskArtifactUpdateEvent(
+            task_id=event.task_id,
+            context_id=event.context_id,
+            artifact=artifact_from_v03(event.artifact),
+            append=bool(event.append),
+            last_chunk=bool(event.last_chunk),
+            metadata=event.metadata,
+        )
+    )
+
+
+def send_request_to_v03(request: SendMessageRequest) -> dict[str, Any]:
+    """``message/send`` params; ``blocking`` is always spelled out, as 0.3 servers differ on its default."""
+    config = request.configuration
+    configuration: dict[str, Any] = {"blocking": not (config is not None and config.return_immediately)}
+    if config is not None:
+        if config.accepted_output_modes:
+            configuration["acceptedOutputModes"] = config.accepted_output_modes
+        if config.history_length is not None:
+            configuration["historyLength"] = config.history_length
+        if config.task_push_notification_config is not None:
+            push = push_config_to_v03(config.task_push_notification_config)["pushNotificationConfig"]
+            configuration["pushNotificationConfig"] = {key: value for key, value in push.items() if value}
+    out: dict[str, Any] = {"message": message_to_v03(request.message), "configuration": configuration}
+    if request.metadata:
+        out["metadata"] = request.metadata
+    return out

@@ -13,6 +13,7 @@ from .context import AppContext
 
 # name -> ("module:attribute", one-line help). Add a command here only when it really works.
 COMMANDS: dict[str, tuple[str, str]] = {
+    "a2a": ("codetether.cli.commands.a2a:a2a", "Talk to A2A agents: read an agent card, send a message."),
     "audit": ("codetether.cli.commands.audit:audit", "Read and verify the tamper-evident audit trail."),
     "auth": ("codetether.cli.commands.auth:auth", "Store, list and remove provider credentials."),
     "config": ("codetether.cli.commands.config:config", "Show, create and change settings; trust project files."),
