@@ -183,6 +183,13 @@ class RequestHandler:
         task.history.append(message)
         self.store.save(task)
         self._runs[task.id] = run
+        if self.bus is not None:  # observers see the task from its first message, not its first update
+            self.bus.publish(
+                f"task.{task.id}",
+                TaskUpdate(task_id=task.id, state=task.status.state.value, message=message.text()),
+                sender=self.agent_id,
+                correlation_id=task.context_id,
+            )
         config = request.configuration
         if config is not None and config.task_push_notification_config is not None:
             await self._register_push(

@@ -30,7 +30,7 @@ class CardResponse:
             "Cache-Control": f"public, max-age={self.max_age}",
         }
 
-    async def __call__(self, request: web.Request) -> web.Response:
+    async def handle(self, request: web.Request) -> web.Response:
         if not self.body:
             self._render()
         wanted = {tag.strip().removeprefix("W/") for tag in request.headers.get("If-None-Match", "").split(",")}
@@ -42,4 +42,4 @@ class CardResponse:
 def add_routes(app: web.Application, card: Callable[[], AgentCard], max_age: int) -> None:
     respond = CardResponse(card, max_age)
     for path in CARD_PATHS:
-        app.router.add_get(path, respond)
+        app.router.add_get(path, respond.handle)
