@@ -6,6 +6,23 @@ import pytest
 
 SURFACES = {
     "codetether": ["__version__"],
+    "codetether.a2a": [
+        "A2AClient",
+        "A2AError",
+        "AgentCard",
+        "EchoExecutor",
+        "Executor",
+        "Message",
+        "Part",
+        "RequestContext",
+        "RequestHandler",
+        "SQLiteTaskStore",
+        "StreamResponse",
+        "Task",
+        "TaskState",
+        "TaskStore",
+        "TaskUpdater",
+    ],
     "codetether.config": [
         "AgentSection",
         "Config",
