@@ -80,6 +80,11 @@ class AgentExecutor:
             finished = await run_task(options, self.loaded, emit=emit, notice=lambda _: None, ask=None)
         finally:
             relaying.cancel()
+        current = asyncio.current_task()
+        if finished.status == "interrupted" and current is not None and current.cancelling():
+            # The agent loop turns cancellation into an orderly "interrupted" ending (the session keeps
+            # the partial turn); here the cancel came from CancelTask, so let it end the task canceled.
+            raise asyncio.CancelledError
         while not progress.empty():
             await updater.working(progress.get_nowait())
         if finished.text:
@@ -90,6 +95,13 @@ class AgentExecutor:
             await updater.input_required(f"stopped after {finished.steps} steps; send a message to continue")
         else:
             await updater.fail(finished.error or f"the agent stopped: {finished.status}")
+
+
+    async def aclose(self) -> None:
+        """Close the provider's HTTP connections (the server calls this when it stops)."""
+        from ..providers.http import close_shared_session
+
+        await close_shared_session()
 
 
 def _brief(arguments: str, limit: int = 80) -> str:

@@ -12,8 +12,11 @@ once per message, in its own asyncio task, and:
   the task: clean up and re-raise, and the task ends ``canceled``.
 
 If ``execute`` returns without a final state the task completes; if it raises, the task fails with
-the exception's message. ``codetether serve --executor module:attr`` loads ``attr`` from ``module``:
-an executor object, or a zero-argument factory returning one.
+the exception's message. An executor may also have ``async def aclose()``, called once when the
+server stops (after running tasks were cancelled) to release connections.
+
+``codetether serve --executor module:attr`` loads ``attr`` from ``module``: an executor object, or
+a zero-argument factory returning one.
 """
 
 import datetime as dt

@@ -122,6 +122,9 @@ class RequestHandler:
             await asyncio.wait(jobs, timeout=CANCEL_GRACE_SECONDS)
         if self.push is not None:
             await self.push.close()
+        closer = getattr(self.executor, "aclose", None)  # optional: executors holding connections
+        if closer is not None:
+            await closer()
 
     # -- messages --------------------------------------------------------------------------------
 
@@ -152,6 +155,9 @@ class RequestHandler:
             raise errors.InvalidParamsError("message.parts: at least one part is required")
         if message.role is not Role.USER:
             raise errors.InvalidParamsError("message.role: a client message must have role ROLE_USER")
+        push_config = request.configuration.task_push_notification_config if request.configuration else None
+        if push_config is not None:  # refuse a bad webhook before any task is created or changed
+            await self._require_push().check_url(push_config.url)
         if message.task_id:
             task = self._load(message.task_id)
             if message.context_id and message.context_id != task.context_id:

@@ -1,0 +1,113 @@
+"""The default executor runs the real agent loop behind `codetether serve`, against the fake LLM server.
+
+Over JSON-RPC on a real in-process peer: tool calls show up as `working` updates and change real
+files, the answer is an artifact, a second message in the same context resumes the same agent
+session, and cancelling a task stops the agent while it waits on the model.
+"""
+
+import asyncio
+import json
+import subprocess
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from codetether.a2a.agent_executor import AgentExecutor
+from codetether.config import load_config
+from codetether.config.schema import A2ASection
+from codetether.security.audit import AuditLog
+from codetether.security.auth import TokenAuth
+from codetether.server.peer import Peer
+from tests.fakes.llm import Call, FakeLLM, Fault, Reply
+
+TOKEN = "agent-executor-token-0123456789"
+HEADERS = {"Authorization": f"Bearer {TOKEN}", "A2A-Version": "1.0"}
+
+
+@pytest.fixture
+async def llm():
+    server = await FakeLLM().start()
+    yield server
+    await server.stop()
+    assert server.violations == [], server.violations
+
+
+@pytest.fixture
+async def peer(llm, tmp_path, config_file):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    config_file.parent.mkdir(parents=True, exist_ok=True)
+    config_file.write_text(
+        f'[providers.fake]\nkind = "openai"\nbase_url = "{llm.url}/v1"\n\n[agent]\naccess_mode = "full"\n'
+    )
+    executor = AgentExecutor(load_config(cwd=repo), repo, model="fake/fake-large")
+    running = await Peer.start(
+        A2ASection(port=0, grpc_port=0), executor, TokenAuth(TOKEN), audit=AuditLog(tmp_path / "audit"), grpc=False
+    )
+    running.repo = repo
+    yield running
+    await running.stop()
+
+
+async def rpc(session: aiohttp.ClientSession, url: str, method: str, params: dict) -> dict:
+    body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
+    async with session.post(url, json=body, headers=HEADERS) as reply:
+        return await reply.json()
+
+
+def message(text: str, **extra) -> dict:
+    return {"message": {"messageId": f"m-{text[:8]}", "role": "ROLE_USER", "parts": [{"text": text}], **extra}}
+
+
+async def test_the_agent_works_streams_progress_and_continues_its_session(peer, llm):
+    llm.script(
+        Reply(calls=[Call("write_file", {"file_path": "hello.txt", "content": "hi\n"})]),
+        Reply(text="Wrote hello.txt."),
+        Reply(text="It says hi."),
+    )
+    url = peer.addresses.http_url + "/"
+    async with aiohttp.ClientSession() as session:
+        body = {"jsonrpc": "2.0", "id": 1, "method": "SendStreamingMessage", "params": message("write hello.txt")}
+        events = []
+        async with session.post(url, json=body, headers=HEADERS) as reply:
+            async for raw in reply.content:
+                if raw.startswith(b"data: "):
+                    events.append(json.loads(raw[6:])["result"])
+        task = events[0]["task"]
+        updates = [e["statusUpdate"]["status"] for e in events if "statusUpdate" in e]
+        texts = [s.get("message", {}).get("parts", [{}])[0].get("text", "") for s in updates]
+        assert any(text.startswith("running write_file") for text in texts), texts
+        assert updates[-1]["state"] == "TASK_STATE_COMPLETED"
+        artifacts = [e["artifactUpdate"]["artifact"] for e in events if "artifactUpdate" in e]
+        assert artifacts[-1]["parts"][0]["text"] == "Wrote hello.txt."
+        assert (Path(peer.repo) / "hello.txt").read_text() == "hi\n"
+
+        follow_up = await rpc(session, url, "SendMessage", message("what does it say?", contextId=task["contextId"]))
+    second = follow_up["result"]["task"]
+    assert second["contextId"] == task["contextId"] and second["id"] != task["id"]
+    assert second["status"]["state"] == "TASK_STATE_COMPLETED"
+    # The third model call saw the whole first exchange: the session was resumed, not restarted.
+    sent = json.dumps(llm.requests[-1].body["messages"])
+    assert "write hello.txt" in sent and "Wrote hello.txt." in sent and "what does it say?" in sent
+
+
+async def test_cancel_stops_the_agent_while_it_waits_on_the_model(peer, llm):
+    llm.script(Fault("hang", seconds=5))  # long enough to cancel; short enough not to slow teardown
+    url = peer.addresses.http_url + "/"
+    async with aiohttp.ClientSession() as session:
+        started = await rpc(
+            session, url, "SendMessage", {**message("think hard"), "configuration": {"returnImmediately": True}}
+        )
+        task_id = started["result"]["task"]["id"]
+        for _ in range(200):  # wait until the agent has asked the model
+            if llm.requests:
+                break
+            await asyncio.sleep(0.05)
+        assert llm.requests, "the agent never called the model"
+        canceled = await asyncio.wait_for(rpc(session, url, "CancelTask", {"id": task_id}), 10)
+        assert canceled["result"]["status"]["state"] == "TASK_STATE_CANCELED"
+        again = await rpc(session, url, "GetTask", {"id": task_id})
+    assert again["result"]["status"]["state"] == "TASK_STATE_CANCELED"
+    assert peer.handler._runs.get(task_id) is None  # no work left behind
