@@ -96,6 +96,8 @@ def _decode_token(token: str) -> tuple[int, str]:
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
         updated_ns, _, task_id = raw.partition(":")
+        if not 0 <= int(updated_ns) < 2**63:  # SQLite's INTEGER range; we only issue positive ones
+            raise ValueError("out of range")
         return int(updated_ns), task_id
     except (ValueError, UnicodeDecodeError) as exc:
         raise InvalidParamsError(f"pageToken {token!r} is not a token this server issued") from exc
@@ -185,7 +187,7 @@ class SQLiteTaskStore:
             args.append(state.value)
         if updated_after is not None:
             where.append("updated_ns > ?")
-            args.append(int(updated_after * 1e9))
+            args.append(min(max(int(updated_after * 1e9), -(2**63)), 2**63 - 1))  # SQLite's INTEGER range
         self.flush()
         with self._lock:
             total = self._db.execute(

@@ -12,6 +12,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
+from urllib.parse import unquote
 
 import grpc
 from google.protobuf import message_factory
@@ -183,6 +184,7 @@ class _Rpc:
 
     async def unary(self, request, context):
         started = time.perf_counter()
+        await self.server.refuse_if_blocked(context, self.name, started)
         try:
             self._check_version(context)
             result = await self.call(request)
@@ -193,6 +195,7 @@ class _Rpc:
 
     async def stream(self, request, context):
         started = time.perf_counter()
+        await self.server.refuse_if_blocked(context, self.name, started)
         try:
             self._check_version(context)
             events = await self.call(request)
@@ -201,6 +204,15 @@ class _Rpc:
         except Exception as exc:
             await self._fail(context, exc, started)
         self.server.audit_call(context, self.name, "ok", "OK", started)
+
+
+def _address(peer: str | None) -> str:
+    """The client's address without its port (``ipv4:127.0.0.1:5555`` -> ``127.0.0.1``): failed logins are
+    counted per client, not per connection, which a guesser could renew at will."""
+    kind, _, rest = unquote(peer or "unknown").partition(":")
+    if kind in ("ipv4", "ipv6") and ":" in rest:
+        return rest.rsplit(":", 1)[0].strip("[]")
+    return peer or "unknown"
 
 
 class _Auth(grpc.aio.ServerInterceptor):
@@ -217,7 +229,7 @@ class _Auth(grpc.aio.ServerInterceptor):
         server = self.server
 
         async def deny(request, context):
-            peer = context.peer() or "unknown"
+            peer = _address(context.peer())
             started = time.perf_counter()
             if server.limiter.blocked(peer):
                 server.audit_call(context, details.method, "denied", "RESOURCE_EXHAUSTED", started)
@@ -292,6 +304,13 @@ class GrpcServer:
         await server.start()
         self._server = server
         return self
+
+    async def refuse_if_blocked(self, context, method: str, started: float) -> None:
+        """RESOURCE_EXHAUSTED while the caller's address is blocked, even with the right token: otherwise
+        the block would not slow a token guesser down at all (its one right guess would still pass)."""
+        if self.limiter.blocked(_address(context.peer())):
+            self.audit_call(context, method, "denied", "RESOURCE_EXHAUSTED", started)
+            await context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, "too many failed authentications; try later")
 
     def audit_call(self, context, method: str, outcome: str, status: str, started: float) -> None:
         self.audit.record(
