@@ -46,7 +46,7 @@ class V03Operations:
         return _events(await self.handler.on_subscribe_to_task(t.SubscribeToTaskRequest(id=task_id)))
 
     async def get_task(self, task_id: str, history_length: int | None) -> dict[str, Any]:
-        task = await self.handler.on_get_task(t.GetTaskRequest(id=task_id, history_length=history_length or None))
+        task = await self.handler.on_get_task(t.GetTaskRequest(id=task_id, history_length=history_length))
         return pc.task_to_v03(_to_dict(task))
 
     async def cancel(self, task_id: str) -> dict[str, Any]:

@@ -119,7 +119,7 @@ def _v03_methods(h: RequestHandler) -> dict[str, Callable[[Any], Awaitable[Any]]
     return {
         "SendMessage": lambda req: _then(ops.send(_dict(req)), v03.SendMessageResponse),
         "SendStreamingMessage": stream,
-        "GetTask": lambda req: _then(ops.get_task(task_id(req.name), req.history_length), v03.Task),
+        "GetTask": lambda req: _then(ops.get_task(task_id(req.name), req.history_length or None), v03.Task),
         "CancelTask": lambda req: _then(ops.cancel(task_id(req.name)), v03.Task),
         "TaskSubscription": subscribe,
         "CreateTaskPushNotificationConfig": lambda req: _then(

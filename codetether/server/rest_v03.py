@@ -115,6 +115,10 @@ async def _card(ops: V03Operations, r: web.Request) -> Any:
     return await ops.card()
 
 
+async def _no_list(ops: V03Operations, r: web.Request) -> Any:
+    raise errors.MethodNotFoundError(f"ListTasks is not part of spec 0.3; send {HEADER}: 1.0 to GET /a2a/rest/tasks")
+
+
 def add_routes(app: web.Application) -> None:
     base = PREFIX + "/v1"
     router = app.router
@@ -129,3 +133,4 @@ def add_routes(app: web.Application) -> None:
     router.add_get(base + f"/tasks/{_ID}/pushNotificationConfigs/{{config}}", _endpoint(_push_get))
     router.add_delete(base + f"/tasks/{_ID}/pushNotificationConfigs/{{config}}", _endpoint(_push_delete))
     router.add_get(base + "/card", _endpoint(_card))
+    router.add_get(base + "/tasks", _endpoint(_no_list))

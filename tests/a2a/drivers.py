@@ -22,7 +22,7 @@ from google.rpc import error_details_pb2, status_pb2
 from codetether.a2a import pb
 
 TOKEN = "a2a-test-token-0123456789abcdef"
-TRANSPORTS = ("jsonrpc-1.0", "jsonrpc-0.3", "rest-1.0", "grpc-1.0", "grpc-0.3")
+TRANSPORTS = ("jsonrpc-1.0", "jsonrpc-0.3", "rest-1.0", "rest-0.3", "grpc-1.0", "grpc-0.3")
 
 JSONRPC_CODES = {
     -32700: "JSONParse",
@@ -438,9 +438,10 @@ class JsonRpcDriver(Driver):
 class RestDriver(Driver):
     name = "rest-1.0"
     version = "1.0"
+    prefix = "/a2a/rest"
 
     def __init__(self, http_url: str, session: aiohttp.ClientSession) -> None:
-        self.base = http_url.rstrip("/") + "/a2a/rest"
+        self.base = http_url.rstrip("/") + self.prefix
         self.session = session
 
     @staticmethod
@@ -455,14 +456,17 @@ class RestDriver(Driver):
             raise CallError(kind, {"http": response.status, "body": body})
         return body
 
+    def _headers(self, token: str | None) -> dict[str, str]:
+        return _http_headers(token, "1.0")
+
     async def _call(self, method: str, path: str, *, body: Any = None, params=None, token: str | None = TOKEN) -> Any:
         async with self.session.request(
-            method, self.base + path, json=body, params=params, headers=_http_headers(token, "1.0")
+            method, self.base + path, json=body, params=params, headers=self._headers(token)
         ) as response:
             return await self._check(response)
 
     async def _stream(self, method: str, path: str, body: Any = None) -> AsyncIterator[Event]:
-        headers = _http_headers(TOKEN, "1.0") | {"Accept": "text/event-stream"}
+        headers = self._headers(TOKEN) | {"Accept": "text/event-stream"}
         async with self.session.request(method, self.base + path, json=body, headers=headers) as response:
             if response.content_type != "text/event-stream":
                 await self._check(response)
@@ -518,6 +522,46 @@ class RestDriver(Driver):
 
     async def extended_card(self, *, token: str | None = TOKEN) -> dict[str, Any]:
         return await self._call("GET", "/extendedAgentCard", token=token)
+
+
+class RestV03Driver(RestDriver):
+    """Spec 0.3's HTTP+JSON binding: ``/v1/...`` paths, 0.3 protobuf JSON bodies, no version header."""
+
+    name = "rest-0.3"
+    version = "0.3"
+    prefix = "/a2a/rest/v1"
+
+    def _headers(self, token: str | None) -> dict[str, str]:
+        return _http_headers(token, None)
+
+    def _send_body(self, text: str, **options: Any) -> dict[str, Any]:
+        message = _message(text, "1.0", options.get("task_id", ""), options.get("context_id", ""))
+        message["content"] = message.pop("parts")
+        config: dict[str, Any] = {"blocking": options.get("blocking", True)}
+        if options.get("history_length") is not None:
+            config["historyLength"] = options["history_length"]
+        if options.get("push") is not None:
+            config["pushNotification"] = _push_json(options["push"], "0.3")
+        return {"message": message, "configuration": config}
+
+    async def send(self, text: str, **options: Any) -> TaskView:
+        return TaskView.parse(
+            (await self._call("POST", "/message:send", body=self._send_body(text, **options)))["task"]
+        )
+
+    def stream_iter(self, text: str, **options: Any) -> AsyncIterator[Event]:
+        return self._stream("POST", "/message:stream", self._send_body(text, **options))
+
+    async def list_tasks(self, *, context_id: str = "", page_size: int | None = None, page_token: str = ""):
+        await self._call("GET", "/tasks")
+        raise AssertionError("the 0.3 binding answered ListTasks")
+
+    async def push_create(self, task_id: str, push: Push) -> PushView:
+        body = {"configId": push.id, "config": {"pushNotificationConfig": _push_json(push, "0.3")}}
+        return PushView.parse(await self._call("POST", f"/tasks/{task_id}/pushNotificationConfigs", body=body))
+
+    async def extended_card(self, *, token: str | None = TOKEN) -> dict[str, Any]:
+        return await self._call("GET", "/card", token=token)
 
 
 # -- gRPC --------------------------------------------------------------------------------------------
@@ -686,7 +730,7 @@ def make_driver(name: str, http_url: str, grpc_address: str, session: aiohttp.Cl
     if kind == "jsonrpc":
         return JsonRpcDriver(version, http_url, session)
     if kind == "rest":
-        return RestDriver(http_url, session)
+        return (RestDriver if version == "1.0" else RestV03Driver)(http_url, session)
     return GrpcDriver(version, grpc_address)
 
 

@@ -1,4 +1,4 @@
-"""One set of A2A behaviour tests, run once per transport: JSON-RPC 1.0 and 0.3, REST, gRPC 1.0 and 0.3.
+"""One set of A2A behaviour tests, run once per transport: JSON-RPC, REST and gRPC, each for 1.0 and 0.3.
 
 A real peer (HTTP and gRPC on 127.0.0.1, port 0) runs the scripted test executor for the whole
 module; each transport's driver (tests/a2a/drivers.py) writes the wire format by hand. The unknown-
@@ -223,7 +223,7 @@ async def test_unknown_task_is_task_not_found_in_each_transport_s_encoding(drive
         assert info["metadata"] == {"taskId": missing}
     elif driver.name == "jsonrpc-0.3":
         assert raw["code"] == -32001 and missing in raw["message"] and "data" not in raw
-    elif driver.name == "rest-1.0":
+    elif driver.name.startswith("rest-"):
         assert raw["http"] == 404
         body = raw["body"]["error"]
         assert body["code"] == 404 and body["status"] == "NOT_FOUND" and missing in body["message"]
