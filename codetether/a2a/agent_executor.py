@@ -13,6 +13,7 @@ import asyncio
 import json
 import os
 import tempfile
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -50,8 +51,20 @@ class AgentExecutor:
         self.workspace = workspace
         self.model = model
         self.sessions = ContextSessions()
+        # One run at a time per context: two would append to the same session file at once. Weak
+        # values: a context's lock lives only while some task of it runs or waits.
+        self._context_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     async def execute(self, context: RequestContext, updater: TaskUpdater) -> None:
+        lock = self._context_locks.setdefault(context.context_id, asyncio.Lock())
+        if lock.locked():
+            await updater.working("waiting for the previous task in this conversation to finish")
+        async with lock:
+            await self._run(context, updater)
+        if not lock.locked() and not lock._waiters:
+            self._context_locks.pop(context.context_id, None)
+
+    async def _run(self, context: RequestContext, updater: TaskUpdater) -> None:
         # Imported on first use: the agent, its tools and providers cost ~5 MiB an idle server never needs.
         from ..agent import events
         from ..agent.run import RunOptions, run_task
@@ -95,7 +108,6 @@ class AgentExecutor:
             await updater.input_required(f"stopped after {finished.steps} steps; send a message to continue")
         else:
             await updater.fail(finished.error or f"the agent stopped: {finished.status}")
-
 
     async def aclose(self) -> None:
         """Close the provider's HTTP connections (the server calls this when it stops)."""

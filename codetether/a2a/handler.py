@@ -20,6 +20,7 @@ from . import errors
 from .executor import Executor, RequestContext, TaskUpdater, now_iso
 from .push import PushNotifier
 from .store import MAX_PAGE_SIZE, TaskStore
+from .streams import END, EventStream
 from .types import (
     AgentCard,
     Artifact,
@@ -47,7 +48,6 @@ from .types import (
 log = logging.getLogger(__name__)
 
 CANCEL_GRACE_SECONDS = 10.0
-_END = object()  # sentinel closing a subscriber's queue
 
 
 class _Run:
@@ -144,17 +144,21 @@ class RequestHandler:
         if self.card is not None and self.card.capabilities.streaming is False:
             raise errors.UnsupportedOperationError("this agent does not stream")
         run, context = await self._begin(request, version)
-        queue = self._subscribe(run)
-        first = StreamResponse(task=view(run.task))
+        stream = self._stream(run, StreamResponse(task=view(run.task)))
         self._launch(run, context)
-        return self._stream(run, queue, first)
+        return stream
 
     async def _begin(self, request: SendMessageRequest, version: str) -> tuple[_Run, RequestContext]:
+        """Check the request, then create or continue its task. The only await (the webhook's DNS
+        check) comes first: from the task checks to the caller's ``_launch`` nothing yields, so two
+        messages can never both start work on one task."""
         message = request.message
         if not message.parts:
             raise errors.InvalidParamsError("message.parts: at least one part is required")
         if message.role is not Role.USER:
             raise errors.InvalidParamsError("message.role: a client message must have role ROLE_USER")
+        _check_history_length(request.configuration.history_length if request.configuration else None)
+        _check_numbers(msgspec.to_builtins(request), "request")
         push_config = request.configuration.task_push_notification_config if request.configuration else None
         if push_config is not None:  # refuse a bad webhook before any task is created or changed
             await self._require_push().check_url(push_config.url)
@@ -178,6 +182,9 @@ class RequestHandler:
             run = running or _Run(task)
             run.task = task
             run.done.clear()
+            if task.status.message is not None:  # the agent's question precedes the answer in history
+                task.history.append(task.status.message)
+                task.status = msgspec.structs.replace(task.status, message=None)
         else:
             task = Task(
                 id=str(uuid.uuid4()),
@@ -189,18 +196,18 @@ class RequestHandler:
         task.history.append(message)
         self.store.save(task)
         self._runs[task.id] = run
+        if push_config is not None:
+            self._store_push(msgspec.structs.replace(push_config, task_id=task.id), version)
         if self.bus is not None:  # observers see the task from its first message, not its first update
-            self.bus.publish(
-                f"task.{task.id}",
-                TaskUpdate(task_id=task.id, state=task.status.state.value, message=message.text()),
-                sender=self.agent_id,
-                correlation_id=task.context_id,
-            )
-        config = request.configuration
-        if config is not None and config.task_push_notification_config is not None:
-            await self._register_push(
-                msgspec.structs.replace(config.task_push_notification_config, task_id=task.id), version
-            )
+            try:
+                self.bus.publish(
+                    f"task.{task.id}",
+                    TaskUpdate(task_id=task.id, state=task.status.state.value, message=message.text()),
+                    sender=self.agent_id,
+                    correlation_id=task.context_id,
+                )
+            except Exception:
+                log.exception("could not publish task %s on the bus", task.id)
         context = RequestContext(
             task_id=task.id, context_id=task.context_id, message=message, task=view(task), metadata=request.metadata
         )
@@ -223,6 +230,7 @@ class RequestHandler:
             if updater.final_state is None:
                 await updater.fail(f"{type(exc).__name__}: {exc}")
         finally:
+            self._finish(run)  # even if the final update itself could not be applied
             if self._runs.get(context.task_id) is run and not run.subscribers:
                 del self._runs[context.task_id]
 
@@ -241,14 +249,24 @@ class RequestHandler:
             _merge_artifact(task, event.artifact_update.artifact, event.artifact_update.append)
         for queue in run.subscribers:
             queue.put_nowait(event)
-        if self.push is not None:
-            self.push.notify(task, event)
-        if self.bus is not None:
-            self._publish(task, event)
+        try:  # observers must never keep the task from finishing
+            if self.push is not None:
+                self.push.notify(task, event)
+            if self.bus is not None:
+                self._publish(task, event)
+        except Exception:
+            log.exception("could not notify observers of task %s", task.id)
         if final:
-            run.done.set()
-            for queue in run.subscribers:
-                queue.put_nowait(_END)
+            self._finish(run)
+
+    @staticmethod
+    def _finish(run: _Run) -> None:
+        """Wake the blocking sender and end every stream (once)."""
+        if run.done.is_set():
+            return
+        run.done.set()
+        for queue in run.subscribers:
+            queue.put_nowait(END)
 
     def _publish(self, task: Task, event: StreamResponse) -> None:
         topic = f"task.{task.id}"
@@ -270,25 +288,16 @@ class RequestHandler:
 
     # -- streams ---------------------------------------------------------------------------------
 
-    def _subscribe(self, run: _Run) -> asyncio.Queue:
+    def _stream(self, run: _Run, first: StreamResponse) -> EventStream:
         queue: asyncio.Queue = asyncio.Queue()
         run.subscribers.add(queue)
-        return queue
 
-    async def _stream(self, run: _Run, queue: asyncio.Queue, first: StreamResponse) -> AsyncIterator[StreamResponse]:
-        try:
-            yield first
-            if run.done.is_set() and queue.empty():
-                return
-            while True:
-                event = await queue.get()
-                if event is _END:
-                    return
-                yield event
-        finally:
+        def unsubscribe() -> None:
             run.subscribers.discard(queue)
-            if not run.subscribers and (run.job is None or run.job.done()):
-                self._runs.pop(run.task.id, None)
+            if not run.subscribers and (run.job is None or run.job.done()) and self._runs.get(run.task.id) is run:
+                del self._runs[run.task.id]
+
+        return EventStream(first, queue, unsubscribe, done=run.done.is_set())
 
     async def on_subscribe_to_task(self, request: SubscribeToTaskRequest) -> AsyncIterator[StreamResponse]:
         task = self._load(request.id)
@@ -298,12 +307,10 @@ class RequestHandler:
                 metadata={"taskId": task.id},
             )
         run = self._runs.get(task.id)
-        if run is None:  # waiting for input (or left by a previous process): its current state is all there is
-            run = _Run(task)
-            run.done.set()
-            return self._stream(run, asyncio.Queue(), StreamResponse(task=view(task)))
-        queue = self._subscribe(run)
-        return self._stream(run, queue, StreamResponse(task=view(run.task)))
+        if run is None or run.job is None or run.job.done():
+            # Waiting for input (or left by a previous process): its current state is all there is.
+            return EventStream(StreamResponse(task=view(task)), asyncio.Queue(), lambda: None, done=True)
+        return self._stream(run, StreamResponse(task=view(run.task)))
 
     # -- tasks -----------------------------------------------------------------------------------
 
@@ -348,11 +355,13 @@ class RequestHandler:
         if run is not None and run.job is not None and not run.job.done():
             run.job.cancel()
             await asyncio.wait([run.job], timeout=CANCEL_GRACE_SECONDS)
-            if not run.task.status.state.terminal:
+            if not run.job.done():
                 raise errors.TaskNotCancelableError(
                     f"task {task.id} did not stop within {CANCEL_GRACE_SECONDS:.0f} s", metadata={"taskId": task.id}
                 )
-            return view(run.task)
+            if run.task.status.state.terminal:
+                return view(run.task)
+            task = run.task  # it had already asked for input when the cancel arrived: cancel it below
         run = run or _Run(task)
         updater = TaskUpdater(task.id, task.context_id, lambda event: self._apply(run, event))
         await updater.status(TaskState.CANCELED, "canceled at the client's request")
@@ -365,9 +374,7 @@ class RequestHandler:
             raise errors.PushNotificationNotSupportedError("push notifications are turned off on this server")
         return self.push
 
-    async def _register_push(self, config: PushConfig, version: str = "1.0") -> PushConfig:
-        push = self._require_push()
-        await push.check_url(config.url)
+    def _store_push(self, config: PushConfig, version: str) -> PushConfig:
         config = msgspec.structs.replace(config, id=config.id or str(uuid.uuid4()))
         self.store.put_push_config(config, version)
         return config
@@ -377,7 +384,8 @@ class RequestHandler:
         self._load(config.task_id)
         if not config.url:
             raise errors.InvalidParamsError("url: a push notification config needs the webhook URL")
-        return await self._register_push(config, version)
+        await self._require_push().check_url(config.url)
+        return self._store_push(config, version)
 
     async def on_get_push_config(self, request: GetPushConfigRequest) -> PushConfig:
         self._require_push()
@@ -429,6 +437,21 @@ def _merge_artifact(task: Task, artifact: Artifact, append: bool) -> None:
             task.artifacts[index] = artifact
             return
     task.artifacts.append(artifact)
+
+
+_MAX_JSON_NUMBER = 1.7976931348623157e308  # protobuf's Value holds a double: anything larger cannot travel
+
+
+def _check_numbers(value: Any, where: str) -> None:
+    """Refuse numbers no binding can carry (so one task cannot break gRPC reads of it later)."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _check_numbers(item, f"{where}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _check_numbers(item, f"{where}[{index}]")
+    elif isinstance(value, int | float) and not isinstance(value, bool) and not abs(value) <= _MAX_JSON_NUMBER:
+        raise errors.InvalidParamsError(f"{where}: the number {value!r} is out of range")
 
 
 def _check_history_length(value: int | None) -> None:

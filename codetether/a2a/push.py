@@ -36,11 +36,52 @@ class PushSettings(msgspec.Struct, kw_only=True):
     timeout_seconds: float = 15.0
 
 
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
 def _public(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        # IPv6 forms that carry an IPv4 address are judged by that address.
+        if ip.ipv4_mapped is not None:
+            ip = ip.ipv4_mapped
+        elif ip.sixtofour is not None:
+            ip = ip.sixtofour
+        elif ip in _NAT64:
+            ip = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        elif int(ip) >> 32 == 0 and int(ip) > 1:  # IPv4-compatible (::a.b.c.d), deprecated but routable
+            ip = ipaddress.IPv4Address(int(ip))
     return ip.is_global and not ip.is_multicast
+
+
+def _shown(url: str) -> str:
+    """The URL for logs: no userinfo, no query (webhook tokens often travel there)."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        return f"{parts.scheme}://{host}{':' + str(parts.port) if parts.port else ''}{parts.path}"
+    except ValueError:
+        return "<invalid url>"
+
+
+class _PublicOnlyResolver:
+    """aiohttp resolver that refuses non-public answers, so the address checked is the one connected
+    to: a name that resolves publicly at registration and privately later (DNS rebinding) fails here."""
+
+    def __init__(self) -> None:
+        from aiohttp.resolver import DefaultResolver
+
+        self._inner = DefaultResolver()
+
+    async def resolve(self, host: str, port: int = 0, family: int = socket.AF_INET):
+        answers = await self._inner.resolve(host, port, family)
+        private = [answer["host"] for answer in answers if not _public(answer["host"])]
+        if private:
+            raise OSError(f"{host} resolves to the non-public address {private[0]}; refused")
+        return answers
+
+    async def close(self) -> None:
+        await self._inner.close()
 
 
 class PushNotifier:
@@ -55,14 +96,17 @@ class PushNotifier:
 
     async def check_url(self, url: str) -> None:
         """Raise InvalidParamsError unless ``url`` is an http(s) URL this server may POST to."""
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        try:
+            parts = urlsplit(url)
+            host, port = parts.hostname, parts.port
+        except ValueError as exc:  # "Invalid IPv6 URL", "Port out of range", ...
+            raise errors.InvalidParamsError(f"push notification url {url!r} is not a valid URL: {exc}") from exc
+        if parts.scheme not in ("http", "https") or not host:
             raise errors.InvalidParamsError(f"push notification url {url!r} must be an http:// or https:// URL")
         if self.settings.allow_private:
             return
-        host = parts.hostname
         try:
-            addresses = [host] if _is_ip(host) else await _resolve(host, parts.port)
+            addresses = [host] if _is_ip(host) else await _resolve(host, port)
         except OSError as exc:
             raise errors.InvalidParamsError(f"push notification host {host!r} does not resolve: {exc}") from exc
         private = [address for address in addresses if not _public(address)]
@@ -106,7 +150,10 @@ class PushNotifier:
         import aiohttp
 
         if self._session is None:
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=self.settings.timeout_seconds))
+            connector = None if self.settings.allow_private else aiohttp.TCPConnector(resolver=_PublicOnlyResolver())
+            self._session = aiohttp.ClientSession(
+                connector=connector, timeout=aiohttp.ClientTimeout(total=self.settings.timeout_seconds)
+            )
         headers = {"Content-Type": "application/a2a+json" if version != "0.3" else "application/json"}
         if config.token:
             headers["X-A2A-Notification-Token"] = config.token
@@ -122,19 +169,22 @@ class PushNotifier:
                     if 200 <= reply.status < 300:
                         return True
                     if reply.status not in RETRYABLE_STATUS:
-                        log.warning("push to %s refused with HTTP %s; not retried", config.url, reply.status)
+                        log.warning("push to %s refused with HTTP %s; not retried", _shown(config.url), reply.status)
                         return False
-                    delay = max(delay, _retry_after(reply.headers.get("Retry-After")) or 0.0)
+                    wanted = _retry_after(reply.headers.get("Retry-After")) or 0.0
+                    delay = min(settings.max_backoff_seconds, max(delay, wanted))
                     problem = f"HTTP {reply.status}"
             except errors.A2AError as exc:
-                log.warning("push to %s dropped: %s", config.url, exc)
+                log.warning("push to %s dropped: %s", _shown(config.url), exc)
                 return False
             except (aiohttp.ClientError, TimeoutError, OSError) as exc:
                 problem = f"{type(exc).__name__}: {exc}"
             if attempt < settings.attempts:
-                log.info("push to %s failed (%s); retry %d in %.2f s", config.url, problem, attempt, delay)
+                log.info("push to %s failed (%s); retry %d in %.2f s", _shown(config.url), problem, attempt, delay)
                 await asyncio.sleep(delay)
-        log.warning("push to %s failed %d times (%s); giving up on this update", config.url, settings.attempts, problem)
+        log.warning(
+            "push to %s failed %d times (%s); giving up on this update", _shown(config.url), settings.attempts, problem
+        )
         return False
 
     async def drain(self) -> None:
@@ -166,6 +216,7 @@ async def _resolve(host: str, port: int | None) -> list[str]:
 
 def _retry_after(value: str | None) -> float | None:
     try:
-        return max(0.0, float(value)) if value else None
+        seconds = float(value) if value else None
     except ValueError:
         return None
+    return max(0.0, seconds) if seconds is not None and seconds == seconds else None  # NaN is no answer

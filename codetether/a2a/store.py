@@ -109,7 +109,9 @@ class SQLiteTaskStore:
     def __init__(self, path: Path | str) -> None:
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False)
+        # A short busy timeout: these calls run on the event loop, which must not stall for SQLite's
+        # default 5 s behind another writer (one server owns the file; see Peer's data-dir lock).
+        self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=0.5)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
@@ -148,26 +150,30 @@ class SQLiteTaskStore:
     def _flush_soon(self) -> None:
         try:
             self.flush()
-        except sqlite3.Error:
-            log.exception("could not write %d task(s) to the task store", len(self._pending))
+        except sqlite3.Error as exc:  # the rows are back in _pending: the next save or read retries them
+            log.error("could not write %d task(s) to the task store (will retry): %s", len(self._pending), exc)
 
     def flush(self) -> None:
         """Write every pending save in one transaction."""
         self._flush_scheduled = False
         if not self._pending:
             return
-        rows, self._pending = list(self._pending.values()), {}
-        with self._lock:
-            self._db.execute("BEGIN")
-            try:
-                self._db.executemany(
-                    "INSERT OR REPLACE INTO tasks (id, context_id, state, updated_ns, body) VALUES (?, ?, ?, ?, ?)",
-                    rows,
-                )
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+        pending, self._pending = self._pending, {}
+        try:
+            with self._lock:
+                self._db.execute("BEGIN")
+                try:
+                    self._db.executemany(
+                        "INSERT OR REPLACE INTO tasks (id, context_id, state, updated_ns, body) VALUES (?, ?, ?, ?, ?)",
+                        list(pending.values()),
+                    )
+                except BaseException:
+                    self._db.execute("ROLLBACK")
+                    raise
+                self._db.execute("COMMIT")
+        except BaseException:
+            self._pending = {**pending, **self._pending}  # keep them; saves made since are newer and win
+            raise
 
     def list_tasks(
         self,

@@ -12,6 +12,7 @@ from typing import Any
 from . import proto_convert as pc
 from . import types as t
 from .handler import RequestHandler
+from .streams import MappedStream
 from .versions import V03
 
 _to_dict = pc._to_dict
@@ -21,12 +22,8 @@ def _send_request(request: dict[str, Any]) -> t.SendMessageRequest:
     return pc.convert(pc.send_request_from_v03(request), t.SendMessageRequest)
 
 
-async def _events(events: AsyncIterator[t.StreamResponse]) -> AsyncIterator[dict[str, Any]]:
-    try:
-        async for event in events:
-            yield pc.event_to_v03(_to_dict(event))
-    finally:
-        await events.aclose()
+def _events(events: AsyncIterator[t.StreamResponse]) -> MappedStream:
+    return MappedStream(events, lambda event: pc.event_to_v03(_to_dict(event)))
 
 
 class V03Operations:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import msgspec
 
+from ..errors import CodetetherError
 from ..paths import data_dir, ensure_private_dir
 
 GENESIS = "0" * 64
@@ -61,10 +62,27 @@ def audit_dir() -> Path:
 
 
 def log_files(directory: Path) -> list[Path]:
-    """Rotated files oldest first, then the current file."""
-    rotated = sorted(directory.glob("audit-*.jsonl"), key=lambda p: int(p.stem.split("-")[1]))
+    """Rotated files (``audit-<seq>.jsonl``) oldest first, then the current file; other names are ignored."""
+    rotated = sorted(
+        (p for p in directory.glob("audit-*.jsonl") if p.stem.split("-", 1)[1].isdigit()),
+        key=lambda p: int(p.stem.split("-", 1)[1]),
+    )
     current = directory / CURRENT
     return [*rotated, *([current] if current.exists() else [])]
+
+
+class AuditCorrupt(CodetetherError):
+    """The log's last record cannot be read, so no new record can be chained to it."""
+
+
+def _last_record(lines: list[bytes], path: Path) -> AuditRecord:
+    try:
+        return msgspec.json.decode(lines[-1], type=AuditRecord)
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        raise AuditCorrupt(
+            f"the last line of {path} is not an audit record ({exc}); nothing can be chained to it",
+            "run `codetether audit verify` to see what changed, then move the damaged file aside",
+        ) from exc
 
 
 class AuditLog:
@@ -90,16 +108,19 @@ class AuditLog:
         lines = data.splitlines()
         if not lines:
             return (*self._previous_file_tail(), torn)
-        last = msgspec.json.decode(lines[-1], type=AuditRecord)
+        last = _last_record(lines, self.directory / CURRENT)
         return last.seq, last.hash, torn
 
     def _previous_file_tail(self) -> tuple[int, str]:
         rotated = [p for p in log_files(self.directory) if p.name != CURRENT]
         if not rotated:
             return 0, GENESIS
-        lines = rotated[-1].read_bytes().splitlines()
-        last = msgspec.json.decode(lines[-1], type=AuditRecord)
-        return last.seq, last.hash
+        for path in reversed(rotated):
+            lines = path.read_bytes().splitlines()
+            if lines:
+                last = _last_record(lines, path)
+                return last.seq, last.hash
+        return 0, GENESIS
 
     def append(
         self,

@@ -66,7 +66,7 @@ class AuditWriter:
                 batch, self._queue = self._queue, []
                 try:
                     await asyncio.to_thread(self.log.append_many, batch)
-                except OSError as exc:  # never wedge the server on a full or broken disk; say so loudly
+                except Exception as exc:  # never wedge the server (a full disk, a damaged log): say so loudly
                     log.error("could not write %d audit record(s) to %s: %s", len(batch), self.log.directory, exc)
                 async with self._progress:
                     self._written += len(batch)
@@ -80,8 +80,11 @@ class AuditWriter:
         async with self._progress:
             await self._progress.wait_for(lambda: self._written >= target)
 
-    async def close(self) -> None:
-        await self.flush()
+    async def close(self, timeout: float = 10.0) -> None:
+        try:
+            await asyncio.wait_for(self.flush(), timeout)
+        except TimeoutError:
+            log.error("gave up waiting for %d audit record(s) to be written", self._recorded - self._written)
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)

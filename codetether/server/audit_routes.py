@@ -22,6 +22,8 @@ async def events(request: web.Request) -> web.Response:
         after = int(request.query.get("after", "0"))
     except ValueError:
         return _json({"error": "limit and after must be integers"}, 400)
+    if limit < 1 or after < 0:
+        return _json({"error": "limit must be 1 or more and after 0 or more"}, 400)
     writer = request.app[AUDIT_KEY]
     await writer.flush()
     records = query(AuditQuery(after=after, limit=limit), writer.log.directory)

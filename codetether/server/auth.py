@@ -56,6 +56,9 @@ def auth_middleware(
         except web.HTTPException as exc:
             await record("error", exc.status)
             raise
+        except Exception:
+            await record("error", 500)  # aiohttp answers 500; the call is still on the record
+            raise
         await record("ok" if response.status < 400 else "error", response.status)
         return response
 

@@ -21,18 +21,22 @@ class CardResponse:
         self.max_age = max_age
         self.body = b""
 
-    def _render(self) -> None:
-        self.body = msgspec.json.encode(self._card())
+    def _render(self) -> bool:
+        card = self._card()
+        if card is None:  # asked while the server is still starting
+            return False
+        self.body = msgspec.json.encode(card)
         self.etag = '"' + hashlib.sha256(self.body).hexdigest()[:32] + '"'
         self.headers = {
             "ETag": self.etag,
             "Last-Modified": formatdate(usegmt=True),
             "Cache-Control": f"public, max-age={self.max_age}",
         }
+        return True
 
     async def handle(self, request: web.Request) -> web.Response:
-        if not self.body:
-            self._render()
+        if not self.body and not self._render():
+            return web.Response(status=503, text="starting", headers={"Retry-After": "1"})
         wanted = {tag.strip().removeprefix("W/") for tag in request.headers.get("If-None-Match", "").split(",")}
         if self.etag in wanted or "*" in wanted:
             return web.Response(status=304, headers=self.headers)

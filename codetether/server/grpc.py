@@ -22,6 +22,7 @@ from ..a2a import errors, pb
 from ..a2a import proto_convert as pc
 from ..a2a import types as t
 from ..a2a.handler import RequestHandler
+from ..a2a.streams import MappedStream
 from ..a2a.v03_ops import V03Operations
 from ..a2a.versions import V03, V1, negotiate
 from ..config.schema import A2ASection
@@ -51,11 +52,11 @@ def _v1_methods(h: RequestHandler) -> dict[str, Callable[[Any], Awaitable[Any]]]
 
     async def stream(req):
         events = await h.on_send_streaming_message(pc.from_pb(req, t.SendMessageRequest), V1)
-        return (pc.stream_response_to_pb_v1(v1, event) async for event in events)
+        return MappedStream(events, lambda event: pc.stream_response_to_pb_v1(v1, event))
 
     async def subscribe(req):
         events = await h.on_subscribe_to_task(pc.from_pb(req, t.SubscribeToTaskRequest))
-        return (pc.stream_response_to_pb_v1(v1, event) async for event in events)
+        return MappedStream(events, lambda event: pc.stream_response_to_pb_v1(v1, event))
 
     async def task(result: Awaitable[t.Task]):
         return pc.task_to_pb_v1(v1, await result)
@@ -104,7 +105,7 @@ def _v03_methods(h: RequestHandler) -> dict[str, Callable[[Any], Awaitable[Any]]
         return pc.resource_ids(name, "tasks", "pushNotificationConfigs")
 
     def events(stream: AsyncIterator[dict[str, Any]]):
-        return (pc.to_pb(event, v03.StreamResponse) async for event in stream)
+        return MappedStream(stream, lambda event: pc.to_pb(event, v03.StreamResponse))
 
     async def stream(req):
         return events(await ops.stream(_dict(req)))
@@ -196,13 +197,18 @@ class _Rpc:
     async def stream(self, request, context):
         started = time.perf_counter()
         await self.server.refuse_if_blocked(context, self.name, started)
+        events = None
         try:
             self._check_version(context)
             events = await self.call(request)
             async for event in events:
-                yield event
+                if event is not None:  # heartbeats are for HTTP streams; gRPC notices a gone client itself
+                    yield event
         except Exception as exc:
             await self._fail(context, exc, started)
+        finally:
+            if events is not None:
+                await events.aclose()
         self.server.audit_call(context, self.name, "ok", "OK", started)
 
 

@@ -16,8 +16,9 @@ from ..a2a import compat_v03 as v03
 from ..a2a import errors
 from ..a2a import types as t
 from ..a2a.handler import RequestHandler
+from ..a2a.streams import MappedStream
 from ..a2a.versions import HEADER, V1, negotiate
-from .sse import frame, open_stream
+from .sse import frame, open_stream, write_events
 
 log = logging.getLogger(__name__)
 
@@ -51,12 +52,8 @@ class Method(NamedTuple):
     streaming: bool = False
 
 
-def _stream_v03(events: AsyncIterator[t.StreamResponse]) -> AsyncIterator[Any]:
-    async def convert():
-        async for event in events:
-            yield v03.event_to_v03(event)
-
-    return convert()
+def _stream_v03(events: AsyncIterator[t.StreamResponse]) -> MappedStream:
+    return MappedStream(events, v03.event_to_v03)
 
 
 async def _v03_push_get(handler: RequestHandler, params: v03.PushConfigParams) -> Any:
@@ -232,17 +229,12 @@ async def _sse_error(request: web.Request, exc: errors.A2AError, request_id: _ID
 
 
 async def _sse(request: web.Request, events: AsyncIterator[Any], request_id: _ID, version: str) -> web.StreamResponse:
-    response = await open_stream(request)
-    try:
-        async for event in events:
-            await response.write(b"data: " + _encode(_Result("2.0", request_id, event)) + b"\n\n")
-    except (ConnectionResetError, RuntimeError):
-        pass  # the client went away; closing the generator unsubscribes
-    except errors.A2AError as exc:
-        await response.write(frame(error_body(exc, request_id, version).decode()))
-    finally:
-        await events.aclose()
-    return response
+    return await write_events(
+        request,
+        events,
+        lambda event: _encode(_Result("2.0", request_id, event)),
+        lambda exc: error_body(exc, request_id, version),
+    )
 
 
 def add_routes(app: web.Application, handler: RequestHandler, max_body: int) -> None:

@@ -6,6 +6,7 @@ in ``codetether.a2a``.
 """
 
 import logging
+from pathlib import Path
 
 import msgspec
 from aiohttp import web
@@ -17,6 +18,7 @@ from ..a2a.push import PushNotifier, PushSettings
 from ..a2a.store import SQLiteTaskStore, TaskStore
 from ..bus import AgentBus
 from ..config.schema import A2ASection
+from ..errors import UsageError
 from ..paths import data_dir
 from ..security.audit import AuditLog
 from ..security.auth import TokenAuth
@@ -39,6 +41,7 @@ class Peer:
         self.addresses: PeerAddresses
         self._runner: web.AppRunner | None = None
         self._grpc = None
+        self._lock = None
 
     @classmethod
     async def start(
@@ -55,7 +58,9 @@ class Peer:
         peer = cls()
         audit = audit or AuditLog()
         bus = bus or AgentBus()
-        store = store or SQLiteTaskStore(data_dir() / "a2a" / "tasks.sqlite3")
+        if store is None:
+            peer._lock = _lock_data_dir(data_dir() / "a2a")
+            store = SQLiteTaskStore(data_dir() / "a2a" / "tasks.sqlite3")
         push = None
         if settings.push_notifications:
             push = PushNotifier(
@@ -95,12 +100,34 @@ class Peer:
 
     async def stop(self) -> None:
         """Stop taking requests, cancel running tasks (they end ``canceled``), close the store."""
+        if self._runner is not None:
+            for site in list(self._runner.sites):  # no new calls from here on; open streams still end
+                await site.stop()
         if self._grpc is not None:
             await self._grpc.stop()
         await self.handler.close()
         if self._runner is not None:
             await self._runner.cleanup()
         self.handler.store.close()
+        if self._lock is not None:
+            self._lock.close()
+
+
+def _lock_data_dir(directory: Path):
+    """One server per task store: a second one would mark the first one's running tasks failed."""
+    import fcntl
+
+    directory.mkdir(parents=True, exist_ok=True)
+    handle = open(directory / "serve.lock", "w")  # noqa: SIM115 - held open for the server's life
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise UsageError(
+            f"another `codetether serve` is using {directory}",
+            "stop it, or give this one its own data dir (XDG_DATA_HOME)",
+        ) from None
+    return handle
 
 
 def _host_for_url(host: str) -> str:

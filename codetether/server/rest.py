@@ -17,7 +17,7 @@ from ..a2a import types as t
 from ..a2a.handler import RequestHandler
 from ..a2a.versions import HEADER, V1, negotiate
 from .jsonrpc import HANDLER_KEY, MAX_BODY_KEY
-from .sse import open_stream
+from .sse import write_events
 
 log = logging.getLogger(__name__)
 
@@ -57,18 +57,11 @@ async def _body(request: web.Request, kind: type, **fields: Any) -> Any:
 
 
 def _query(request: web.Request, kind: type, **fields: Any) -> Any:
-    """Query parameters (camelCase, spec §11.5) and path fields as one typed request."""
-    data: dict[str, Any] = {}
-    for name, value in request.query.items():
-        if value in ("true", "false"):
-            data[name] = value == "true"
-        elif value.lstrip("-").isdigit():
-            data[name] = int(value)
-        else:
-            data[name] = value
-    data.update(fields)
+    """Query parameters (camelCase, spec §11.5) and path fields as one typed request: each value is
+    read as the type of its field (``contextId=123`` stays a string, ``pageSize=5`` is a number)."""
+    data: dict[str, Any] = {**request.query, **fields}
     try:
-        return msgspec.convert(data, type=kind)
+        return msgspec.convert(data, type=kind, strict=False)
     except msgspec.ValidationError as exc:
         raise errors.InvalidParamsError(f"Invalid parameters: {exc}") from exc
 
@@ -99,17 +92,7 @@ def _endpoint(route: Route, *, streaming: bool = False) -> Callable[[web.Request
 
 
 async def _sse(request: web.Request, events: AsyncIterator[t.StreamResponse]) -> web.StreamResponse:
-    response = await open_stream(request)
-    try:
-        async for event in events:
-            await response.write(b"data: " + _encode(event) + b"\n\n")
-    except (ConnectionResetError, RuntimeError):
-        pass
-    except errors.A2AError as exc:
-        await response.write(b"data: " + error_response(exc).body + b"\n\n")
-    finally:
-        await events.aclose()
-    return response
+    return await write_events(request, events, _encode, lambda exc: error_response(exc).body)
 
 
 async def _send(h: RequestHandler, r: web.Request) -> Any:

@@ -5,6 +5,7 @@ The 0.3 binding put its resources under ``/v1``; a 0.3 client sends no ``A2A-Ver
 :class:`~codetether.a2a.v03_ops.V03Operations` do the mapping; gRPC's 0.3 service uses the same.
 """
 
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -17,7 +18,9 @@ from ..a2a.v03_ops import V03Operations
 from ..a2a.versions import HEADER, V03, negotiate
 from .jsonrpc import HANDLER_KEY
 from .rest import PREFIX, error_response, read_body
-from .sse import open_stream
+from .sse import write_events
+
+log = logging.getLogger(__name__)
 
 _ID = "{id:[^/:]+}"
 _encode = msgspec.json.Encoder().encode
@@ -27,7 +30,11 @@ async def _proto_body(request: web.Request, message_name: str) -> dict[str, Any]
     """The body checked against 0.3 message ``message_name`` and normalised (camelCase, defaults out)."""
     raw = await read_body(request)
     try:
-        message = json_format.Parse(raw or b"{}", getattr(pb.v0_3(), message_name)(), ignore_unknown_fields=True)
+        text = (raw or b"{}").decode()
+    except UnicodeDecodeError as exc:
+        raise errors.JSONParseError(f"Invalid JSON payload: the body is not UTF-8 ({exc})") from exc
+    try:
+        message = json_format.Parse(text, getattr(pb.v0_3(), message_name)(), ignore_unknown_fields=True)
     except json_format.ParseError as exc:
         raise errors.InvalidParamsError(f"Invalid parameters: {exc}") from exc
     return json_format.MessageToDict(message)
@@ -53,6 +60,9 @@ def _endpoint(route, *, streaming: bool = False):
             result = await route(V03Operations(request.app[HANDLER_KEY]), request)
         except errors.A2AError as exc:
             return error_response(exc)
+        except Exception as exc:
+            log.exception("REST 0.3 %s %s failed", request.method, request.path)
+            return error_response(errors.InternalError(f"Internal error: {type(exc).__name__}"))
         if streaming:
             return await _sse(request, result)
         return web.Response(body=_encode({} if result is None else result), content_type="application/json")
@@ -61,17 +71,7 @@ def _endpoint(route, *, streaming: bool = False):
 
 
 async def _sse(request: web.Request, events: AsyncIterator[dict[str, Any]]) -> web.StreamResponse:
-    response = await open_stream(request)
-    try:
-        async for event in events:
-            await response.write(b"data: " + _encode(event) + b"\n\n")
-    except (ConnectionResetError, RuntimeError):
-        pass
-    except errors.A2AError as exc:
-        await response.write(b"data: " + error_response(exc).body + b"\n\n")
-    finally:
-        await events.aclose()
-    return response
+    return await write_events(request, events, _encode, lambda exc: error_response(exc).body)
 
 
 async def _send(ops: V03Operations, r: web.Request) -> Any:

@@ -74,3 +74,18 @@ def test_push_configs_keep_the_version_they_were_registered_in(tmp_path):
     assert store.get_push_config("t", "b").url == "https://example.com/b"
     assert store.delete_push_config("t", "a") and not store.delete_push_config("t", "a")
     assert store.get_push_config("t", "a") is None
+
+
+async def test_a_failed_group_commit_keeps_its_rows_for_the_next_try(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "t.db"
+    store = SQLiteTaskStore(path)
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another writer holds the lock
+    store.save(_task("kept"))
+    with pytest.raises(sqlite3.OperationalError):
+        store.flush()
+    other.execute("COMMIT")
+    assert store.get("kept") is not None  # the read's flush wrote it this time
+    store.close()

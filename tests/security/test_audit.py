@@ -159,3 +159,35 @@ async def test_audit_writer_queues_then_flushes_in_order(tmp_path):
     await writer.close()  # close flushes what is still queued
     assert query(AuditQuery(after=250), tmp_path)[0].resource == "/last"
     assert verify(tmp_path).ok
+
+
+def test_a_damaged_last_record_is_a_clear_error_and_stray_files_are_ignored(tmp_path):
+    from codetether.security.audit import AuditCorrupt
+
+    log = AuditLog(tmp_path)
+    log.append("user", "a")
+    (tmp_path / "audit-backup.jsonl").write_text("not a rotated file\n")
+    (tmp_path / "audit-3.jsonl").write_text("")  # an empty rotated file
+    assert [p.name for p in log_files(tmp_path)] == ["audit-3.jsonl", "audit.jsonl"]
+    with open(tmp_path / "audit.jsonl", "a") as fh:
+        fh.write('{"not": "an audit record"}\n')
+    fresh = AuditLog(tmp_path)
+    try:
+        fresh.append("user", "b")
+    except AuditCorrupt as exc:
+        assert "audit verify" in str(exc)
+    else:
+        raise AssertionError("appended after a damaged record")
+
+
+async def test_the_audit_writer_survives_a_damaged_log(tmp_path):
+    import asyncio
+
+    from codetether.security.audit_writer import AuditWriter
+
+    (tmp_path / "audit.jsonl").write_text('{"not": "an audit record"}\n')
+    writer = AuditWriter(AuditLog(tmp_path))
+    writer.record("http:x", "api.call", "/r")
+    await asyncio.wait_for(writer.flush(), 5)  # dropped with a loud log, never wedged
+    writer.record("http:x", "api.call", "/r2")
+    await asyncio.wait_for(writer.close(), 5)

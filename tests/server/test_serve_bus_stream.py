@@ -56,3 +56,39 @@ async def test_task_updates_stream_on_the_bus(tmp_path):
     assert envelopes[0]["message"]["message"] == "hi bus"
     assert envelopes[1]["message"]["content"] == "hi bus"
     assert envelopes[2]["message"]["state"] == "TASK_STATE_COMPLETED"
+
+
+async def test_one_server_per_data_dir(tmp_path):
+    import pytest
+
+    from codetether.errors import UsageError
+
+    settings = A2ASection(port=0, grpc_port=0)
+    first = await Peer.start(settings, EchoExecutor(), TokenAuth(TOKEN), audit=AuditLog(tmp_path / "a"), grpc=False)
+    try:
+        with pytest.raises(UsageError, match="another `codetether serve`"):
+            await Peer.start(settings, EchoExecutor(), TokenAuth(TOKEN), audit=AuditLog(tmp_path / "b"), grpc=False)
+    finally:
+        await first.stop()
+    second = await Peer.start(settings, EchoExecutor(), TokenAuth(TOKEN), audit=AuditLog(tmp_path / "c"), grpc=False)
+    await second.stop()
+
+
+async def test_rest_query_values_take_their_field_types(tmp_path):
+    settings = A2ASection(port=0, grpc_port=0)
+    peer = await Peer.start(settings, EchoExecutor(), TokenAuth(TOKEN), audit=AuditLog(tmp_path / "audit"), grpc=False)
+    headers = {"Authorization": f"Bearer {TOKEN}", "A2A-Version": "1.0"}
+    try:
+        async with aiohttp.ClientSession(headers=headers) as session:
+            url = peer.addresses.http_url + "/a2a/rest"
+            message = {"messageId": "m", "role": "ROLE_USER", "parts": [{"text": "n"}], "contextId": "123"}
+            async with session.post(url + "/message:send", json={"message": message}) as reply:
+                assert reply.status == 200
+            async with session.get(url + "/tasks", params={"contextId": "123", "pageSize": "5"}) as reply:
+                listed = await reply.json()
+            async with session.get(url + "/tasks", params={"pageSize": "²"}) as reply:
+                bad = reply.status, await reply.json()
+    finally:
+        await peer.stop()
+    assert [t["contextId"] for t in listed["tasks"]] == ["123"]
+    assert bad[0] == 400 and bad[1]["error"]["status"] == "INVALID_ARGUMENT"
