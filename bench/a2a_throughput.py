@@ -33,22 +33,11 @@ def _pin(core: str | None) -> list[str]:
     return ["taskset", "-c", core] if core and shutil.which("taskset") else []
 
 
-def start_ours(core: str | None, home: Path) -> tuple[subprocess.Popen, str, str]:
+def start_ours(core: str | None, home: Path, *, executor: str | None = "codetether.a2a.executor:EchoExecutor"):
     env = {**os.environ, "HOME": str(home), "CODETETHER_AUTH_TOKEN": TOKEN, "XDG_DATA_HOME": str(home / "data")}
-    command = [
-        *_pin(core),
-        sys.executable,
-        "-m",
-        "codetether",
-        "serve",
-        "--executor",
-        "codetether.a2a.executor:EchoExecutor",
-        "--port",
-        "0",
-        "--grpc-port",
-        "0",
-        "--json",
-    ]
+    command = [*_pin(core), sys.executable, "-m", "codetether", "serve", "--port", "0", "--grpc-port", "0", "--json"]
+    if executor:
+        command += ["--executor", executor]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, text=True)
     ready = json.loads(process.stdout.readline())
     return process, ready["http_url"], ready["grpc_address"]
@@ -235,9 +224,17 @@ def main() -> None:
             f"p99 {ours['p99_ms']:.2f} ms vs {ref['p99_ms']:.2f} ms"
         )
     print(
-        f"idle RSS after start: codetether {results['codetether']['idle_rss_mib']:.1f} MiB, "
+        f"RSS right after start: codetether (echo executor) {results['codetether']['idle_rss_mib']:.1f} MiB, "
         f"reference {results['reference']['idle_rss_mib']:.1f} MiB"
     )
+    with tempfile.TemporaryDirectory() as home:  # the default (agent) executor, every transport up
+        process, _, _ = start_ours(args.server_core, Path(home), executor=None)
+        try:
+            time.sleep(3)
+            idle = rss_mib(process.pid)
+        finally:
+            stop(process)
+    print(f"idle RSS of `codetether serve` (agent executor, JSON-RPC+REST+gRPC, 3 s after start): {idle:.1f} MiB")
 
 
 if __name__ == "__main__":

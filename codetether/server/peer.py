@@ -27,6 +27,11 @@ from .app import AUDIT_WRITER_KEY, build_app
 
 log = logging.getLogger(__name__)
 
+# The server's own bus carries task and artifact updates for observers (GET /v1/bus/stream): 16 k
+# envelopes is seconds of backlog at full load for a slow reader (which is then told what it missed),
+# at a quarter of the default ring's resident memory.
+SERVER_BUS_CAPACITY = 16384
+
 
 class PeerAddresses(msgspec.Struct, kw_only=True):
     http_url: str
@@ -57,7 +62,7 @@ class Peer:
     ) -> "Peer":
         peer = cls()
         audit = audit or AuditLog()
-        bus = bus or AgentBus()
+        bus = bus or AgentBus(capacity=SERVER_BUS_CAPACITY)
         if store is None:
             peer._lock = _lock_data_dir(data_dir() / "a2a")
             store = SQLiteTaskStore(data_dir() / "a2a" / "tasks.sqlite3")

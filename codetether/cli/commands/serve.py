@@ -73,6 +73,20 @@ def _run(main) -> None:
         uvloop.run(main)
 
 
+def _release_startup_memory() -> None:
+    """Hand the heap that imports and start-up freed back to the OS: an idle server should be small."""
+    import ctypes
+    import ctypes.util
+    import gc
+
+    gc.collect()
+    libc_name = ctypes.util.find_library("c")
+    if libc_name:
+        trim = getattr(ctypes.CDLL(libc_name), "malloc_trim", None)  # glibc only
+        if trim is not None:
+            trim(0)
+
+
 async def _serve(settings, executor, auth, *, grpc: bool, as_json: bool) -> None:
     import msgspec
 
@@ -82,6 +96,7 @@ async def _serve(settings, executor, auth, *, grpc: bool, as_json: bool) -> None
         peer = await Peer.start(settings, executor, auth, grpc=grpc)
     except OSError as exc:
         raise UsageError(f"cannot listen on {settings.host}: {exc.strerror or exc}", "pick another --port") from exc
+    _release_startup_memory()
     addresses = peer.addresses
     if as_json:
         sys.stdout.write(msgspec.json.encode(addresses).decode() + "\n")
