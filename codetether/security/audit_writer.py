@@ -1,9 +1,9 @@
-"""Auditing from the event loop without waiting on the disk: queue now, group-commit soon.
+"""Auditing every server call without a disk write per call: queue now, group-commit soon.
 
-A server audits every call. Writing each record synchronously (lock, fsync) from a worker thread
-costs a thread hop and a file open per request; under load most of a request's time went there.
-``AuditWriter.record`` only queues; one background task writes everything queued so far with a
-single :meth:`AuditLog.append_many` (one lock, one fsync) and repeats. ``flush`` waits until
+Writing each record on its own (open, lock, fsync) from a worker thread cost a thread hop and a
+file open per request; under load most of a request's time went there. ``AuditWriter.record`` only
+queues; one background task writes everything queued within a few milliseconds with a single
+:meth:`AuditLog.append_many` (one lock, one fsync) and repeats. ``flush`` waits until
 everything recorded before it is on disk; readers of the log (the audit API) flush first, so they
 always see the calls that preceded them. A hard kill can lose the records of the last few
 milliseconds that were queued but not yet written; the chain itself stays intact.
@@ -18,8 +18,12 @@ from .audit import AuditEntry, AuditLog
 log = logging.getLogger(__name__)
 
 # How long records gather before a write: under load one write then carries many records instead
-# of paying a thread hop, a lock and an fsync each (measured: ~450 µs of server CPU per gRPC call).
+# of paying a lock and an fsync each (measured: ~450 µs of server CPU per gRPC call without it).
 GROUP_COMMIT_SECONDS = 0.005
+# A batch is written on the event loop itself: an append plus fsync of a few records costs ~0.1 ms
+# here, while handing it to a worker thread cost the gRPC server ~150 µs of CPU per call in GIL
+# hand-offs (bench/a2a_throughput.py). A disk slower than this moves the writes to a thread.
+SLOW_WRITE_SECONDS = 0.02
 
 
 class AuditWriter:
@@ -31,6 +35,7 @@ class AuditWriter:
         self._recorded = 0  # entries queued, ever
         self._progress = asyncio.Condition()
         self._task: asyncio.Task | None = None
+        self._inline = True
 
     def record(
         self,
@@ -65,12 +70,25 @@ class AuditWriter:
             while self._queue:
                 batch, self._queue = self._queue, []
                 try:
-                    await asyncio.to_thread(self.log.append_many, batch)
+                    await self._write(batch)
                 except Exception as exc:  # never wedge the server (a full disk, a damaged log): say so loudly
                     log.error("could not write %d audit record(s) to %s: %s", len(batch), self.log.directory, exc)
                 async with self._progress:
                     self._written += len(batch)
                     self._progress.notify_all()
+
+    async def _write(self, batch: list[AuditEntry]) -> None:
+        if not self._inline:
+            await asyncio.to_thread(self.log.append_many, batch)
+            return
+        started = time.perf_counter()
+        self.log.append_many(batch)
+        took = time.perf_counter() - started
+        if took > SLOW_WRITE_SECONDS:
+            self._inline = False
+            log.warning(
+                "audit writes to %s take %.0f ms; writing from a thread from now on", self.log.directory, took * 1e3
+            )
 
     async def flush(self) -> None:
         """Return once every record queued before this call is on disk."""

@@ -5,7 +5,7 @@ import asyncio
 import pytest
 
 from codetether.a2a import errors
-from codetether.a2a.store import SQLiteTaskStore
+from codetether.a2a.store import GROUP_COMMIT_SECONDS, SQLiteTaskStore
 from codetether.a2a.types import Message, Part, PushConfig, Role, Task, TaskState, TaskStatus
 
 
@@ -21,8 +21,7 @@ async def test_saves_inside_a_loop_are_visible_at_once_and_durable(tmp_path):
         store.save(_task(f"t{i:02d}"))
     assert store.get("t05").history[0].parts[0].text == "t05"  # a read flushes the pending saves
     store.save(_task("late"))
-    await asyncio.sleep(0)  # the end of this loop iteration commits it
-    await asyncio.sleep(0)
+    await asyncio.sleep(GROUP_COMMIT_SECONDS * 5)  # the group commit writes it shortly
     reopened = SQLiteTaskStore(path)
     assert reopened.get("late") is not None
     assert reopened.list_tasks(page_size=100).total_size == 21
