@@ -6,7 +6,7 @@ JSON shape with the HTTP status from the error table.
 """
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import msgspec
@@ -69,30 +69,42 @@ def _query(request: web.Request, kind: type, **fields: Any) -> Any:
 Route = Callable[[RequestHandler, web.Request], Awaitable[Any]]
 
 
-def _endpoint(route: Route, *, streaming: bool = False) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+def make_endpoint(
+    route: Route,
+    *,
+    version: str,
+    wrong_version: str,
+    target: Callable[[RequestHandler], Any] = lambda handler: handler,
+    streaming: bool = False,
+    content_type: str = CONTENT_TYPE,
+) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    """An aiohttp handler for one REST route of one spec version: version check, the route's call on
+    ``target(handler)``, then its result as JSON (or SSE), every failure as the error table says."""
+
     async def endpoint(request: web.Request) -> web.StreamResponse:
         try:
-            if negotiate(request.headers.get(HEADER)) != V1:
-                raise errors.VersionNotSupportedError(
-                    f"these are the spec 1.0 paths: send {HEADER}: 1.0 (spec 0.3 clients: /a2a/rest/v1/...)"
-                )
-            result = await route(request.app[HANDLER_KEY], request)
+            if negotiate(request.headers.get(HEADER)) != version:
+                raise errors.VersionNotSupportedError(wrong_version)
+            result = await route(target(request.app[HANDLER_KEY]), request)
         except errors.A2AError as exc:
             return error_response(exc)
         except Exception as exc:
             log.exception("REST %s %s failed", request.method, request.path)
             return error_response(errors.InternalError(f"Internal error: {type(exc).__name__}"))
         if streaming:
-            return await _sse(request, result)
-        if result is None:
-            return web.Response(body=b"{}", content_type=CONTENT_TYPE)
-        return web.Response(body=_encode(result), content_type=CONTENT_TYPE)
+            return await write_events(request, result, _encode, lambda exc: error_response(exc).body)
+        return web.Response(body=_encode({} if result is None else result), content_type=content_type)
 
     return endpoint
 
 
-async def _sse(request: web.Request, events: AsyncIterator[t.StreamResponse]) -> web.StreamResponse:
-    return await write_events(request, events, _encode, lambda exc: error_response(exc).body)
+def _endpoint(route: Route, *, streaming: bool = False) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+    return make_endpoint(
+        route,
+        version=V1,
+        wrong_version=f"these are the spec 1.0 paths: send {HEADER}: 1.0 (spec 0.3 clients: /a2a/rest/v1/...)",
+        streaming=streaming,
+    )
 
 
 async def _send(h: RequestHandler, r: web.Request) -> Any:

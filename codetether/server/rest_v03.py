@@ -6,7 +6,6 @@ The 0.3 binding put its resources under ``/v1``; a 0.3 client sends no ``A2A-Ver
 """
 
 import logging
-from collections.abc import AsyncIterator
 from typing import Any
 
 import msgspec
@@ -15,10 +14,8 @@ from google.protobuf import json_format
 
 from ..a2a import errors, pb
 from ..a2a.v03_ops import V03Operations
-from ..a2a.versions import HEADER, V03, negotiate
-from .jsonrpc import HANDLER_KEY
-from .rest import PREFIX, error_response, read_body
-from .sse import write_events
+from ..a2a.versions import HEADER, V03
+from .rest import PREFIX, make_endpoint, read_body
 
 log = logging.getLogger(__name__)
 
@@ -51,27 +48,14 @@ def _history_length(request: web.Request) -> int | None:
 
 
 def _endpoint(route, *, streaming: bool = False):
-    async def endpoint(request: web.Request) -> web.StreamResponse:
-        try:
-            if negotiate(request.headers.get(HEADER)) != V03:
-                raise errors.VersionNotSupportedError(
-                    f"/a2a/rest/v1/... is the spec 0.3 binding; for {HEADER}: 1.0 use the paths without /v1"
-                )
-            result = await route(V03Operations(request.app[HANDLER_KEY]), request)
-        except errors.A2AError as exc:
-            return error_response(exc)
-        except Exception as exc:
-            log.exception("REST 0.3 %s %s failed", request.method, request.path)
-            return error_response(errors.InternalError(f"Internal error: {type(exc).__name__}"))
-        if streaming:
-            return await _sse(request, result)
-        return web.Response(body=_encode({} if result is None else result), content_type="application/json")
-
-    return endpoint
-
-
-async def _sse(request: web.Request, events: AsyncIterator[dict[str, Any]]) -> web.StreamResponse:
-    return await write_events(request, events, _encode, lambda exc: error_response(exc).body)
+    return make_endpoint(
+        route,
+        version=V03,
+        wrong_version=f"/a2a/rest/v1/... is the spec 0.3 binding; for {HEADER}: 1.0 use the paths without /v1",
+        target=V03Operations,
+        streaming=streaming,
+        content_type="application/json",
+    )
 
 
 async def _send(ops: V03Operations, r: web.Request) -> Any:
