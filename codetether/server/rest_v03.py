@@ -5,7 +5,6 @@ The 0.3 binding put its resources under ``/v1``; a 0.3 client sends no ``A2A-Ver
 :class:`~codetether.a2a.v03_ops.V03Operations` do the mapping; gRPC's 0.3 service uses the same.
 """
 
-import logging
 from typing import Any
 
 import msgspec
@@ -16,8 +15,6 @@ from ..a2a import errors, pb
 from ..a2a.v03_ops import V03Operations
 from ..a2a.versions import HEADER, V03
 from .rest import PREFIX, make_endpoint, read_body
-
-log = logging.getLogger(__name__)
 
 _ID = "{id:[^/:]+}"
 _encode = msgspec.json.Encoder().encode
