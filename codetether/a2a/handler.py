@@ -135,7 +135,9 @@ class RequestHandler:
         history_length = config.history_length if config else None
         if not (config and config.return_immediately):
             await run.done.wait()
-        return SendMessageResponse(task=view(run.task, history_length))
+        reply = SendMessageResponse(task=view(run.task, history_length))
+        await self.store.committed()
+        return reply
 
     async def on_send_streaming_message(
         self, request: SendMessageRequest, version: str = "1.0"
@@ -146,6 +148,7 @@ class RequestHandler:
         run, context = await self._begin(request, version)
         stream = self._stream(run, StreamResponse(task=view(run.task)))
         self._launch(run, context)
+        await self.store.committed()
         return stream
 
     async def _begin(self, request: SendMessageRequest, version: str) -> tuple[_Run, RequestContext]:
@@ -360,11 +363,13 @@ class RequestHandler:
                     f"task {task.id} did not stop within {CANCEL_GRACE_SECONDS:.0f} s", metadata={"taskId": task.id}
                 )
             if run.task.status.state.terminal:
+                await self.store.committed()
                 return view(run.task)
             task = run.task  # it had already asked for input when the cancel arrived: cancel it below
         run = run or _Run(task)
         updater = TaskUpdater(task.id, task.context_id, lambda event: self._apply(run, event))
         await updater.status(TaskState.CANCELED, "canceled at the client's request")
+        await self.store.committed()
         return view(run.task)
 
     # -- push notifications ----------------------------------------------------------------------

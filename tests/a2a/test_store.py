@@ -5,7 +5,7 @@ import asyncio
 import pytest
 
 from codetether.a2a import errors
-from codetether.a2a.store import GROUP_COMMIT_SECONDS, SQLiteTaskStore
+from codetether.a2a.store import SQLiteTaskStore
 from codetether.a2a.types import Message, Part, PushConfig, Role, Task, TaskState, TaskStatus
 
 
@@ -21,7 +21,7 @@ async def test_saves_inside_a_loop_are_visible_at_once_and_durable(tmp_path):
         store.save(_task(f"t{i:02d}"))
     assert store.get("t05").history[0].parts[0].text == "t05"  # a read flushes the pending saves
     store.save(_task("late"))
-    await asyncio.sleep(GROUP_COMMIT_SECONDS * 5)  # the group commit writes it shortly
+    await store.committed()  # the end of this loop iteration commits it
     reopened = SQLiteTaskStore(path)
     assert reopened.get("late") is not None
     assert reopened.list_tasks(page_size=100).total_size == 21
@@ -87,4 +87,21 @@ async def test_a_failed_group_commit_keeps_its_rows_for_the_next_try(tmp_path):
         store.flush()
     other.execute("COMMIT")
     assert store.get("kept") is not None  # the read's flush wrote it this time
+    store.close()
+
+
+async def test_a_reply_waiting_on_a_commit_that_fails_is_told(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "t.db"
+    store = SQLiteTaskStore(path)
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    store.save(_task("unlucky"))
+    with pytest.raises(sqlite3.OperationalError):
+        await store.committed()  # the reply must not claim the task is on disk
+    other.execute("COMMIT")
+    store.save(_task("lucky"))
+    await store.committed()  # the retry carries both
+    assert store.get("unlucky") is not None and store.get("lucky") is not None
     store.close()
