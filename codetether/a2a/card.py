@@ -16,7 +16,7 @@ from .types import (
     AgentSkill,
     LegacyInterface,
 )
-from .versions import SUPPORTED, V03
+from .versions import SUPPORTED
 
 BEARER = "bearer"
 # 1.0 reads httpAuthSecurityScheme; 0.3 reads type/scheme. Each ignores the other's keys.
@@ -52,14 +52,13 @@ class ServedInterfaces(msgspec.Struct, kw_only=True):
 
 def build_card(name: str, served: ServedInterfaces, *, extended_skills: list[AgentSkill] | None = None) -> AgentCard:
     base = served.http_url.rstrip("/")
-    bindings = [("JSONRPC", base + "/", SUPPORTED), ("HTTP+JSON", base + "/a2a/rest", SUPPORTED)]
+    bindings = [("JSONRPC", base + "/"), ("HTTP+JSON", base + "/a2a/rest")]  # every binding speaks both versions
     if served.grpc_address:
-        bindings.append(("GRPC", served.grpc_address, SUPPORTED))
+        bindings.append(("GRPC", served.grpc_address))
     interfaces = [
         AgentInterface(url=url, protocol_binding=binding, protocol_version=version)
         for version in SUPPORTED
-        for binding, url, versions in bindings
-        if version in versions
+        for binding, url in bindings
     ]
     return AgentCard(
         name=name,
@@ -76,9 +75,7 @@ def build_card(name: str, served: ServedInterfaces, *, extended_skills: list[Age
         protocol_version="0.3.0",
         url=base + "/",
         preferred_transport="JSONRPC",
-        additional_interfaces=[
-            LegacyInterface(url=url, transport=binding) for binding, url, versions in bindings[1:] if V03 in versions
-        ],
+        additional_interfaces=[LegacyInterface(url=url, transport=binding) for binding, url in bindings[1:]],
         security=[{BEARER: []}],
         supports_authenticated_extended_card=True,
     )

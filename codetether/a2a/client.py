@@ -35,7 +35,7 @@ __all__ = [
 class _Transport(Protocol):
     """What ``client_jsonrpc.JsonRpcTransport`` and ``client_grpc.GrpcTransport`` both offer."""
 
-    async def send_message(self, request: t.SendMessageRequest) -> t.Task | t.Message: ...
+    async def send_message(self, request: t.SendMessageRequest) -> t.Task | t.Message | None: ...
     async def send_streaming_message(self, request: t.SendMessageRequest) -> AsyncIterator[t.StreamResponse]: ...
     async def subscribe(self, request: t.SubscribeToTaskRequest) -> AsyncIterator[t.StreamResponse]: ...
     async def get_task(self, request: t.GetTaskRequest) -> t.Task: ...
@@ -161,7 +161,10 @@ class A2AClient:
         """Send a message (text, or a whole Message); with ``blocking`` the answer is the task once it
         ended or needs input, else the task as soon as the agent took it. ``task_id`` continues a task."""
         request = self._request(message, context_id, task_id, history_length, blocking, push, metadata)
-        return await self._transport.send_message(request)
+        result = await self._transport.send_message(request)
+        if result is None:
+            raise errors.InvalidAgentResponseError("the agent answered SendMessage with neither a task nor a message")
+        return result
 
     async def stream(
         self,

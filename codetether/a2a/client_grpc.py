@@ -126,16 +126,13 @@ class GrpcTransport:
 
     # -- operations (named as RequestHandler's) ---------------------------------------------------
 
-    async def send_message(self, request: t.SendMessageRequest) -> t.Task | t.Message:
+    async def send_message(self, request: t.SendMessageRequest) -> t.Task | t.Message | None:
         if self.v1:
             data = await self._unary("SendMessage", request)
         else:
             data = pc.event_from_v03(await self._unary("SendMessage", pc.send_request_to_v03(_to_dict(request))))
         sent = decode.reply(data, t.SendMessageResponse, "SendMessage")
-        result = sent.task or sent.message
-        if result is None:
-            raise errors.InvalidAgentResponseError("the agent answered SendMessage with neither a task nor a message")
-        return result
+        return sent.task or sent.message
 
     async def send_streaming_message(self, request: t.SendMessageRequest) -> AsyncIterator[t.StreamResponse]:
         if self.v1:

@@ -174,18 +174,14 @@ class JsonRpcTransport:
 
     # -- operations (named as RequestHandler's) ---------------------------------------------------
 
-    async def send_message(self, request: t.SendMessageRequest) -> t.Task | t.Message:
+    async def send_message(self, request: t.SendMessageRequest) -> t.Task | t.Message | None:
         if self.v1:
             raw = await self._call("SendMessage", request)
             sent = decode.json_reply(raw, t.SendMessageResponse, "SendMessage")
-            result = sent.task or sent.message
-        else:
-            raw = await self._call("message/send", v03.send_request_to_v03(request))
-            event = v03.event_from_v03(decode.json_reply(raw, v03.TaskV03 | v03.MessageV03, "message/send"))
-            result = event.task or event.message
-        if result is None:
-            raise errors.InvalidAgentResponseError("the agent answered SendMessage with neither a task nor a message")
-        return result
+            return sent.task or sent.message
+        raw = await self._call("message/send", v03.send_request_to_v03(request))
+        event = v03.event_from_v03(decode.json_reply(raw, v03.TaskV03 | v03.MessageV03, "message/send"))
+        return event.task or event.message
 
     async def send_streaming_message(self, request: t.SendMessageRequest) -> AsyncIterator[t.StreamResponse]:
         if self.v1:

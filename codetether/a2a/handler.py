@@ -161,7 +161,7 @@ class RequestHandler:
         if message.role is not Role.USER:
             raise errors.InvalidParamsError("message.role: a client message must have role ROLE_USER")
         _check_history_length(request.configuration.history_length if request.configuration else None)
-        _check_numbers(msgspec.to_builtins(request), "request")
+        _check_numbers(_free_form(request), "request")
         push_config = request.configuration.task_push_notification_config if request.configuration else None
         if push_config is not None:  # refuse a bad webhook before any task is created or changed
             await self._require_push().check_url(push_config.url)
@@ -385,11 +385,11 @@ class RequestHandler:
         return config
 
     async def on_create_push_config(self, config: PushConfig, version: str = "1.0") -> PushConfig:
-        self._require_push()
+        push = self._require_push()
         self._load(config.task_id)
         if not config.url:
             raise errors.InvalidParamsError("url: a push notification config needs the webhook URL")
-        await self._require_push().check_url(config.url)
+        await push.check_url(config.url)
         return self._store_push(config, version)
 
     async def on_get_push_config(self, request: GetPushConfigRequest) -> PushConfig:
@@ -445,6 +445,12 @@ def _merge_artifact(task: Task, artifact: Artifact, append: bool) -> None:
 
 
 _MAX_JSON_NUMBER = 1.7976931348623157e308  # protobuf's Value holds a double: anything larger cannot travel
+
+
+def _free_form(request: SendMessageRequest) -> dict[str, Any]:
+    """The request's free-form JSON (metadata, data parts): the only places an unchecked number can be."""
+    parts = [{"data": part.data, "metadata": part.metadata} for part in request.message.parts]
+    return {"metadata": request.metadata, "message": {"metadata": request.message.metadata, "parts": parts}}
 
 
 def _check_numbers(value: Any, where: str) -> None:

@@ -121,13 +121,16 @@ class PushNotifier:
         targets = self.store.push_targets(task.id)
         if not targets:
             return
+        bodies: dict[str, bytes] = {}  # one encoding per spec version, whatever the number of webhooks
         for config, version in targets:
-            if version == "0.3":
-                from .compat_v03 import task_to_v03
+            body = bodies.get(version)
+            if body is None:
+                if version == "0.3":
+                    from .compat_v03 import task_to_v03
 
-                body = msgspec.json.encode(task_to_v03(task))
-            else:
-                body = msgspec.json.encode(event)
+                    body = bodies[version] = msgspec.json.encode(task_to_v03(task))
+                else:
+                    body = bodies[version] = msgspec.json.encode(event)
             key = (task.id, config.id)
             queue = self._queues.get(key)
             if queue is None:

@@ -9,13 +9,15 @@ these functions take and their dict results back into its wire format. The work 
 from collections.abc import AsyncIterator
 from typing import Any
 
+import msgspec
+
 from . import proto_convert as pc
 from . import types as t
 from .handler import RequestHandler
 from .streams import MappedStream
 from .versions import V03
 
-_to_dict = pc._to_dict
+_to_dict = msgspec.to_builtins
 
 
 def _send_request(request: dict[str, Any]) -> t.SendMessageRequest:

@@ -22,6 +22,7 @@ from ..a2a import errors, pb
 from ..a2a import proto_convert as pc
 from ..a2a import types as t
 from ..a2a.handler import RequestHandler
+from ..a2a.pb._pool import Empty
 from ..a2a.streams import MappedStream
 from ..a2a.v03_ops import V03Operations
 from ..a2a.versions import V03, V1, negotiate
@@ -63,7 +64,7 @@ def _v1_methods(h: RequestHandler) -> dict[str, Callable[[Any], Awaitable[Any]]]
 
     async def delete(req):
         await h.on_delete_push_config(pc.from_pb(req, t.DeletePushConfigRequest))
-        return _EMPTY()
+        return Empty()
 
     return {
         "SendMessage": send,
@@ -115,7 +116,7 @@ def _v03_methods(h: RequestHandler) -> dict[str, Callable[[Any], Awaitable[Any]]
 
     async def delete(req):
         await ops.delete_push(*config_ids(req.name))
-        return _EMPTY()
+        return Empty()
 
     return {
         "SendMessage": lambda req: _then(ops.send(_dict(req)), v03.SendMessageResponse),
@@ -135,12 +136,6 @@ def _v03_methods(h: RequestHandler) -> dict[str, Callable[[Any], Awaitable[Any]]
         "DeleteTaskPushNotificationConfig": delete,
         "GetAgentCard": lambda req: _then(ops.card(), v03.AgentCard),
     }
-
-
-def _EMPTY():
-    from ..a2a.pb._pool import Empty
-
-    return Empty()
 
 
 # -- errors -----------------------------------------------------------------------------------------

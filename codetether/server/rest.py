@@ -49,7 +49,7 @@ async def _body(request: web.Request, kind: type, **fields: Any) -> Any:
         if not isinstance(data, dict):
             raise errors.InvalidRequestError("the request body must be a JSON object")
         data.update(fields)
-        return msgspec.json.decode(_encode(data), type=kind)
+        return msgspec.convert(data, type=kind)
     except msgspec.ValidationError as exc:
         raise errors.InvalidParamsError(f"Invalid parameters: {exc}") from exc
     except msgspec.DecodeError as exc:

@@ -24,9 +24,8 @@ async def server(tmp_path):
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     url = f"http://127.0.0.1:{site._server.sockets[0].getsockname()[1]}"
-    audit.flush = app[AUDIT_WRITER_KEY].flush  # records are queued and group-committed: tests wait for them
     async with aiohttp.ClientSession() as session:
-        yield url, session, audit
+        yield url, session, audit, app[AUDIT_WRITER_KEY]  # records are queued: tests flush the writer
     await runner.cleanup()
 
 
@@ -35,7 +34,7 @@ def auth(token: str = TOKEN) -> dict[str, str]:
 
 
 async def test_health_is_public_everything_else_needs_the_token(server):
-    url, session, audit = server
+    url, session, audit, _writer = server
     async with session.get(f"{url}/health") as r:
         assert r.status == 200
     for path in ("/v1/audit/events", "/v1/bus/stream"):
@@ -54,18 +53,18 @@ async def test_health_is_public_everything_else_needs_the_token(server):
 
 
 async def test_repeated_failures_are_throttled(server):
-    url, session, audit = server
+    url, session, audit, writer = server
     for _ in range(5):
         async with session.get(f"{url}/v1/audit/events", headers=auth("nope-nope-nope-nope")) as r:
             assert r.status == 401
     async with session.get(f"{url}/v1/audit/events", headers=auth()) as r:  # even the right token, for a while
         assert r.status == 429 and r.headers["Retry-After"] == "300"
-    await audit.flush()
+    await writer.flush()
     assert query(AuditQuery(outcome="denied", limit=100), audit.directory)[-1].detail == "429"
 
 
 async def test_audit_routes_page_and_filter(server):
-    url, session, audit = server
+    url, session, audit, _writer = server
     for i in range(5):
         audit.append("agent", "tool.bash", f"cmd {i}", "ok" if i % 2 else "denied")
     async with session.get(f"{url}/v1/audit/events", params={"limit": "2"}, headers=auth()) as r:
