@@ -8,6 +8,7 @@ from typing import Annotated
 
 import msgspec
 
+from ..events import ToolOutput
 from .base import ToolError, ToolResult
 from .context import ToolContext
 
@@ -24,13 +25,6 @@ class Params(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         float, msgspec.Meta(gt=0, le=3600, description="Seconds before the command and its children are killed")
     ] = 120
     workdir: Annotated[str, msgspec.Meta(description="Directory to run in (default: the workspace)")] = ""
-
-
-class ToolOutput(msgspec.Struct, tag="tool_output", kw_only=True):
-    """A piece of a running command's output, for live display."""
-
-    call_id: str
-    text: str
 
 
 def subject(params: Params) -> str:
