@@ -85,6 +85,18 @@ def _last_record(lines: list[bytes], path: Path) -> AuditRecord:
         ) from exc
 
 
+def _line_start(fd: int, end: int) -> int:
+    """The offset just after the last newline before ``end`` (0 if there is none)."""
+    position = end
+    while position > 0:
+        step = min(position, 65536)
+        cut = os.pread(fd, step, position - step).rfind(b"\n")
+        if cut >= 0:
+            return position - step + cut + 1
+        position -= step
+    return 0
+
+
 class AuditLog:
     def __init__(self, directory: Path | None = None, *, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
         self.directory = directory or audit_dir()
@@ -94,21 +106,21 @@ class AuditLog:
         self._last: tuple[int, int, int, str] | None = None
 
     def _tail(self, fd: int) -> tuple[int, str, int]:
-        """(last seq, last hash, offset where a torn final line starts or -1) of the current file."""
+        """(last seq, last hash, offset where a torn final line starts or -1) of the current file.
+
+        The last line is found by scanning back to the newline before it, however long it is: reading a
+        fixed-size tail instead made one record over that size look corrupt to every later writer."""
         size = os.fstat(fd).st_size
         if size == 0:
             return (*self._previous_file_tail(), -1)
-        chunk = min(size, 65536)
-        data = os.pread(fd, chunk, size - chunk)
         torn = -1
-        if not data.endswith(b"\n"):
-            cut = data.rfind(b"\n")
-            torn = size - chunk + cut + 1
-            data = data[: cut + 1]
-        lines = data.splitlines()
-        if not lines:
+        end = size
+        if os.pread(fd, 1, size - 1) != b"\n":
+            torn = end = _line_start(fd, size)
+        if end == 0:
             return (*self._previous_file_tail(), torn)
-        last = _last_record(lines, self.directory / CURRENT)
+        start = _line_start(fd, end - 1)
+        last = _last_record([os.pread(fd, end - 1 - start, start)], self.directory / CURRENT)
         return last.seq, last.hash, torn
 
     def _previous_file_tail(self) -> tuple[int, str]:

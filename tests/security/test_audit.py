@@ -191,3 +191,19 @@ async def test_the_audit_writer_survives_a_damaged_log(tmp_path):
     await asyncio.wait_for(writer.flush(), 5)  # dropped with a loud log, never wedged
     writer.record("http:x", "api.call", "/r2")
     await asyncio.wait_for(writer.close(), 5)
+
+
+def test_a_record_over_64_kib_does_not_stop_later_writers(tmp_path):
+    big = "x" * (200 * 1024)
+    AuditLog(tmp_path).append("agent", "tool.bash", big)
+    # a fresh writer (another process, a restart) has to find the chain's end behind the big record
+    after = AuditLog(tmp_path).append("agent", "tool.bash", "ls")
+    assert after.seq == 2
+    with open(tmp_path / "audit.jsonl", "ab") as fh:
+        fh.write(b'{"seq": 3, "torn by a kill')
+    repaired = AuditLog(tmp_path).append("agent", "tool.bash", big)  # torn line after a big record
+    assert repaired.seq == 4
+    AuditLog(tmp_path).append("agent", "tool.bash", "pwd")
+    result = verify(tmp_path)
+    assert result.ok and result.records == 5
+    assert [r.action for r in query(AuditQuery(limit=10), tmp_path)][2] == "audit.repair"
