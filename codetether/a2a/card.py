@@ -46,7 +46,7 @@ SKILLS = [
 
 
 class ServedInterfaces(msgspec.Struct, kw_only=True):
-    http_url: str  # base URL of the HTTP server, e.g. http://127.0.0.1:8080
+    http_url: str  # base URL of the HTTP server, e.g. http://127.0.0.1:4096
     grpc_address: str | None = None  # host:port, when gRPC is served
 
 

@@ -54,6 +54,7 @@ class AgentSection(_Section):
         Literal["ask", "approve", "full"], msgspec.Meta(description="ask, approve (edits allowed) or full")
     ] = "ask"
     max_steps: Annotated[int, msgspec.Meta(ge=1, description="most model turns in one run")] = 50
+    subagent_max_steps: Annotated[int, msgspec.Meta(ge=1, description="most model turns of a `task` sub-agent")] = 30
     context_window: (
         Annotated[int, msgspec.Meta(ge=256, description="tokens; overrides the model catalog for compaction")] | None
     ) = None
@@ -105,7 +106,7 @@ class A2ASection(_Section):
     """`codetether serve`: the A2A peer (JSON-RPC + REST on HTTP, gRPC)."""
 
     host: Annotated[str, msgspec.Meta(description="address the HTTP and gRPC servers listen on")] = "127.0.0.1"
-    port: Annotated[int, msgspec.Meta(ge=0, le=65535, description="HTTP port (JSON-RPC, REST, agent card)")] = 8080
+    port: Annotated[int, msgspec.Meta(ge=0, le=65535, description="HTTP port (JSON-RPC, REST, agent card)")] = 4096
     grpc_port: Annotated[
         int, msgspec.Meta(ge=0, le=65535, description="gRPC port; CODETETHER_GRPC_PORT overrides it")
     ] = 50051

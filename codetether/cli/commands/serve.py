@@ -15,7 +15,13 @@ from ..context import AppContext
 
 @click.command()
 @click.option("--host", default=None, help="Listen address (default [a2a] host, 127.0.0.1).")
-@click.option("--port", type=click.IntRange(0, 65535), default=None, help="HTTP port; 0 picks a free one.")
+@click.option(
+    "--port",
+    "-p",
+    type=click.IntRange(0, 65535),
+    default=None,
+    help="HTTP port (default [a2a] port, 4096); 0 picks a free one.",
+)
 @click.option(
     "--grpc-port",
     type=click.IntRange(0, 65535),
@@ -38,8 +44,8 @@ def serve(ctx, host, port, grpc_port, no_grpc, executor_spec, model, workspace, 
     import msgspec
 
     from ...a2a.executor import load_executor
-    from ...security.auth import TokenAuth
 
+    auth = _auth()
     loaded = ctx.ensure_object(AppContext).config()
     settings = loaded.config.a2a
     env_grpc = os.environ.get("CODETETHER_GRPC_PORT")
@@ -60,8 +66,20 @@ def serve(ctx, host, port, grpc_port, no_grpc, executor_spec, model, workspace, 
         from ...a2a.agent_executor import AgentExecutor
 
         executor = AgentExecutor(loaded, (workspace or Path.cwd()).resolve(), model=model)
-    auth = TokenAuth.from_environment(output.notice)
     _run(_serve(settings, executor, auth, grpc=not no_grpc, as_json=as_json))
+
+
+def _auth():
+    """The bearer token, checked before anything starts: a bad one is the user's to fix, not a crash."""
+    from ...security.auth import TokenAuth
+
+    try:
+        return TokenAuth.from_environment(output.notice)
+    except ValueError as exc:  # TokenAuth's own rule (the minimum length) is the one message
+        raise UsageError(
+            f"CODETETHER_AUTH_TOKEN is too short: {exc}",
+            "set a longer one (e.g. `openssl rand -hex 32`), or unset it and serve generates one",
+        ) from exc
 
 
 def _run(main) -> None:
