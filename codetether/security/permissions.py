@@ -28,6 +28,7 @@ class PermissionRequest(msgspec.Struct, frozen=True):
     tool: str
     subject: str
     kind: Literal["read", "edit", "execute", "network", "external_directory"]
+    diff: str = ""  # the change a write would make, shown when the user is asked (protected files)
 
 
 # Which tools each mode lets through without asking.
