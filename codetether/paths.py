@@ -46,6 +46,30 @@ def project_root(start: Path | None = None) -> Path:
 
 
 def ensure_private_dir(path: Path) -> Path:
-    """Create ``path`` (mode 0700) if needed; CodeTether's data dir holds keys and tokens."""
-    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    """Create ``path`` and every missing parent with mode 0700; CodeTether's data dir holds keys, tokens
+    and task history. ``mkdir(parents=True, mode=...)`` applies the mode to the last directory only (its
+    parents get the umask's 0755), and the XDG spec asks for 0700 on each directory an app creates.
+    Directories that already exist are left as they are: they may be the user's own."""
+    missing = []
+    for candidate in (path, *path.parents):
+        if candidate.is_dir():
+            break
+        missing.append(candidate)
+    for directory in reversed(missing):
+        try:
+            directory.mkdir(mode=0o700)
+        except FileExistsError:  # another process made it between our check and now
+            continue
+        os.chmod(directory, 0o700)  # mkdir's mode is masked by the umask; be exact
+    return path
+
+
+def create_private_file(path: Path) -> Path:
+    """Make sure ``path`` exists with mode 0600 (creating it, or tightening one an older version left
+    0644), for files that a library opens itself, such as SQLite databases."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        os.fchmod(fd, 0o600)
+    finally:
+        os.close(fd)
     return path

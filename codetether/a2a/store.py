@@ -12,7 +12,9 @@ A store backed by a shared database can replace it for several replicas.
 
 import asyncio
 import base64
+import contextlib
 import logging
+import os
 import sqlite3
 import threading
 import time
@@ -21,6 +23,7 @@ from typing import Protocol
 
 import msgspec
 
+from ..paths import create_private_file, ensure_private_dir
 from .errors import InvalidParamsError
 from .types import PushConfig, Task, TaskState
 
@@ -112,12 +115,23 @@ def _decode_token(token: str) -> tuple[int, str]:
         raise InvalidParamsError(f"pageToken {token!r} is not a token this server issued") from exc
 
 
+def _private_database(path: Path) -> None:
+    """Task history is the user's: the database is made 0600 before SQLite opens it, because SQLite
+    creates its ``-wal`` and ``-shm`` files with the database file's mode (``os_unix.c``,
+    ``findCreateFileMode``); ones an older version left readable are tightened too."""
+    ensure_private_dir(path.parent)
+    create_private_file(path)
+    for suffix in ("-wal", "-shm", "-journal"):
+        with contextlib.suppress(FileNotFoundError):
+            os.chmod(f"{path}{suffix}", 0o600)
+
+
 class SQLiteTaskStore:
     """The default :class:`TaskStore`: one SQLite file (or ``:memory:``)."""
 
     def __init__(self, path: Path | str) -> None:
         if str(path) != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            _private_database(Path(path))
         # A short busy timeout: these calls run on the event loop, which must not stall for SQLite's
         # default 5 s behind another writer (one server owns the file; see Peer's data-dir lock).
         self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=0.5)

@@ -19,7 +19,7 @@ from ..a2a.store import SQLiteTaskStore, TaskStore
 from ..bus import AgentBus
 from ..config.schema import A2ASection
 from ..errors import UsageError
-from ..paths import data_dir
+from ..paths import create_private_file, data_dir, ensure_private_dir
 from ..security.audit import AuditLog
 from ..security.auth import TokenAuth
 from . import card_routes, jsonrpc, rest, rest_v03
@@ -122,8 +122,8 @@ def _lock_data_dir(directory: Path):
     """One server per task store: a second one would mark the first one's running tasks failed."""
     import fcntl
 
-    directory.mkdir(parents=True, exist_ok=True)
-    handle = open(directory / "serve.lock", "w")  # noqa: SIM115 - held open for the server's life
+    ensure_private_dir(directory)
+    handle = open(create_private_file(directory / "serve.lock"), "w")  # noqa: SIM115 - held for the server's life
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
