@@ -62,13 +62,22 @@ def _unknown_key(key: str, origin: str) -> ConfigError:
     return ConfigError(f"{origin}: unknown key `{key}`", "valid keys: " + ", ".join(valid_keys()))
 
 
-def _expected(hint: Any) -> str:
-    """What a value of this schema type must be, in words."""
+def _unwrap(hint: Any) -> tuple[Any, list[Any]]:
+    """The bare type under ``Annotated`` and its metadata."""
     inner, *extras = get_args(hint) if get_origin(hint) is Annotated else (hint,)
+    return inner, extras
+
+
+def _expected(key: str, hint: Any) -> str:
+    """What a value of this schema type must be, in words."""
+    inner, extras = _unwrap(hint)
     if get_origin(inner) is Literal:
         return "one of: " + ", ".join(map(str, get_args(inner)))
     descriptions = [m.description for m in extras if isinstance(m, msgspec.Meta) and m.description]
-    return descriptions[0] if descriptions else "see `codetether config --show`"
+    what = descriptions[0] if descriptions else "see `codetether config --show`"
+    if get_origin(inner) is dict:
+        return f"a table ({what}); set one entry with `{key}.NAME=VALUE`"
+    return what
 
 
 def check_value(key: str, value: Any, hint: Any, origin: str, *, from_text: bool = False) -> Any:
@@ -78,7 +87,7 @@ def check_value(key: str, value: Any, hint: Any, origin: str, *, from_text: bool
     except msgspec.ValidationError as exc:
         got = repr(value) if from_text else f"{type(value).__name__} {value!r}"
         message = str(exc).split(" - at ")[0]
-        raise ConfigError(f"{origin}: `{key}` = {got}: {message}", f"expected {_expected(hint)}") from exc
+        raise ConfigError(f"{origin}: `{key}` = {got}: {message}", f"expected {_expected(key, hint)}") from exc
 
 
 def check_layer(data: Mapping[str, Any], origin: str) -> Layer:
@@ -144,21 +153,37 @@ def set_dotted(layer: Layer, key: str, value: Any) -> None:
     node[parts[-1]] = value
 
 
+def _entry_type(hint: Any, names: list[str]) -> Any:
+    """The type of ``field.NAME`` inside a map-valued field (``plugins.trusted_keys.acme``), or None."""
+    for name in names:
+        inner, _ = _unwrap(hint)
+        if get_origin(inner) is not dict or not name:
+            return None
+        hint = get_args(inner)[1]
+    return hint
+
+
 def resolve_key(key: str) -> tuple[Any, str | None]:
-    """Schema type of a dotted key (and its provider name), or ConfigError listing valid keys."""
+    """Schema type of a dotted key (and its provider name), or ConfigError listing valid keys.
+
+    A map-valued field takes one entry per key (``plugins.trusted_keys.NAME``, ``providers.P.headers.H``)
+    as well as a whole inline table, so every setting a file can hold can also be set from the command line.
+    """
     parts = key.split(".")
-    if len(parts) == 2 and parts[0] in SCALAR_SECTIONS:
-        fields = section_fields(SCALAR_SECTIONS[parts[0]])
-        if parts[1] in fields:
-            return fields[parts[1]], None
-    if len(parts) >= 3 and parts[0] == "permissions" and parts[1]:
+    fields: dict[str, Any] = {}
+    provider: str | None = None
+    if len(parts) >= 2 and parts[0] in SCALAR_SECTIONS:
+        fields, rest = section_fields(SCALAR_SECTIONS[parts[0]]), parts[1:]
+    elif len(parts) >= 3 and parts[0] == "permissions" and parts[1]:
         return PermissionAction, None
-    if len(parts) == 3 and parts[0] == "providers" and parts[1]:
+    elif len(parts) >= 3 and parts[0] == "providers" and parts[1]:
         if parts[2] in CREDENTIAL_KEYS:
             raise _credential_error(key, parts[1], "config")
-        fields = section_fields(ProviderSection)
-        if parts[2] in fields:
-            return fields[parts[2]], parts[1]
+        fields, rest, provider = section_fields(ProviderSection), parts[2:], parts[1]
+    if fields and rest[0] in fields:
+        hint = _entry_type(fields[rest[0]], rest[1:])
+        if hint is not None:
+            return hint, provider
     if parts[-1] in CREDENTIAL_KEYS:
         raise _credential_error(key, None, "config")
     raise _unknown_key(key, "config")

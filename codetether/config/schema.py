@@ -4,13 +4,20 @@ Credentials are deliberately absent: keys come from Vault, the keystore or the e
 (see ``codetether.secrets``), never from a file that may be committed or shared.
 """
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args, get_origin
 
 import msgspec
 
 ProviderKind = Literal["openai", "anthropic", "google", "bedrock", "llama-cpp"]
-Theme = Literal["auto", "dark", "light"]
+# auto, dark, light, plus the original CodeTether's names so its documented config keeps loading.
+Theme = Literal["auto", "dark", "light", "default", "marketing", "solarized-dark", "solarized-light"]
 PermissionAction = Literal["allow", "deny", "ask"]
+
+
+# 32 bytes in standard base64: a wrong paste is refused when the config is read, not when a plugin is checked.
+PublicKey = Annotated[
+    str, msgspec.Meta(pattern=r"^[A-Za-z0-9+/]{43}=$", description="a base64 Ed25519 public key (32 bytes)")
+]
 
 
 class _Section(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, omit_defaults=False):
@@ -27,7 +34,9 @@ class DefaultSection(_Section):
 class UISection(_Section):
     """Terminal appearance."""
 
-    theme: Annotated[Theme, msgspec.Meta(description="auto, dark or light")] = "auto"
+    theme: Annotated[
+        Theme, msgspec.Meta(description="auto, dark, light, default, marketing, solarized-dark or solarized-light")
+    ] = "auto"
 
 
 class SessionSection(_Section):
@@ -82,7 +91,7 @@ class PluginsSection(_Section):
     """Which publishers are trusted, and the most any plugin may ask of the sandbox."""
 
     trusted_keys: Annotated[
-        dict[str, str], msgspec.Meta(description="publisher name -> base64 Ed25519 public key")
+        dict[str, PublicKey], msgspec.Meta(description="publisher name -> base64 Ed25519 public key")
     ] = {}
     max_memory_mb: Annotated[int, msgspec.Meta(ge=16, description="largest memory limit a plugin may ask for")] = 512
     max_cpu_seconds: Annotated[int, msgspec.Meta(ge=1, description="largest CPU limit a plugin may ask for")] = 30
@@ -164,9 +173,19 @@ def section_fields(section: type[_Section]) -> dict[str, type]:
     return {name: hint for name, hint in section.__annotations__.items() if not name.startswith("_")}
 
 
+def _keys(prefix: str, section: type[_Section]) -> list[str]:
+    """``prefix.field`` per field, and ``prefix.field.NAME`` for a map-valued one (one entry each)."""
+    keys = []
+    for field, hint in section_fields(section).items():
+        keys.append(f"{prefix}.{field}")
+        if get_origin(get_args(hint)[0] if get_origin(hint) is Annotated else hint) is dict:
+            keys.append(f"{prefix}.{field}.NAME")
+    return keys
+
+
 def valid_keys() -> list[str]:
     """Every dotted key a user may set, for error messages and ``config --set``."""
-    keys = [f"{name}.{field}" for name, section in SCALAR_SECTIONS.items() for field in section.__struct_fields__]
-    keys += [f"providers.NAME.{field}" for field in ProviderSection.__struct_fields__]
+    keys = [key for name, section in SCALAR_SECTIONS.items() for key in _keys(name, section)]
+    keys += _keys("providers.NAME", ProviderSection)
     keys.append("permissions.TOOL.PATTERN")
     return keys
