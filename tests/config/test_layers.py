@@ -202,7 +202,7 @@ def test_set_keeps_comments_and_validates(config_file):
     init_file(config_file)
     set_values(config_file, ["ui.theme=dark", "session.auto_save=false", "default.model=3"])
     text = config_file.read_text()
-    assert "# auto, dark or light." in text
+    assert "# auto, dark or light; the original's default" in text
     c = load_config().config
     assert (c.ui.theme, c.session.auto_save, c.default.model) == ("dark", False, "3")
 
