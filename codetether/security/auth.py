@@ -7,6 +7,7 @@ announced once (with the file's path, never the token itself in a log).
 
 import hashlib
 import hmac
+import math
 import os
 import secrets
 import socket
@@ -47,11 +48,17 @@ class TokenAuth:
 
     def check(self, authorization: str | None) -> bool:
         """Constant-time: how much of a wrong token matched never shows in the timing."""
-        return hmac.compare_digest((authorization or "").encode(), self._expected)
+        try:
+            given = (authorization or "").encode()
+        except UnicodeEncodeError:  # header bytes that were not UTF-8 (lone surrogates): not the token
+            return False
+        return hmac.compare_digest(given, self._expected)
 
 
 class FailureLimiter:
-    """After ``limit`` failed attempts within ``window`` seconds, an address is refused for ``block`` seconds."""
+    """After ``limit`` failed attempts within ``window`` seconds, an address's failing attempts are answered
+    "too many failures" for ``block`` seconds. Callers let the right token through regardless: the block is for
+    failures only, so a guesser cannot lock the owner (who shares the address, e.g. 127.0.0.1) out."""
 
     def __init__(self, limit: int = 10, window: float = 60.0, block: float = 300.0) -> None:
         self.limit = limit
@@ -68,6 +75,11 @@ class FailureLimiter:
             del self._blocked_until[address]
             return False
         return True
+
+    def retry_after(self, address: str) -> int:
+        """Whole seconds until ``address`` is no longer blocked (0 if it is not)."""
+        until = self._blocked_until.get(address)
+        return 0 if until is None else max(0, math.ceil(until - time.monotonic()))
 
     def failed(self, address: str) -> None:
         now = time.monotonic()

@@ -1,5 +1,13 @@
 """aiohttp middleware: every route needs the bearer token (except health and the public agent card),
-tokens in query strings are refused, repeated failures are throttled, and every call is audited."""
+tokens in query strings are refused, repeated failures are throttled, and every call is audited.
+
+Only failing attempts are throttled: a request with the right token always passes, even from an
+address that is blocked, since every local client shares 127.0.0.1 and ten bad tokens from one of
+them must not lock the owner out. Guessing stays hopeless without the block (tokens are at least
+16 characters, generated ones 256 bits); the block caps what failing callers cost the server.
+Reads of the audit log are recorded as ``audit.read``, which the audit routes leave out of what they
+return, so a reader paging to the end reaches an empty page instead of its own reads.
+"""
 
 import time
 from collections.abc import Awaitable, Callable
@@ -11,11 +19,23 @@ from ..security.audit_writer import AuditWriter
 from ..security.auth import QUERY_TOKEN_NAMES, FailureLimiter, TokenAuth
 
 PUBLIC_PATHS = frozenset({"/health", "/.well-known/agent-card.json", "/.well-known/agent.json"})
+AUDIT_PREFIX = "/v1/audit/"
+AUDIT_READ = "audit.read"
 
 
 def _error(status: int, message: str, **headers: str) -> web.Response:
     body = msgspec.json.encode({"error": message}).decode()
-    return web.Response(status=status, text=body, content_type="application/json", headers=headers)
+    named = {name.replace("_", "-"): value for name, value in headers.items()}
+    return web.Response(status=status, text=body, content_type="application/json", headers=named)
+
+
+def _is_text(value: str | None) -> bool:
+    """aiohttp hands header bytes that are not UTF-8 over as lone surrogates; they cannot be a token."""
+    try:
+        (value or "").encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def auth_middleware(
@@ -29,37 +49,41 @@ def auth_middleware(
         address = request.remote or "unknown"
         resource = f"{request.method} {request.path}"
 
-        async def record(outcome: str, status: int) -> None:
-            audit.record(
-                f"http:{address}",
-                "api.call",
-                resource,
-                outcome,
-                detail=str(status),
-                duration_ms=(time.perf_counter() - started) * 1000,
-            )
+        def refuse(status: int, message: str, **headers: str) -> web.Response:
+            duration_ms = (time.perf_counter() - started) * 1000
+            audit.refused(address, f"http:{address}", "api.call", resource, str(status), duration_ms)
+            return _error(status, message, **headers)
 
         if QUERY_TOKEN_NAMES & {name.lower() for name in request.query}:
-            await record("denied", 400)
-            return _error(400, "tokens in the query string are refused; send 'Authorization: Bearer <token>'")
+            return refuse(400, "tokens in the query string are refused; send 'Authorization: Bearer <token>'")
         if request.path in PUBLIC_PATHS:
             return await handler(request)
-        if limiter.blocked(address):
-            await record("denied", 429)
-            return _error(429, "too many failed authentications from this address; try later", **{"Retry-After": "300"})
-        if not auth.check(request.headers.get("Authorization")):
+        credential = request.headers.get("Authorization")
+        if not _is_text(credential):
             limiter.failed(address)
-            await record("denied", 401)
-            return _error(401, "missing or wrong bearer token", **{"WWW-Authenticate": 'Bearer realm="codetether"'})
+            return refuse(400, "the Authorization header is not UTF-8 text; send 'Authorization: Bearer <token>'")
+        if not auth.check(credential):
+            if limiter.blocked(address):
+                wait = str(limiter.retry_after(address) or 1)
+                return refuse(429, "too many failed authentications from this address; try later", Retry_After=wait)
+            limiter.failed(address)
+            return refuse(401, "missing or wrong bearer token", WWW_Authenticate='Bearer realm="codetether"')
+
+        action = AUDIT_READ if request.path.startswith(AUDIT_PREFIX) else "api.call"
+
+        def record(outcome: str, status: int) -> None:
+            duration_ms = (time.perf_counter() - started) * 1000
+            audit.record(f"http:{address}", action, resource, outcome, detail=str(status), duration_ms=duration_ms)
+
         try:
             response = await handler(request)
         except web.HTTPException as exc:
-            await record("error", exc.status)
+            record("error", exc.status)
             raise
         except Exception:
-            await record("error", 500)  # aiohttp answers 500; the call is still on the record
+            record("error", 500)  # aiohttp answers 500; the call is still on the record
             raise
-        await record("ok" if response.status < 400 else "error", response.status)
+        record("ok" if response.status < 400 else "error", response.status)
         return response
 
     return middleware

@@ -3,7 +3,8 @@
 Both services are registered from their descriptors with generic handlers; each method decodes the
 protobuf request into a domain request, calls the shared ``RequestHandler`` and encodes the result.
 Every call needs ``authorization: Bearer <token>`` metadata (checked in constant time, failures
-throttled per peer) and is audited; ``a2a-version`` metadata, when sent, must name a supported
+throttled per peer; the right token always passes) and is audited; a request that is not a valid
+protobuf message is INVALID_ARGUMENT; ``a2a-version`` metadata, when sent, must name a supported
 version that matches the service. Errors carry the table's status code, and for spec 1.0 a
 ``google.rpc.Status`` with an ``ErrorInfo`` detail in ``grpc-status-details-bin`` (spec §10.6).
 """
@@ -180,9 +181,9 @@ class _Rpc:
 
     async def unary(self, request, context):
         started = time.perf_counter()
-        await self.server.refuse_if_blocked(context, self.name, started)
         try:
             self._check_version(context)
+            _require_decoded(request)
             result = await self.call(request)
         except Exception as exc:
             await self._fail(context, exc, started)
@@ -191,10 +192,10 @@ class _Rpc:
 
     async def stream(self, request, context):
         started = time.perf_counter()
-        await self.server.refuse_if_blocked(context, self.name, started)
         events = None
         try:
             self._check_version(context)
+            _require_decoded(request)
             events = await self.call(request)
             async for event in events:
                 if event is not None:  # heartbeats are for HTTP streams; gRPC notices a gone client itself
@@ -205,6 +206,30 @@ class _Rpc:
             if events is not None:
                 await events.aclose()
         self.server.audit_call(context, self.name, "ok", "OK", started)
+
+
+class _Undecodable:
+    """What the deserializer hands on for bytes that are not the method's request message: grpc.aio
+    would answer a deserializer's exception with a bare INTERNAL, the handler raises InvalidParams."""
+
+    def __init__(self, message_name: str, problem: str) -> None:
+        self.message_name = message_name
+        self.problem = problem
+
+
+def _lenient(request_cls) -> Callable[[bytes], Any]:
+    def parse(data: bytes) -> Any:
+        try:
+            return request_cls.FromString(data)
+        except Exception as exc:  # DecodeError, or nesting past protobuf's recursion limit
+            return _Undecodable(request_cls.DESCRIPTOR.full_name, str(exc) or type(exc).__name__)
+
+    return parse
+
+
+def _require_decoded(request: Any) -> None:
+    if isinstance(request, _Undecodable):
+        raise errors.InvalidParamsError(f"the request is not a valid {request.message_name}: {request.problem}")
 
 
 def _address(peer: str | None) -> str:
@@ -233,10 +258,10 @@ class _Auth(grpc.aio.ServerInterceptor):
             peer = _address(context.peer())
             started = time.perf_counter()
             if server.limiter.blocked(peer):
-                server.audit_call(context, details.method, "denied", "RESOURCE_EXHAUSTED", started)
+                server.audit_refused(context, details.method, "RESOURCE_EXHAUSTED", started)
                 await context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, "too many failed authentications; try later")
             server.limiter.failed(peer)
-            server.audit_call(context, details.method, "denied", "UNAUTHENTICATED", started)
+            server.audit_refused(context, details.method, "UNAUTHENTICATED", started)
             await context.abort(
                 grpc.StatusCode.UNAUTHENTICATED, "missing or wrong bearer token: send 'authorization: Bearer <token>'"
             )
@@ -295,7 +320,7 @@ class GrpcServer:
                 )
                 handlers[method.name] = factory(
                     rpc.stream if method.server_streaming else rpc.unary,
-                    request_deserializer=request_cls.FromString,
+                    request_deserializer=_lenient(request_cls),
                     response_serializer=response_cls.SerializeToString,
                 )
             server.add_generic_rpc_handlers((grpc.method_handlers_generic_handler(service_name, handlers),))
@@ -306,13 +331,6 @@ class GrpcServer:
         self._server = server
         return self
 
-    async def refuse_if_blocked(self, context, method: str, started: float) -> None:
-        """RESOURCE_EXHAUSTED while the caller's address is blocked, even with the right token: otherwise
-        the block would not slow a token guesser down at all (its one right guess would still pass)."""
-        if self.limiter.blocked(_address(context.peer())):
-            self.audit_call(context, method, "denied", "RESOURCE_EXHAUSTED", started)
-            await context.abort(grpc.StatusCode.RESOURCE_EXHAUSTED, "too many failed authentications; try later")
-
     def audit_call(self, context, method: str, outcome: str, status: str, started: float) -> None:
         self.audit.record(
             f"grpc:{context.peer() or 'unknown'}",
@@ -322,6 +340,11 @@ class GrpcServer:
             detail=status,
             duration_ms=(time.perf_counter() - started) * 1000,
         )
+
+    def audit_refused(self, context, method: str, status: str, started: float) -> None:
+        peer = _address(context.peer())
+        duration_ms = (time.perf_counter() - started) * 1000
+        self.audit.refused(peer, f"grpc:{context.peer() or 'unknown'}", "rpc.call", method, status, duration_ms)
 
     async def stop(self, grace: float = 2.0) -> None:
         if self._server is not None:
