@@ -41,7 +41,8 @@ async def raw_request(port: int, head: bytes) -> bytes:
 
 async def test_an_authorization_header_that_is_not_utf8_is_a_400_and_audited(server):
     port, audit, writer = server
-    head = b"GET /v1/audit/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \xff\xfe\xc3\r\nConnection: close\r\n\r\n"
+    head = b"GET /v1/audit/events HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer \xff\xfe\xc3\r\n"
+    head += b"Connection: close\r\n\r\n"
     response = await raw_request(port, head)
     assert response.startswith(b"HTTP/1.1 400 "), response[:200]
     assert b"not UTF-8" in response
