@@ -73,6 +73,7 @@ SURFACES = {
         "TextPart",
         "ThinkingDelta",
         "ThinkingPart",
+        "Timeouts",
         "ToolCall",
         "ToolCallDelta",
         "ToolCallEnd",

@@ -54,6 +54,18 @@ class ProviderSection(_Section):
     base_url: Annotated[str | None, msgspec.Meta(description="API root, e.g. http://127.0.0.1:11434/v1")] = None
     models: Annotated[list[str], msgspec.Meta(description="model ids offered by this provider")] = []
     headers: Annotated[dict[str, str], msgspec.Meta(description="extra HTTP headers sent with every request")] = {}
+    # Limits of one request; unset means the built-in default (codetether.providers.timing, RetryPolicy).
+    connect_timeout: Annotated[float, msgspec.Meta(gt=0, description="seconds to connect (default 10)")] | None = None
+    first_byte_timeout: (
+        Annotated[float, msgspec.Meta(gt=0, description="seconds until the answer starts (default 120)")] | None
+    ) = None
+    idle_timeout: (
+        Annotated[float, msgspec.Meta(gt=0, description="seconds of silence between stream chunks (default 90)")] | None
+    ) = None
+    retry_budget: (
+        Annotated[float, msgspec.Meta(gt=0, description="seconds all attempts and waits may take (default 180)")] | None
+    ) = None
+    max_retries: Annotated[int, msgspec.Meta(ge=0, description="retries of a failed request (default 4)")] | None = None
 
 
 class AgentSection(_Section):

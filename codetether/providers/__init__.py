@@ -27,6 +27,7 @@ _EXPORTS = {
     "provider_settings": ".registry",
     "split_model": ".registry",
     "RetryPolicy": ".resilience",
+    "Timeouts": ".timing",
     "Done": ".types",
     "ErrorEvent": ".types",
     "Event": ".types",
@@ -72,6 +73,7 @@ __all__ = [
     "TextPart",
     "ThinkingDelta",
     "ThinkingPart",
+    "Timeouts",
     "ToolCall",
     "ToolCallDelta",
     "ToolCallEnd",
@@ -105,6 +107,7 @@ if TYPE_CHECKING:
     from .http import close_shared_session
     from .registry import create_provider, provider_for, provider_settings, split_model
     from .resilience import RetryPolicy
+    from .timing import Timeouts
     from .types import (
         Done,
         ErrorEvent,

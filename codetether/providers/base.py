@@ -6,6 +6,7 @@ from typing import Protocol, runtime_checkable
 import msgspec
 
 from .resilience import RetryPolicy
+from .timing import Timeouts
 from .types import Event, Request, Response
 
 
@@ -19,7 +20,7 @@ class ProviderSettings(msgspec.Struct, kw_only=True):
     key_origin: str | None = None
     organization: str | None = None
     headers: dict[str, str] = {}
-    timeout: float = 300.0
+    timeouts: Timeouts = Timeouts()
     retry: RetryPolicy = RetryPolicy()
     region: str | None = None
     model_path: str | None = None

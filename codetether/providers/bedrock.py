@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 import msgspec
 
+from ..secrets.redaction import register_secret
 from . import transform
 from .errors import AuthError, MalformedResponse, StreamInterrupted
 from .eventstream import EventStreamDecoder, EventStreamError
@@ -145,6 +146,9 @@ class BedrockProvider(HTTPProvider):
                 "no credentials: neither AWS_BEARER_TOKEN_BEDROCK nor AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY is set",
                 "export one of them, or run `codetether auth login bedrock` with a Bedrock API key",
             )
+        session_token = os.environ.get("AWS_SESSION_TOKEN")
+        register_secret(secret)
+        register_secret(session_token)
         return sign(
             "POST",
             self.url(request, stream),
@@ -152,7 +156,7 @@ class BedrockProvider(HTTPProvider):
             body,
             access_key=access,
             secret_key=secret,
-            session_token=os.environ.get("AWS_SESSION_TOKEN"),
+            session_token=session_token,
             region=self.settings.region or "us-east-1",
             service="bedrock",
         )

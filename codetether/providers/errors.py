@@ -1,4 +1,4 @@
-"""Provider failures. Each names the provider; none ever contains a key."""
+"""Provider failures. Each names the provider; none ever contains a key (CodetetherError redacts its text)."""
 
 from ..errors import CodetetherError
 
@@ -12,6 +12,17 @@ class ProviderError(CodetetherError):
         super().__init__(f"{provider}: {message}", hint)
         self.provider = provider
         self.status = status
+        self.attempts = 1
+
+    def gave_up(self, attempts: int, hint: str | None = None) -> "ProviderError":
+        """This error as the last of ``attempts`` tries: the message counts them; ``hint`` replaces the advice."""
+        self.attempts = attempts
+        if attempts > 1:
+            self.message = f"{self.message} (gave up after {attempts} attempts)"
+            self.args = (self.message,)
+        if hint:
+            self.hint = hint
+        return self
 
 
 class AuthError(ProviderError):
@@ -54,10 +65,11 @@ class ConnectionFailed(ProviderError):
 
 
 class ProviderTimeout(ProviderError):
-    """No response (or no further stream data) within the request timeout."""
+    """No connection, no response or no further stream data in time; ``setting`` is the limit that ran out."""
 
     retryable = True
     retry_after: float | None = None
+    setting: str | None = None
 
 
 class StreamInterrupted(ProviderError):

@@ -8,11 +8,13 @@ from urllib.parse import urlsplit
 
 import msgspec
 
-from ..config.schema import Config
+from ..config.schema import Config, ProviderSection
 from ..errors import UsageError
 from ..secrets import SecretResolver
 from .base import Provider, ProviderSettings
 from .errors import AuthError
+from .resilience import RetryPolicy
+from .timing import Timeouts
 
 
 class Builtin(msgspec.Struct, frozen=True):
@@ -101,6 +103,8 @@ def provider_settings(
         organization=secret.organization if secret else None,
         headers={**(section.headers if section else {}), **(secret.headers if secret else {})},
     )
+    if section is not None:
+        settings.timeouts, settings.retry = _limits(section, settings.timeouts, settings.retry)
     if kind == "bedrock":
         settings.region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1"
         settings.base_url = settings.base_url or f"https://bedrock-runtime.{settings.region}.amazonaws.com"
@@ -111,6 +115,22 @@ def provider_settings(
     if settings.api_key is None and not is_loopback(settings.base_url):
         raise AuthError(name, "no API key configured", resolver.env_hint(name))
     return settings
+
+
+def _limits(section: ProviderSection, timeouts: Timeouts, retry: RetryPolicy) -> tuple[Timeouts, RetryPolicy]:
+    """The section's timeouts and retry limits over the built-in defaults (an unset key keeps its default)."""
+    timeouts = msgspec.structs.replace(
+        timeouts,
+        connect=section.connect_timeout or timeouts.connect,
+        first_byte=section.first_byte_timeout or timeouts.first_byte,
+        idle=section.idle_timeout or timeouts.idle,
+    )
+    retry = msgspec.structs.replace(
+        retry,
+        budget=section.retry_budget or retry.budget,
+        max_retries=retry.max_retries if section.max_retries is None else section.max_retries,
+    )
+    return timeouts, retry
 
 
 def create_provider(settings: ProviderSettings) -> Provider:

@@ -12,9 +12,16 @@ _DURATION_PART = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
 
 
 class RetryPolicy(msgspec.Struct, kw_only=True, frozen=True):
+    """How often, and for how long in all, one request is tried again.
+
+    ``budget`` caps the seconds every attempt and every wait between them may take together, until
+    the answer starts: without it a hung provider costs the per-attempt timeout times the retry count.
+    """
+
     max_retries: int = 4
     base_delay: float = 0.5
     max_delay: float = 30.0
+    budget: float = 180.0
 
     def delay(self, attempt: int, retry_after: float | None = None, rng: random.Random | None = None) -> float:
         """Seconds to wait before retry number ``attempt`` (0-based).

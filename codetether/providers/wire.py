@@ -6,19 +6,23 @@ how to parse a JSON response, and a stream parser that turns body bytes into eve
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable, Mapping
-from typing import Protocol
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from typing import Protocol, TypeVar
 
 import aiohttp
 
-from . import catalog
+from ..secrets.redaction import register_secret
+from . import catalog, timing
 from .base import ProviderSettings
 from .errors import ConnectionFailed, ProviderError, ProviderTimeout, StreamInterrupted
 from .failures import classify
 from .http import shared_session
+from .timing import Budget
 from .types import Event, Request, Response, Usage, UsageEvent
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class StreamParser(Protocol):
@@ -39,6 +43,8 @@ class HTTPProvider:
     def __init__(self, settings: ProviderSettings) -> None:
         self.settings = settings
         self.name = settings.name
+        # However the key got here, an error body that echoes it is masked (CodetetherError redacts).
+        register_secret(settings.api_key)
         # Called with (status, headers) for every HTTP response: a swarm's rate limiter listens here.
         self.observers: list[Callable[[int, Mapping[str, str]], None]] = []
 
@@ -59,22 +65,44 @@ class HTTPProvider:
         raise NotImplementedError
 
     # --- shared behaviour -------------------------------------------------------------------------
-    def _timeout(self, stream: bool) -> aiohttp.ClientTimeout:
-        t = self.settings.timeout
-        # A stream may legitimately run for minutes; what must not happen is silence for `t` seconds.
-        return aiohttp.ClientTimeout(total=None if stream else t, sock_connect=min(t, 30), sock_read=t)
-
     def _priced(self, usage: Usage, model: str) -> Usage:
         if usage.cost_usd is None:
             usage.cost_usd = catalog.cost(self.name, model, usage)
         return usage
 
+    def _first_byte_limit(self, budget: Budget) -> tuple[float, str]:
+        """Seconds this attempt may wait for its answer to start, and the setting that sets them."""
+        first_byte, left = self.settings.timeouts.first_byte, budget.left()
+        return (first_byte, timing.FIRST_BYTE) if first_byte <= left else (max(left, 0.0), timing.BUDGET)
+
+    async def _within(self, awaitable: Awaitable[T], seconds: float, key: str) -> T:
+        """Await with a limit; a limit that runs out, or a broken connection, becomes a ProviderError."""
+        limit = asyncio.timeout(seconds)
+        try:
+            async with limit:
+                return await awaitable
+        except TimeoutError as exc:
+            if limit.expired():
+                raise timing.timed_out(self.name, key, self._limit_of(key)) from exc
+            raise self._transport_error(exc) from exc
+        except aiohttp.ClientError as exc:
+            raise self._transport_error(exc) from exc
+
+    def _limit_of(self, key: str) -> float:
+        t = self.settings.timeouts
+        return {
+            timing.CONNECT: t.connect,
+            timing.FIRST_BYTE: t.first_byte,
+            timing.IDLE: t.idle,
+            timing.BUDGET: self.settings.retry.budget,
+        }[key]
+
     async def _send(self, request: Request, stream: bool) -> aiohttp.ClientResponse:
         body = self.body(request, stream)
         headers = {"Content-Type": self.content_type, **self.headers(request, stream, body)}
-        response = await shared_session().post(
-            self.url(request, stream), data=body, headers=headers, timeout=self._timeout(stream)
-        )
+        # Only the connect is aiohttp's to time: the other waits are timed here, so each names its setting.
+        timeout = aiohttp.ClientTimeout(total=None, sock_connect=self.settings.timeouts.connect)
+        response = await shared_session().post(self.url(request, stream), data=body, headers=headers, timeout=timeout)
         for observe in self.observers:
             observe(response.status, response.headers)
         if response.status >= 400:
@@ -86,55 +114,58 @@ class HTTPProvider:
         return response
 
     def _transport_error(self, exc: BaseException) -> ProviderError:
-        if isinstance(exc, asyncio.TimeoutError):
-            return ProviderTimeout(
-                self.name,
-                f"no response within {self.settings.timeout:g}s",
-                "raise the provider timeout or try again",
-            )
+        if isinstance(exc, aiohttp.ServerTimeoutError):  # the only limit aiohttp enforces: sock_connect
+            return timing.timed_out(self.name, timing.CONNECT, self.settings.timeouts.connect)
         return ConnectionFailed(
             self.name, f"connection failed: {type(exc).__name__}: {exc}", "check the network and the provider's URL"
         )
 
-    async def _wait_before_retry(self, exc: ProviderError, attempt: int) -> None:
+    async def _wait_before_retry(self, exc: ProviderError, attempt: int, budget: Budget) -> None:
         """Re-raise ``exc`` when it may not be retried (again); otherwise sleep as the policy says."""
         policy = self.settings.retry
-        if not exc.retryable or attempt >= policy.max_retries:
+        if not exc.retryable:
             raise exc
+        if attempt >= policy.max_retries:
+            raise exc.gave_up(attempt + 1)
         delay = policy.delay(attempt, getattr(exc, "retry_after", None))
+        if delay >= budget.left():
+            raise exc.gave_up(
+                attempt + 1,
+                f"{exc.hint or 'try again later'}; retrying stopped when the {budget.seconds:g} s retry budget "
+                f"ran out: raise {timing.setting(self.name, timing.BUDGET)} to wait longer",
+            )
         log.warning("%s; retry %d/%d in %.1fs", exc, attempt + 1, policy.max_retries, delay)
         await asyncio.sleep(delay)
 
-    async def _attempts(self, once):
-        """Run ``once()`` with the retry policy; ``once`` raises ProviderError on failure."""
+    async def _read_body(self, response: aiohttp.ClientResponse) -> bytes:
+        parts: list[bytes] = []
+        while chunk := await self._within(response.content.readany(), self.settings.timeouts.idle, timing.IDLE):
+            parts.append(chunk)
+        return b"".join(parts)
+
+    async def complete(self, request: Request) -> Response:
+        budget = Budget(self.settings.retry.budget)
         attempt = 0
         while True:
             try:
-                return await once()
+                seconds, key = self._first_byte_limit(budget)
+                response = await self._within(self._send(request, stream=False), seconds, key)
+                async with response:
+                    data = await self._read_body(response)
+                result = self.parse_response(data, request)
+                self._priced(result.usage, result.model)
+                return result
             except ProviderError as exc:
-                await self._wait_before_retry(exc, attempt)
+                await self._wait_before_retry(exc, attempt, budget)
                 attempt += 1
 
-    async def complete(self, request: Request) -> Response:
-        async def once() -> Response:
-            try:
-                response = await self._send(request, stream=False)
-                async with response:
-                    data = await response.read()
-            except (TimeoutError, aiohttp.ClientError) as exc:
-                raise self._transport_error(exc) from exc
-            result = self.parse_response(data, request)
-            self._priced(result.usage, result.model)
-            return result
-
-        return await self._attempts(once)
-
     async def stream(self, request: Request) -> AsyncIterator[Event]:
+        budget = Budget(self.settings.retry.budget)
         attempt = 0
         while True:
             emitted = 0
             try:
-                async for event in self._stream_once(request):
+                async for event in self._stream_once(request, budget):
                     if isinstance(event, UsageEvent):
                         self._priced(event.usage, request.model)
                     emitted += 1
@@ -144,26 +175,26 @@ class HTTPProvider:
                 if emitted:
                     if isinstance(exc, StreamInterrupted) or not exc.retryable:
                         raise
+                    advice = "the partial answer was kept; ask again to continue"
                     raise StreamInterrupted(
                         self.name,
                         f"the stream broke after {emitted} events ({exc.message})",
-                        "the partial answer was kept; ask again to continue",
+                        f"{advice}; {exc.hint}" if isinstance(exc, ProviderTimeout) else advice,
                     ) from exc
-                await self._wait_before_retry(exc, attempt)
+                await self._wait_before_retry(exc, attempt, budget)
                 attempt += 1
 
-    async def _stream_once(self, request: Request) -> AsyncIterator[Event]:
-        try:
-            response = await self._send(request, stream=True)
-        except (TimeoutError, aiohttp.ClientError) as exc:
-            raise self._transport_error(exc) from exc
+    async def _stream_once(self, request: Request, budget: Budget) -> AsyncIterator[Event]:
+        seconds, key = self._first_byte_limit(budget)
+        first_byte_deadline = time.monotonic() + seconds
+        response = await self._within(self._send(request, stream=True), seconds, key)
         parser = self.stream_parser(request)
         async with response:
-            try:
-                async for chunk in response.content.iter_any():
-                    for event in parser.feed(chunk):
-                        yield event
-            except (TimeoutError, aiohttp.ClientError) as exc:
-                raise self._transport_error(exc) from exc
+            # The first chunk is part of the first-byte wait: some servers send headers at once, then think.
+            chunk = await self._within(response.content.readany(), first_byte_deadline - time.monotonic(), key)
+            while chunk:
+                for event in parser.feed(chunk):
+                    yield event
+                chunk = await self._within(response.content.readany(), self.settings.timeouts.idle, timing.IDLE)
             for event in parser.close():
                 yield event

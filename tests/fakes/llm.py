@@ -3,13 +3,16 @@
 Formats: OpenAI Chat Completions, Anthropic Messages, Gemini generateContent, Bedrock Converse —
 each JSON and streaming (SSE, or AWS event-stream for Bedrock). Each request takes the next item
 of the script: a ``Reply`` (text, thinking, tool calls, usage) or a ``Fault`` (an HTTP error with
-the vendor's own error body, a hang, a connection reset mid-stream, a malformed chunk, a
-context-length error). Every request is recorded and checked against the conversation invariants:
-each tool result answers an earlier tool call with the same id, and no tool call is left unanswered
-when the next user turn arrives. A violation is answered with 400 and kept in ``violations``.
+the vendor's own error body, optionally echoing the request's key as some APIs do, a hang before
+the headers, a stall mid-stream, a connection reset mid-stream, a malformed chunk, a context-length
+error). A hang or stall lasts ``seconds`` or until the server stops, whichever comes first.
+Every request is recorded and checked against the conversation invariants: each tool result
+answers an earlier tool call with the same id, and no tool call is left unanswered when the next
+user turn arrives. A violation is answered with 400 and kept in ``violations``.
 """
 
 import asyncio
+import contextlib
 import itertools
 import json
 import time
@@ -43,13 +46,14 @@ class Reply:
 
 @dataclass
 class Fault:
-    kind: str  # status | hang | reset | malformed | context_length
+    kind: str  # status | hang | stall | reset | malformed | context_length
     status: int = 500
     retry_after: float | None = None
     headers: dict[str, str] = field(default_factory=dict)
     seconds: float = 30.0
     after_events: int = 2
     reply: Reply | None = None
+    echo_key: bool = False  # the error message repeats the API key the request carried
 
 
 @dataclass
@@ -141,6 +145,7 @@ class FakeLLM:
         self.byte_chunk: int | None = None  # split stream writes into pieces of this many bytes
         self.models = ["fake-large", "fake-small"]
         self._runner: web.AppRunner | None = None
+        self._stopping = asyncio.Event()  # ends every hang and stall, so stopping never waits them out
         self.port = 0
 
     @property
@@ -170,6 +175,7 @@ class FakeLLM:
         return self
 
     async def stop(self) -> None:
+        self._stopping.set()
         if self._runner:
             await self._runner.cleanup()
 
@@ -200,21 +206,26 @@ class FakeLLM:
         _, item = await self._take(request, fmt, stream)
         if isinstance(item, Fault):
             if item.kind == "hang":
-                await asyncio.sleep(item.seconds)
+                await self._pause(item.seconds)
                 item = item.reply or Reply(text="late")
             elif item.kind in ("status", "context_length"):
-                return self._error(fmt, item)
-        if isinstance(item, Fault):  # reset / malformed: stream some of the reply, then break
+                return self._error(fmt, item, request.headers)
+        if isinstance(item, Fault):  # reset / malformed / stall: stream some of the reply, then break
             frames = self._frames(fmt, item.reply or Reply(text="partial answer " * 4), model)
             kept = frames[: item.after_events]
             if item.kind == "malformed":
                 kept.append(self._malformed(fmt))
-            return await self._write_stream(request, fmt, kept, abort=item.kind == "reset")
+            pause = item.seconds if item.kind == "stall" else 0.0
+            return await self._write_stream(request, fmt, kept, abort=item.kind in ("reset", "stall"), pause=pause)
         if not stream:
             return web.json_response(self._json(fmt, item, model))
         return await self._write_stream(request, fmt, self._frames(fmt, item, model), abort=False)
 
-    async def _write_stream(self, request: web.Request, fmt: str, frames: list[bytes], abort: bool):
+    async def _pause(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), seconds)
+
+    async def _write_stream(self, request: web.Request, fmt: str, frames: list[bytes], abort: bool, pause: float = 0):
         content_type = "application/vnd.amazon.eventstream" if fmt == "bedrock" else "text/event-stream"
         response = web.StreamResponse(headers={"Content-Type": content_type, "Cache-Control": "no-cache"})
         await response.prepare(request)
@@ -225,6 +236,8 @@ class FakeLLM:
                     await asyncio.sleep(0)
             else:
                 await response.write(frame)
+        if pause:
+            await self._pause(pause)
         if abort:
             await asyncio.sleep(0.05)  # let the client read what was sent, then cut the connection
             assert request.transport is not None
@@ -275,12 +288,17 @@ class FakeLLM:
         return web.json_response({"models": models})
 
     # --- errors -----------------------------------------------------------------------------------
-    def _error(self, fmt: str, fault: Fault) -> web.Response:
+    def _error(self, fmt: str, fault: Fault, request_headers: Any) -> web.Response:
         status = 400 if fault.kind == "context_length" else fault.status
         headers = dict(fault.headers)
         if fault.retry_after is not None:
             headers["Retry-After"] = f"{fault.retry_after:g}"
         context = fault.kind == "context_length"
+        failure = f"fake error {status}"
+        if fault.echo_key:  # as OpenAI's 401 does: "Incorrect API key provided: sk-..."
+            key = request_headers.get("Authorization", "").removeprefix("Bearer ")
+            key = key or request_headers.get("x-api-key") or request_headers.get("x-goog-api-key", "")
+            failure = f"Incorrect API key provided: {key}. You can find your API key in your account settings."
         if fmt == "openai":
             message = (
                 (
@@ -288,20 +306,20 @@ class FakeLLM:
                     "131072 tokens."
                 )
                 if context
-                else f"fake error {status}"
+                else failure
             )
             code = "context_length_exceeded" if context else ("rate_limit_exceeded" if status == 429 else None)
             body: Any = {"error": {"message": message, "type": "invalid_request_error", "param": None, "code": code}}
         elif fmt == "anthropic":
             kinds = {429: "rate_limit_error", 529: "overloaded_error", 401: "authentication_error", 500: "api_error"}
-            message = "prompt is too long: 210000 tokens > 200000 maximum" if context else f"fake error {status}"
+            message = "prompt is too long: 210000 tokens > 200000 maximum" if context else failure
             body = {"type": "error", "error": {"type": kinds.get(status, "invalid_request_error"), "message": message}}
         elif fmt == "gemini":
             statuses = {429: "RESOURCE_EXHAUSTED", 500: "INTERNAL", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED"}
             message = (
                 "The input token count (1200000) exceeds the maximum number of tokens allowed (1048576)."
                 if context
-                else f"fake error {status}"
+                else failure
             )
             body = {"error": {"code": status, "message": message, "status": statuses.get(status, "INVALID_ARGUMENT")}}
         else:
@@ -313,7 +331,7 @@ class FakeLLM:
             }
             kind = kinds.get(status, "ValidationException")
             headers["x-amzn-ErrorType"] = f"{kind}:http://internal.amazon.com/coral/com.amazon.bedrock/"
-            body = {"message": "Input is too long for requested model." if context else f"fake error {status}"}
+            body = {"message": "Input is too long for requested model." if context else failure}
         return web.json_response(body, status=status, headers=headers)
 
     def _malformed(self, fmt: str) -> bytes:

@@ -2,7 +2,7 @@
 
 import pytest
 
-from codetether.providers import ProviderSettings, RetryPolicy, create_provider
+from codetether.providers import ProviderSettings, RetryPolicy, Timeouts, create_provider
 from codetether.providers.http import close_shared_session
 from tests.fakes.llm import FakeLLM
 
@@ -22,6 +22,7 @@ async def llm():
 
 
 def make_provider(server: FakeLLM, fmt: str, *, retries: int = 3, timeout: float = 10.0, **extra):
+    """A provider of ``fmt`` at the fake server; ``timeout`` bounds each wait (connect, first byte, idle)."""
     base = f"{server.url}/v1" if fmt == "openai" else server.url
     settings = ProviderSettings(
         name=NAMES[fmt],
@@ -30,7 +31,7 @@ def make_provider(server: FakeLLM, fmt: str, *, retries: int = 3, timeout: float
         api_key=TEST_KEY,
         key_origin="environment variable TEST_KEY",
         retry=RetryPolicy(max_retries=retries, base_delay=0.01, max_delay=0.2),
-        timeout=timeout,
+        timeouts=Timeouts(connect=timeout, first_byte=timeout, idle=timeout),
         region="us-east-1",
         **extra,
     )
