@@ -3,8 +3,11 @@
 import collections
 import time
 
+from msgspec import to_builtins
+
 from .agent_bus import AgentBus, segment
 from .messages import AgentReady, AgentShutdown, BusMessage, Envelope, SharedResult
+from .registry import AgentCard, ephemeral_card
 
 
 class BusHandle:
@@ -79,8 +82,12 @@ class BusHandle:
         finally:
             subscription.close()
 
-    def ready(self, card: dict | None = None) -> Envelope:
-        return self.event(AgentReady(agent_id=self.agent_id, card=card or {}))
+    def ready(self, card: AgentCard | dict | None = None) -> Envelope:
+        """Announce this agent; with no card it is known by its id alone (an ephemeral bus-only card)."""
+        if card is None:
+            card = ephemeral_card(self.agent_id)
+        announced = card if isinstance(card, dict) else to_builtins(card)
+        return self.event(AgentReady(agent_id=self.agent_id, card=announced))
 
     def shutdown(self, reason: str = "") -> Envelope:
         envelope = self.event(AgentShutdown(agent_id=self.agent_id, reason=reason))

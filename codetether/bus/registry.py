@@ -1,11 +1,14 @@
 """Which agents exist: cards announced on the bus, followed by the registry."""
 
+import logging
 import time
 
 import msgspec
 
 from .agent_bus import AgentBus, segment
 from .messages import AgentReady, AgentShutdown, Heartbeat
+
+log = logging.getLogger(__name__)
 
 
 class AgentCard(msgspec.Struct, kw_only=True):
@@ -24,6 +27,20 @@ def ephemeral_card(name: str, description: str = "", skills: list[str] | None = 
     return AgentCard(name=name, description=description, url=f"bus://local/{segment(name)}", skills=skills or [])
 
 
+def _card(ready: AgentReady) -> AgentCard | None:
+    """The announced card, named after the agent where it leaves name or url out.
+
+    Cards come from other agents: one that does not fit is logged and skipped, so it cannot stop the
+    registry from following everyone else.
+    """
+    named = {"name": ready.agent_id, "url": f"bus://local/{segment(ready.agent_id)}", **ready.card}
+    try:
+        return msgspec.convert(named, AgentCard)
+    except msgspec.ValidationError as exc:
+        log.warning("agent %s announced an unusable card (%s); not registered", ready.agent_id, exc)
+        return None
+
+
 class AgentRegistry:
     """Follows ``agent.*.events``: ready adds a card, shutdown removes it, heartbeats refresh it."""
 
@@ -36,8 +53,10 @@ class AgentRegistry:
         for envelope in self.subscription.poll():
             message = envelope.message
             if isinstance(message, AgentReady):
-                self.cards[message.agent_id] = msgspec.convert(message.card, AgentCard)
-                self.last_seen[message.agent_id] = envelope.ts
+                card = _card(message)
+                if card is not None:
+                    self.cards[message.agent_id] = card
+                    self.last_seen[message.agent_id] = envelope.ts
             elif isinstance(message, AgentShutdown):
                 self.cards.pop(message.agent_id, None)
                 self.last_seen.pop(message.agent_id, None)
