@@ -13,6 +13,7 @@ import hashlib
 import os
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import msgspec
@@ -276,25 +277,50 @@ def verify(directory: Path | None = None) -> VerifyResult:
     return VerifyResult(ok=True, records=count, files=len(files))
 
 
+def epoch_seconds(value: float | str | None) -> float | None:
+    """A time bound given as Unix seconds or as ISO 8601 text (a date, or a date and time; without an
+    offset it is UTC, the zone the records' timestamps are read in)."""
+    if value is None or isinstance(value, int | float):
+        return value
+    try:
+        return float(value)
+    except ValueError:
+        pass
+    moment = datetime.fromisoformat(value.strip())  # ValueError names the text
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
 class AuditQuery(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     actor: str | None = None
     action: str | None = None
     resource: str | None = None
     outcome: str | None = None
-    since: float | None = None
-    until: float | None = None
+    since: float | str | None = None  # Unix seconds or ISO 8601; seconds once decoded
+    until: float | str | None = None
     after: int = 0  # return records with seq > after (paging cursor)
     limit: int = 100
 
+    def __post_init__(self) -> None:
+        try:
+            self.since = epoch_seconds(self.since)
+            self.until = epoch_seconds(self.until)
+        except ValueError as exc:
+            raise ValueError(f"since and until take Unix seconds or ISO 8601 times: {exc}") from None
 
-def query(q: AuditQuery, directory: Path | None = None) -> list[AuditRecord]:
+
+def query(
+    q: AuditQuery, directory: Path | None = None, *, skip_actions: frozenset[str] = frozenset()
+) -> list[AuditRecord]:
+    """Records matching ``q`` in order, leaving out those whose action is in ``skip_actions``."""
     out: list[AuditRecord] = []
     for _, _, line in read_records(directory or audit_dir()):
         try:
             record = msgspec.json.decode(line, type=AuditRecord)
         except (msgspec.DecodeError, msgspec.ValidationError):
             continue  # a torn final line; verify reports it
-        if record.seq <= q.after:
+        if record.seq <= q.after or record.action in skip_actions:
             continue
         if (q.actor and record.actor != q.actor) or (q.action and not record.action.startswith(q.action)):
             continue

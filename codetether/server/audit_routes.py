@@ -1,12 +1,16 @@
 """``GET /v1/audit/events?limit&after`` and ``POST /v1/audit/query``: the audit trail over HTTP.
 
-Both flush the server's queued audit records first, so a reader always sees the calls before it."""
+Both flush the server's queued audit records first, so a reader always sees the calls before it.
+Neither returns reads of the audit log itself (``audit.read``) unless the query asks for that action:
+each read is recorded, and a reader paging to the end would otherwise never reach an empty page.
+"""
 
 import msgspec
 from aiohttp import web
 
 from ..security.audit import AuditQuery, query
 from ..security.audit_writer import AuditWriter
+from .auth import AUDIT_READ
 
 AUDIT_KEY = web.AppKey("audit", AuditWriter)
 MAX_LIMIT = 1000
@@ -14,6 +18,14 @@ MAX_LIMIT = 1000
 
 def _json(data: object, status: int = 200) -> web.Response:
     return web.Response(status=status, body=msgspec.json.encode(data), content_type="application/json")
+
+
+async def _page(request: web.Request, q: AuditQuery) -> web.Response:
+    writer = request.app[AUDIT_KEY]
+    await writer.flush()
+    asked_for_reads = bool(q.action) and AUDIT_READ.startswith(q.action)
+    records = query(q, writer.log.directory, skip_actions=frozenset() if asked_for_reads else frozenset({AUDIT_READ}))
+    return _json({"events": records, "next_after": records[-1].seq if records else q.after})
 
 
 async def events(request: web.Request) -> web.Response:
@@ -24,22 +36,17 @@ async def events(request: web.Request) -> web.Response:
         return _json({"error": "limit and after must be integers"}, 400)
     if limit < 1 or after < 0:
         return _json({"error": "limit must be 1 or more and after 0 or more"}, 400)
-    writer = request.app[AUDIT_KEY]
-    await writer.flush()
-    records = query(AuditQuery(after=after, limit=limit), writer.log.directory)
-    return _json({"events": records, "next_after": records[-1].seq if records else after})
+    return await _page(request, AuditQuery(after=after, limit=limit))
 
 
 async def search(request: web.Request) -> web.Response:
+    """The body is an :class:`AuditQuery`; ``since`` and ``until`` take Unix seconds or ISO 8601."""
     try:
         q = msgspec.json.decode(await request.read(), type=AuditQuery)
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
         return _json({"error": f"invalid query: {exc}"}, 400)
     q.limit = min(max(q.limit, 1), MAX_LIMIT)
-    writer = request.app[AUDIT_KEY]
-    await writer.flush()
-    records = query(q, writer.log.directory)
-    return _json({"events": records, "next_after": records[-1].seq if records else q.after})
+    return await _page(request, q)
 
 
 def add_routes(app: web.Application, audit: AuditWriter) -> None:
