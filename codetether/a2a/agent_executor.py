@@ -15,11 +15,15 @@ import os
 import tempfile
 import weakref
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ..config import LoadedConfig
 from ..paths import data_dir
 from .executor import RequestContext, TaskUpdater
+
+if TYPE_CHECKING:
+    from ..bus import AgentBus
+    from ..runtime import Runtime
 
 
 class ContextSessions:
@@ -44,16 +48,28 @@ class ContextSessions:
 
 
 class AgentExecutor:
-    """Runs :func:`codetether.agent.run.run_task` for each message (see the module docstring)."""
+    """Runs an agent, built by the runtime, for each message (see the module docstring)."""
 
-    def __init__(self, loaded: LoadedConfig, workspace: Path, *, model: str | None = None) -> None:
+    def __init__(
+        self, loaded: LoadedConfig, workspace: Path, *, model: str | None = None, bus: "AgentBus | None" = None
+    ) -> None:
         self.loaded = loaded
         self.workspace = workspace
         self.model = model
+        self.bus = bus
         self.sessions = ContextSessions()
+        self._runtime: Runtime | None = None
         # One run at a time per context: two would append to the same session file at once. Weak
         # values: a context's lock lives only while some task of it runs or waits.
         self._context_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+    def runtime(self) -> "Runtime":
+        # Built on the first task: the agent, its tools and providers cost ~5 MiB an idle server never needs.
+        if self._runtime is None:
+            from ..runtime import Runtime
+
+            self._runtime = Runtime(self.loaded, bus=self.bus)
+        return self._runtime
 
     async def execute(self, context: RequestContext, updater: TaskUpdater) -> None:
         lock = self._context_locks.setdefault(context.context_id, asyncio.Lock())
@@ -65,32 +81,38 @@ class AgentExecutor:
             self._context_locks.pop(context.context_id, None)
 
     async def _run(self, context: RequestContext, updater: TaskUpdater) -> None:
-        # Imported on first use: the agent, its tools and providers cost ~5 MiB an idle server never needs.
-        from ..agent import events
-        from ..agent.run import RunOptions, run_task
+        from ..bus import Envelope, Follower
+        from ..events import SessionStarted, ToolCallStarted
+        from ..providers.types import Message
+        from ..runtime import AgentSpec
+        from ..tools.registry import describe
 
+        runtime = self.runtime()
+        run = runtime.agent(
+            AgentSpec(
+                workspace=str(self.workspace),
+                model=self.model,
+                session=self.sessions.get(context.context_id) or "new",
+            )
+        )
         progress: asyncio.Queue[str] = asyncio.Queue()
 
-        def emit(event: Any) -> None:  # called synchronously by the agent loop
-            if isinstance(event, events.SessionStarted):
+        def observe(envelope: Envelope) -> None:
+            event = envelope.message
+            if isinstance(event, SessionStarted):
                 self.sessions.set(context.context_id, event.session_id)
-            elif isinstance(event, events.ToolCallStarted):
-                progress.put_nowait(f"running {event.name} {_brief(event.arguments)}")
+            elif isinstance(event, ToolCallStarted):
+                progress.put_nowait(f"running {describe(event.name, event.arguments, 80)}")
 
         async def relay() -> None:
             while True:
                 await updater.working(await progress.get())
 
-        options = RunOptions(
-            prompt=context.text,
-            cwd=self.workspace,
-            model=self.model,
-            session_id=self.sessions.get(context.context_id),
-        )
         await updater.working()
         relaying = asyncio.create_task(relay())
         try:
-            finished = await run_task(options, self.loaded, emit=emit, notice=lambda _: None, ask=None)
+            async with Follower(runtime.bus, run.topic, observe):
+                finished = await run.run(Message.user(context.text))
         finally:
             relaying.cancel()
         current = asyncio.current_task()
@@ -111,11 +133,9 @@ class AgentExecutor:
 
     async def aclose(self) -> None:
         """Close the provider's HTTP connections (the server calls this when it stops)."""
-        from ..providers.http import close_shared_session
+        if self._runtime is not None:
+            await self._runtime.aclose()
+        else:
+            from ..providers.http import close_shared_session
 
-        await close_shared_session()
-
-
-def _brief(arguments: str, limit: int = 80) -> str:
-    text = " ".join(arguments.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+            await close_shared_session()

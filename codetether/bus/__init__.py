@@ -1,6 +1,7 @@
 """The in-process agent bus: every long-running piece publishes here so it can be observed."""
 
 from .agent_bus import AgentBus, Subscription, segment
+from .follow import Follower
 from .handle import BusHandle
 from .messages import Envelope
 from .registry import AgentCard, AgentRegistry, ephemeral_card
@@ -11,6 +12,7 @@ __all__ = [
     "AgentRegistry",
     "BusHandle",
     "Envelope",
+    "Follower",
     "Subscription",
     "ephemeral_card",
     "segment",

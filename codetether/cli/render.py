@@ -6,8 +6,8 @@ from typing import Any, TextIO
 import click
 import msgspec
 
-from ..agent import events
-from ..tools.bash import ToolOutput
+from .. import events
+from ..tools.registry import describe
 from . import output
 
 _encoder = msgspec.json.Encoder()
@@ -16,19 +16,6 @@ _encoder = msgspec.json.Encoder()
 def _one_line(text: str, width: int = 80) -> str:
     line = " ".join(text.split())
     return line if len(line) <= width else line[: width - 1] + "…"
-
-
-def _call_summary(name: str, arguments: str) -> str:
-    try:
-        args = msgspec.json.decode(arguments or "{}")
-    except msgspec.DecodeError:
-        return name
-    if not isinstance(args, dict):
-        return name
-    for key in ("command", "file_path", "pattern", "path", "url", "query", "description", "name"):
-        if isinstance(args.get(key), str) and args[key]:
-            return f"{name} {_one_line(args[key], 70)}"
-    return name
 
 
 class TextRenderer:
@@ -60,7 +47,7 @@ class TextRenderer:
             self.out.flush()
             self.text_open = not event.text.endswith("\n")
         elif isinstance(event, events.ToolCallStarted):
-            summary = _call_summary(event.name, event.arguments)
+            summary = describe(event.name, event.arguments)
             self.calls[event.call_id] = summary
             self._status(f"⋯ {summary}", "cyan", final=False)
         elif isinstance(event, events.ToolCallFinished):
@@ -95,7 +82,7 @@ class JsonLinesRenderer:
         self.out = out
 
     def __call__(self, event: Any) -> None:
-        if isinstance(event, ToolOutput):
+        if isinstance(event, events.ToolOutput):
             return  # live command output is for eyes; the tool_result event carries the whole of it
         self.out.write(_encoder.encode(event).decode() + "\n")
         self.out.flush()

@@ -1,40 +1,60 @@
-"""The terminal view of a swarm: one live line per sub-agent, fed only by bus events."""
+"""The terminal view of a swarm: one live line per sub-agent, fed only by bus events.
+
+It follows ``swarm.{id}.#``: the swarm's own events (``swarm.{id}``) set each subtask's state, and
+each sub-agent's run events (``swarm.{id}.{subtask}``) show what it is doing now.
+"""
 
 import sys
 from typing import TextIO
 
-from ..bus import Subscription
-from ..bus.messages import SwarmEvent
+from ..bus import Envelope, segment
+from ..events import SubtaskState, SwarmEvent, SwarmKind, ToolCallStarted, UsageUpdate
+from ..tools.registry import describe
 
 _MARKS = {"running": "⋯", "done": "✓", "failed": "✗", "skipped": "-", "pending": " "}
+_NOTES = {
+    SwarmKind.PLANNED,
+    SwarmKind.STAGE,
+    SwarmKind.MERGE_CONFLICT,
+    SwarmKind.APPLY_CONFLICT,
+    SwarmKind.PLAN_REJECTED,
+}
 
 
 class SwarmView:
-    def __init__(self, subscription: Subscription, *, tty: bool, out: TextIO = sys.stderr) -> None:
-        self.subscription = subscription
+    def __init__(self, *, tty: bool, out: TextIO = sys.stderr) -> None:
         self.tty = tty
         self.out = out
         self.lines: dict[str, str] = {}
+        self.names: dict[str, str] = {}  # topic segment -> subtask name
+        self.steps: dict[str, int] = {}  # subtask -> model turns seen
         self.drawn = 0
 
-    async def follow(self) -> None:
-        async for envelope in self.subscription:
-            self.handle(envelope.message)
-
-    def drain(self) -> None:
-        for envelope in self.subscription.poll():
-            self.handle(envelope.message)
-
-    def handle(self, event: object) -> None:
-        if not isinstance(event, SwarmEvent):
+    def handle(self, envelope: Envelope) -> None:
+        event = envelope.message
+        if isinstance(event, SwarmEvent):
+            self._swarm_event(event)
             return
-        if event.kind in ("subtask", "progress"):
-            mark = _MARKS.get(event.state, "·")
-            line = f"{mark} {event.subtask:<20} {event.state:<8} step {event.steps:<3} {event.detail[:70]}"
-            self.lines[event.subtask] = line
-            self._show(line)
-        elif event.kind in ("planned", "stage", "merge_conflict", "apply_conflict", "plan_rejected"):
+        name = self.names.get(envelope.topic.rsplit(".", 1)[-1])
+        if name is None:
+            return
+        if isinstance(event, UsageUpdate):
+            self.steps[name] = self.steps.get(name, 0) + 1
+        elif isinstance(event, ToolCallStarted):
+            self._line(name, SubtaskState.RUNNING, self.steps.get(name, 0), describe(event.name, event.arguments, 60))
+
+    def _swarm_event(self, event: SwarmEvent) -> None:
+        if event.kind == SwarmKind.SUBTASK:
+            self.names[segment(event.subtask)] = event.subtask
+            self._line(event.subtask, event.state, event.steps or self.steps.get(event.subtask, 0), event.detail)
+        elif event.kind in _NOTES:
             self._note(f"[{event.kind}] {event.subtask} {event.detail}".replace("  ", " "))
+
+    def _line(self, name: str, state: str, steps: int, detail: str) -> None:
+        mark = _MARKS.get(state, "·")
+        line = f"{mark} {name:<20} {state:<8} step {steps:<3} {detail[:70]}"
+        self.lines[name] = line
+        self._show(line)
 
     def _note(self, text: str) -> None:
         if self.tty:

@@ -1,33 +1,26 @@
 """The swarm orchestrator: plan, stage, run sub-agents concurrently, merge, report.
 
-Sub-agents run the same agent loop as `codetether run`, each with its own session, step limit,
-timeout and (in a git repository) its own worktree. Every state change is published on the bus
-under ``swarm.{id}`` — the terminal view and any other observer read it from there.
+Sub-agents are built by the runtime from an AgentSpec, like `codetether run`, each with its own
+session, step limit, timeout and (in a git repository) its own worktree. Every state change is
+published on the bus under ``swarm.{id}``, and each sub-agent's run events under
+``swarm.{id}.{subtask}``: the terminal view and any other observer follow ``swarm.{id}.#``.
 """
 
 import asyncio
 import secrets
 import time
 from pathlib import Path
-from typing import Any
 
 import msgspec
 
-from ..agent.compaction import Compactor
-from ..agent.events import Finished, ToolCallStarted
-from ..agent.loop import Agent
-from ..agent.prompt import git_summary, system_prompt
-from ..agent.session import Session
-from ..bus import AgentBus, BusHandle, ephemeral_card
-from ..bus.messages import SwarmEvent
+from ..agent.prompt import git_summary
+from ..bus import BusHandle, ephemeral_card, segment
+from ..events import Finished, RunStatus, SubtaskState, SwarmEvent, SwarmKind
 from ..paths import data_dir
-from ..providers.base import Provider
 from ..providers.types import Message, Request
-from ..security.audit import AuditLog
-from ..security.permissions import AccessMode, PermissionPolicy
-from ..tools.context import ToolContext
-from ..tools.registry import BUILTIN_TOOLS, builtin_tools
-from ..tools.runner import ToolRunner
+from ..runtime import AgentRun, AgentSpec, Runtime
+from ..security.permissions import AccessMode
+from ..tools.registry import BUILTIN_TOOLS
 from .cache import CachedResult, ResultCache
 from .plan import Plan, PlanError, Subtask, parse_plan, stages, validate
 from .worktree import Worktrees, is_git_repo
@@ -78,38 +71,44 @@ class SwarmReport(msgspec.Struct, kw_only=True):
 
 
 class Swarm:
+    """One swarm run: ``await Swarm(runtime, options, cwd=...).run()`` returns its report."""
+
     def __init__(
         self,
-        provider: Provider,
-        model: str,
+        runtime: Runtime,
         options: SwarmOptions,
         *,
         cwd: Path,
-        bus: AgentBus | None = None,
+        model: str | None = None,
         cache: ResultCache | None = None,
-        config: Any = None,
-        context_window: int = 128_000,
         sessions_dir: Path | None = None,
-        limiter: Any = None,
     ) -> None:
-        self.provider = provider
-        self.model = model
+        self.runtime = runtime
         self.options = options
         self.cwd = cwd.resolve()
-        self.bus = bus or AgentBus()
+        # One adaptive limiter for the planner and every sub-agent: they share the provider's quota.
+        self.limiter = runtime.rate_limit(model)
+        resolved = runtime.model(model)
+        self.provider = resolved.provider
+        self.model = resolved.model
+        self.label = resolved.label
+        self.bus = runtime.bus
         self.cache = cache or ResultCache()
-        self.config = config
-        self.window = context_window
         self.sessions_dir = sessions_dir
-        self.limiter = limiter
         self.id = secrets.token_hex(4)
         self.topic = f"swarm.{self.id}"
         self.handle = BusHandle(self.bus, f"swarm-{self.id}")
         self.results: dict[str, SubtaskResult] = {}
         self._git: str | None = None
-        self.audit = AuditLog()
 
-    def publish(self, kind: str, subtask: str = "", state: str = "", steps: int = 0, detail: str = "") -> None:
+    def publish(
+        self,
+        kind: SwarmKind,
+        subtask: str = "",
+        state: SubtaskState = SubtaskState.NONE,
+        steps: int = 0,
+        detail: str = "",
+    ) -> None:
         event = SwarmEvent(swarm_id=self.id, kind=kind, subtask=subtask, state=state, steps=steps, detail=detail)
         self.handle.publish(self.topic, event)
 
@@ -131,7 +130,7 @@ class Swarm:
                 validate(plan, self.options.max_subagents)
                 return plan
             except PlanError as exc:
-                self.publish("plan_rejected", detail=exc.message)
+                self.publish(SwarmKind.PLAN_REJECTED, detail=exc.message)
                 if attempt == 2:
                     raise PlanError(
                         f"the model could not produce a valid plan: {exc.message}",
@@ -146,10 +145,10 @@ class Swarm:
     # --- running --------------------------------------------------------------------------------------
     async def run(self) -> SwarmReport:
         started = time.monotonic()
-        self.publish("started", detail=self.options.task)
+        self.publish(SwarmKind.STARTED, detail=self.options.task)
         plan = await self.plan()
         staged = stages(plan)
-        self.publish("planned", detail=" | ".join(",".join(s.name for s in stage) for stage in staged))
+        self.publish(SwarmKind.PLANNED, detail=" | ".join(",".join(s.name for s in stage) for stage in staged))
         worktrees = None
         if await is_git_repo(self.cwd):
             worktrees = Worktrees(self.cwd, self.id, data_dir() / "worktrees" / self.id)
@@ -158,7 +157,7 @@ class Swarm:
         applied, conflicts, completed = worktrees is None, [], False
         try:
             for number, stage in enumerate(staged, start=1):
-                self.publish("stage", state="started", detail=f"{number}/{len(staged)}")
+                self.publish(SwarmKind.STAGE, state=SubtaskState.STARTED, detail=f"{number}/{len(staged)}")
                 # The cache keys on the content the stage starts from, so an identical rerun hits it.
                 tree = await worktrees.tree() if worktrees else ""
                 await asyncio.gather(*(self._run_guarded(s, semaphore, worktrees, tree) for s in stage))
@@ -173,13 +172,13 @@ class Swarm:
                                     f"merge conflict in {', '.join(result.conflicts)}; the work is kept on branch "
                                     f"{worktrees.branch}-{subtask.name}"
                                 )
-                                self.publish("merge_conflict", subtask.name, detail=result.error)
+                                self.publish(SwarmKind.MERGE_CONFLICT, subtask.name, detail=result.error)
                             else:
-                                self.publish("merged", subtask.name)
+                                self.publish(SwarmKind.MERGED, subtask.name)
             if worktrees:
                 applied, conflicts = await worktrees.finish()
                 if not applied:
-                    self.publish("apply_conflict", detail=", ".join(conflicts))
+                    self.publish(SwarmKind.APPLY_CONFLICT, detail=", ".join(conflicts))
             completed = True
         finally:
             if worktrees:
@@ -202,9 +201,9 @@ class Swarm:
             applied=applied,
             branch=worktrees.branch if worktrees and not applied else "",
             conflicts=conflicts,
-            rate_limit_slowdowns=getattr(self.limiter, "slowdowns", 0),
+            rate_limit_slowdowns=self.limiter.slowdowns,
         )
-        self.publish("finished", state=report.status, detail=f"{wall:.1f}s")
+        self.publish(SwarmKind.FINISHED, state=SubtaskState(report.status), detail=f"{wall:.1f}s")
         return report
 
     async def _run_guarded(
@@ -215,7 +214,9 @@ class Swarm:
             self.results[subtask.name] = SubtaskResult(
                 name=subtask.name, status="skipped", error=f"depends on failed subtask {', '.join(failed_deps)}"
             )
-            self.publish("subtask", subtask.name, state="skipped", detail=self.results[subtask.name].error)
+            self.publish(
+                SwarmKind.SUBTASK, subtask.name, state=SubtaskState.SKIPPED, detail=self.results[subtask.name].error
+            )
             return
         async with semaphore:
             try:
@@ -223,7 +224,7 @@ class Swarm:
             except Exception as exc:  # e.g. git refused a worktree: this subtask fails, the swarm goes on
                 error = f"{type(exc).__name__}: {exc}"
                 self.results[subtask.name] = SubtaskResult(name=subtask.name, status="failed", error=error)
-                self.publish("subtask", subtask.name, state="failed", detail=error)
+                self.publish(SwarmKind.SUBTASK, subtask.name, state=SubtaskState.FAILED, detail=error)
 
     async def _run_subtask(self, subtask: Subtask, worktrees: Worktrees | None, base: str) -> SubtaskResult:
         started = time.monotonic()
@@ -235,7 +236,9 @@ class Swarm:
         if cached is not None:
             if worktrees and cached.patch:
                 await worktrees.apply(subtask.name, cached.patch, f"swarm {self.id}: {subtask.name} (cached)")
-            self.publish("subtask", subtask.name, state="done", steps=cached.steps, detail="cached result")
+            self.publish(
+                SwarmKind.SUBTASK, subtask.name, state=SubtaskState.DONE, steps=cached.steps, detail="cached result"
+            )
             return SubtaskResult(
                 name=subtask.name,
                 status="done",
@@ -244,34 +247,40 @@ class Swarm:
                 cached=True,
                 seconds=time.monotonic() - started,
             )
-        self.publish("subtask", subtask.name, state="running")
-        handle = BusHandle(self.bus, f"{self.id}-{subtask.name}")
+        self.publish(SwarmKind.SUBTASK, subtask.name, state=SubtaskState.RUNNING)
+        run = self._agent(subtask, workdir)
+        handle = run.context.services.bus
+        assert handle is not None  # the spec names a bus agent
         handle.ready(
             msgspec.to_builtins(
                 ephemeral_card(f"{self.id}-{subtask.name}", subtask.instruction[:80], [subtask.specialty])
             )
         )
-        agent, context = self._agent(subtask, workdir, handle)
         try:
             finished = await asyncio.wait_for(
-                agent.run(Message.user(self._subagent_prompt(subtask, dependencies))), self.options.timeout
+                run.run(Message.user(self._subagent_prompt(subtask, dependencies))), self.options.timeout
             )
         except TimeoutError:
-            finished = Finished(status="timeout", text="", steps=agent.steps, usage=agent.run_usage)
+            finished = Finished(status=RunStatus.TIMEOUT, text="", steps=run.steps, usage=run.agent.run_usage)
         except Exception as exc:  # a provider failure ends this subtask, not the swarm
-            finished = Finished(status="error", text="", steps=agent.steps, usage=agent.run_usage, error=str(exc))
+            finished = Finished(
+                status=RunStatus.ERROR, text="", steps=run.steps, usage=run.agent.run_usage, error=str(exc)
+            )
         finally:
-            await context.aclose()
             handle.shutdown()
         seconds = time.monotonic() - started
-        if finished.status == "interrupted":  # wait_for cancelled the run at its deadline
-            finished = Finished(status="timeout", text=finished.text, steps=finished.steps, usage=finished.usage)
+        if finished.status == RunStatus.INTERRUPTED:  # wait_for cancelled the run at its deadline
+            finished = Finished(
+                status=RunStatus.TIMEOUT, text=finished.text, steps=finished.steps, usage=finished.usage
+            )
         if finished.status != "submitted":
             reason = {
                 "timeout": f"timed out after {self.options.timeout:g}s",
                 "max_steps": f"used all {self.options.max_steps} steps without finishing",
             }.get(finished.status, finished.error or finished.status)
-            self.publish("subtask", subtask.name, state="failed", steps=finished.steps, detail=reason)
+            self.publish(
+                SwarmKind.SUBTASK, subtask.name, state=SubtaskState.FAILED, steps=finished.steps, detail=reason
+            )
             status = "timeout" if finished.status == "timeout" else "failed"
             return SubtaskResult(
                 name=subtask.name,
@@ -284,7 +293,9 @@ class Swarm:
         if worktrees:
             patch = await worktrees.commit(subtask.name, f"swarm {self.id}: {subtask.name}")
             self.cache.put(key, CachedResult(result=finished.text, patch=patch, steps=finished.steps))
-        self.publish("subtask", subtask.name, state="done", steps=finished.steps, detail=finished.text[:120])
+        self.publish(
+            SwarmKind.SUBTASK, subtask.name, state=SubtaskState.DONE, steps=finished.steps, detail=finished.text[:120]
+        )
         return SubtaskResult(
             name=subtask.name, status="done", result=finished.text, steps=finished.steps, seconds=seconds
         )
@@ -300,48 +311,22 @@ class Swarm:
             .replace("{dependencies}", deps)
         )
 
-    def _agent(self, subtask: Subtask, workdir: Path, handle: BusHandle) -> tuple[Agent, ToolContext]:
+    def _agent(self, subtask: Subtask, workdir: Path) -> AgentRun:
         if self._git is None:
             self._git = git_summary(workdir)  # every worktree starts from the same commit: ask git once
-        session = Session.create(
-            workdir,
-            f"swarm {self.id}: {subtask.name}",
-            directory=self.sessions_dir,
-            system=system_prompt(workdir, git=self._git),
+        return self.runtime.agent(
+            AgentSpec(
+                workspace=str(workdir),
+                model=self.label,
+                tools=SUBAGENT_TOOLS,
+                access_mode=AccessMode(self.options.access_mode),
+                max_steps=self.options.max_steps,
+                title=f"swarm {self.id}: {subtask.name}",
+                actor=f"swarm:{self.id}/{subtask.name}",
+                topic=f"{self.topic}.{segment(subtask.name)}",
+                bus_agent=f"{self.id}-{subtask.name}",
+                sub_agents=False,
+                git_status=self._git,
+                sessions_dir=str(self.sessions_dir) if self.sessions_dir else None,
+            )
         )
-        rules = getattr(self.config, "permissions", {}) if self.config is not None else {}
-        context = ToolContext(
-            workspace=workdir,
-            permissions=PermissionPolicy(AccessMode(self.options.access_mode), rules),
-            settings=self.config,
-            bus=handle,
-            audit=self.audit,
-            actor=f"swarm:{self.id}/{subtask.name}",
-        )
-        name = subtask.name
-
-        def progress(event: Any) -> None:
-            if isinstance(event, ToolCallStarted):
-                self.publish("progress", name, state="running", steps=agent.steps, detail=_describe(event))
-
-        agent = Agent(
-            self.provider,
-            self.model,
-            ToolRunner(builtin_tools(SUBAGENT_TOOLS), context),
-            session,
-            emit=progress,
-            max_steps=self.options.max_steps,
-            compactor=Compactor(self.provider, self.model, self.window),
-        )
-        return agent, context
-
-
-def _describe(event: ToolCallStarted) -> str:
-    try:
-        args = msgspec.json.decode(event.arguments or "{}")
-    except msgspec.DecodeError:
-        args = {}
-    for key in ("command", "file_path", "pattern", "query", "key"):
-        if isinstance(args, dict) and isinstance(args.get(key), str):
-            return f"{event.name} {args[key][:60]}"
-    return event.name

@@ -42,6 +42,10 @@ class ToolDef:
     def read_only(self) -> bool:
         return self.kind == "read"
 
+    def describe(self, arguments: str, width: int = 70) -> str:
+        """The one-line summary of a call that every view shows (``bash pytest -q``, ``edit app.py``)."""
+        return describe_call(self.name, arguments, width)
+
     def spec(self) -> ToolSpec:
         if self.schema is not None:
             return ToolSpec(name=self.name, description=self.description, parameters=self.schema)
@@ -51,6 +55,26 @@ class ToolDef:
         if self.schema is not None:
             return len(self.name) + len(self.description) + len(msgspec.json.encode(self.schema))
         return _schema_chars(self.name, self.description, self.params)
+
+
+# The argument that best names what a call acts on, in order of preference.
+_SUMMARY_KEYS = ("command", "file_path", "pattern", "path", "url", "query", "description", "name", "key", "action")
+
+
+def describe_call(name: str, arguments: str, width: int = 70) -> str:
+    """``name`` and its main argument on one line; ``name`` alone when the arguments say nothing usable."""
+    try:
+        args = msgspec.json.decode(arguments or "{}")
+    except msgspec.DecodeError:
+        return name
+    if not isinstance(args, dict):
+        return name
+    for key in _SUMMARY_KEYS:
+        value = args.get(key)
+        if isinstance(value, str) and value.strip():
+            line = " ".join(value.split())
+            return f"{name} {line if len(line) <= width else line[: width - 1] + '…'}"
+    return name
 
 
 @cache

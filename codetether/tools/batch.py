@@ -30,6 +30,8 @@ async def run(params: Params, ctx: ToolContext) -> str:
         ToolCall(id=f"{parent}.{i}", name=c.tool, arguments=msgspec.json.encode(c.parameters).decode())
         for i, c in enumerate(params.calls, start=1)
     ]
+    if ctx.runner is None:
+        raise ToolError("batch needs a tool runner", "call the tools one by one")
     outcomes = await ctx.runner.run_many(calls)
     parts = []
     for i, (call, outcome) in enumerate(zip(calls, outcomes, strict=True), start=1):

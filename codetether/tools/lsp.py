@@ -65,16 +65,16 @@ async def client_for(ctx: ToolContext, path: Path) -> LSPClient:
     if entry is None:
         raise ToolError(f"no language server is known for {path.suffix or 'extensionless'} files")
     command, install = entry
-    clients: dict[str, LSPClient] = ctx.lsp_clients
+    clients: dict[str, LSPClient] = ctx.state.lsp_clients
     if command[0] in clients:
         return clients[command[0]]
     binary = _binary(command[0])
     if binary is None:
         raise ToolError(f"the language server {command[0]} is not installed", install)
-    client = LSPClient([binary, *command[1:]], ctx.workspace)
+    client = LSPClient([binary, *command[1:]], ctx.workspace.root)
     await client.start()
     clients[command[0]] = client
-    ctx.cleanups.append(client.close)
+    ctx.state.cleanups.append(client.close)
     return client
 
 

@@ -13,5 +13,5 @@ class Params(msgspec.Struct, forbid_unknown_fields=True):
 
 
 async def run(params: Params, ctx: ToolContext) -> str:
-    ctx.plan_mode = True
+    ctx.state.plan_mode = True
     return "plan mode on: investigate and write a plan; edits and commands are refused until plan_exit"

@@ -16,7 +16,7 @@ class Params(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 
 async def run(params: Params, ctx: ToolContext) -> str:
-    if not ctx.plan_mode:
+    if not ctx.state.plan_mode:
         raise ToolError("not in plan mode")
-    ctx.plan_mode = False
+    ctx.state.plan_mode = False
     return "plan mode off: edits and commands are allowed again" + (f"\nPlan:\n{params.plan}" if params.plan else "")

@@ -4,7 +4,6 @@ from typing import Annotated
 
 import msgspec
 
-from .base import ToolError
 from .context import ToolContext
 
 NAME = "question"
@@ -17,10 +16,5 @@ class Params(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 
 async def run(params: Params, ctx: ToolContext) -> str:
-    if ctx.question is None:
-        raise ToolError(
-            "nobody can answer: this run is non-interactive",
-            "decide yourself and state the assumption in your answer",
-        )
-    answer = (await ctx.question(params.question, params.options)).strip()
+    answer = (await ctx.services.question(params.question, params.options)).strip()
     return f"The user answered: {answer}" if answer else "The user gave no answer."

@@ -2,7 +2,7 @@
 
 from importlib import import_module
 
-from .base import ToolDef, define
+from .base import ToolDef, define, describe_call
 
 BUILTIN_TOOLS = [
     "read_file",
@@ -33,3 +33,13 @@ BUILTIN_TOOLS = [
 def builtin_tools(names: list[str] | None = None) -> list[ToolDef]:
     """ToolDefs for ``names`` (default: every built-in tool), in a stable order."""
     return [define(import_module(f"codetether.tools.{name}")) for name in (names or BUILTIN_TOOLS)]
+
+
+def describe(name: str, arguments: str, width: int = 70) -> str:
+    """The one-line summary of a call by tool name (views know names, not ToolDefs)."""
+    if name in _BUILTIN_SET:
+        return define(import_module(f"codetether.tools.{name}")).describe(arguments, width)
+    return describe_call(name, arguments, width)
+
+
+_BUILTIN_SET = frozenset([*BUILTIN_TOOLS, "swarm_share"])

@@ -132,7 +132,7 @@ class ToolRunner:
                 is_error=True,
             )
         outcome.duration_ms = (time.perf_counter() - started) * 1000
-        if self.context.audit is not None:
+        if self.context.services.audit is not None:
             # A file lock and an fsync: off the event loop, so a slow disk never stalls other agents.
             await asyncio.to_thread(self._audit, call, outcome)
         return outcome
@@ -152,8 +152,8 @@ class ToolRunner:
         else:
             result = "error"
         try:
-            self.context.audit.append(
-                self.context.actor,
+            self.context.services.audit.append(  # type: ignore[union-attr]
+                self.context.services.actor,
                 f"tool.{call.name}",
                 resource[:500],
                 result,
@@ -175,7 +175,7 @@ class ToolRunner:
             raise ToolError(
                 f"invalid arguments for {tool.name}: {exc}", f"expected arguments matching {schema}"
             ) from exc
-        if self.context.plan_mode and (tool.kind in PLAN_MODE_BLOCKED or tool.name == "task"):
+        if self.context.state.plan_mode and (tool.kind in PLAN_MODE_BLOCKED or tool.name == "task"):
             raise ToolError(f"{tool.name} is not available in plan mode", "finish the plan, then call plan_exit")
         if tool.subject is not None and tool.kind != "read":
             raw = tool.subject(params)

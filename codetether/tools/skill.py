@@ -21,7 +21,7 @@ class Params(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 def skill_dirs(ctx: ToolContext) -> list[Path]:
     """Project skills first (they win), then the user's."""
-    return [ctx.workspace / ".codetether" / "skills", config_dir() / "skills"]
+    return [ctx.workspace.root / ".codetether" / "skills", config_dir() / "skills"]
 
 
 def available(ctx: ToolContext) -> list[str]:

@@ -19,7 +19,7 @@ class Params(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 
 async def run(params: Params, ctx: ToolContext) -> str:
-    handle = ctx.bus
+    handle = ctx.services.bus
     if handle is None:
         raise ToolError("swarm_share works only inside a swarm")
     if params.action == "list":

@@ -4,7 +4,6 @@ from typing import Annotated
 
 import msgspec
 
-from .base import ToolError
 from .context import ToolContext
 
 NAME = "task"
@@ -17,6 +16,4 @@ class Params(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 
 async def run(params: Params, ctx: ToolContext) -> str:
-    if ctx.sub_agent is None:
-        raise ToolError("sub-agents are not available here")
-    return await ctx.sub_agent(params.description, params.prompt)
+    return await ctx.services.sub_agent(params.description, params.prompt)

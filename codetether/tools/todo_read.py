@@ -14,4 +14,4 @@ class Params(msgspec.Struct, forbid_unknown_fields=True):
 
 
 async def run(params: Params, ctx: ToolContext) -> str:
-    return render(ctx.todos)
+    return render(ctx.state.todos)

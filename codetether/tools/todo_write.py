@@ -22,5 +22,5 @@ async def run(params: Params, ctx: ToolContext) -> str:
         raise ToolError("todo ids must be unique")
     if sum(t.status == "in_progress" for t in params.todos) > 1:
         raise ToolError("only one todo can be in_progress at a time")
-    ctx.todos = list(params.todos)
-    return render(ctx.todos)
+    ctx.state.todos = list(params.todos)
+    return render(ctx.state.todos)

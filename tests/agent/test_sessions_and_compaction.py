@@ -90,7 +90,7 @@ async def test_ten_times_over_long_session_keeps_working(llm, tmp_path):  # noqa
     provider = create_provider(settings)
     session = Session.create(workspace, "fake/fake-large", directory=tmp_path / "sessions")
     session.add(Message.system("You are a test agent."))
-    context = ToolContext(workspace=workspace, permissions=PermissionPolicy(AccessMode.FULL))
+    context = ToolContext.local(workspace, PermissionPolicy(AccessMode.FULL))
     tools = ToolRunner(builtin_tools(["read_file"]), context)
     seen = []
     agent = Agent(

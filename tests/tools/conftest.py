@@ -13,6 +13,7 @@ from codetether.security.permissions import AccessMode, PermissionPolicy
 from codetether.tools.context import ToolContext
 from codetether.tools.registry import builtin_tools
 from codetether.tools.runner import ToolRunner
+from codetether.tools.services import Services
 
 _ids = itertools.count(1)
 
@@ -26,14 +27,15 @@ def workspace(tmp_path: Path) -> Path:
 
 
 class Harness:
-    def __init__(self, workspace: Path, mode: AccessMode = AccessMode.FULL, rules=None, ask=None) -> None:
+    def __init__(
+        self, workspace: Path, mode: AccessMode = AccessMode.FULL, rules=None, ask=None, settings=None, question=None
+    ) -> None:
         self.events: list = []
-        self.context = ToolContext(
-            workspace=workspace,
-            permissions=PermissionPolicy(mode, rules or {}),
+        self.context = ToolContext.local(
+            workspace,
+            PermissionPolicy(mode, rules or {}),
             ask=ask,
-            emit=self.events.append,
-            settings=Config(),
+            services=Services(settings=settings or Config(), on_event=self.events.append, ask_question=question),
         )
         self.runner = ToolRunner(builtin_tools(), self.context)
 

@@ -101,8 +101,7 @@ async def test_question_needs_a_person(tools, workspace):
     async def answer(question, options):
         return options[1]
 
-    harness = Harness(workspace)
-    harness.context.question = answer
+    harness = Harness(workspace, question=answer)
     assert "The user answered: sqlite" in await harness.ok("question", question="Which DB?", options=["pg", "sqlite"])
 
 
@@ -179,8 +178,7 @@ async def test_webfetch(tools, site):
 
 async def test_websearch_backends(tools, workspace, site):
     assert "no websearch backend is configured" in await tools.error("websearch", query="python")
-    harness = Harness(workspace)
-    harness.context.settings = Config(websearch=WebSearchSection(backend="searxng", url=site))
+    harness = Harness(workspace, settings=Config(websearch=WebSearchSection(backend="searxng", url=site)))
     out = await harness.ok("websearch", query="asyncio")
     assert "1. About asyncio" in out and "http://x/1" in out
 

@@ -34,7 +34,7 @@ async def test_read_only_calls_overlap_and_mutating_calls_do_not(tmp_path):
         ToolDef("peek", Empty, read, "read", "read", None),
         ToolDef("poke", Empty, write, "write", "edit", lambda p: "x"),
     ]
-    context = ToolContext(workspace=tmp_path, permissions=PermissionPolicy(AccessMode.FULL))
+    context = ToolContext.local(tmp_path, PermissionPolicy(AccessMode.FULL))
     runner = ToolRunner(tools, context)
     calls = [ToolCall(id="a", name="peek"), ToolCall(id="b", name="peek"), ToolCall(id="c", name="poke")]
     outcomes = await runner.run_many(calls)

@@ -16,6 +16,8 @@ EXIT_INTERRUPTED = 130
 
 async def _ask_permission(request) -> str:
     prompt = f"Allow {request.tool}: {request.subject}? [y]es / [n]o / [a]lways: "
+    if request.diff:  # a protected file (.git/, CodeTether's config): the user sees what would change
+        click.echo(request.diff, err=True)
     answer = await asyncio.get_running_loop().run_in_executor(None, lambda: click.prompt(prompt, default="n", err=True))
     return {"y": "yes", "yes": "yes", "a": "always", "always": "always"}.get(answer.strip().lower(), "no")
 
@@ -41,37 +43,38 @@ async def _ask_question(question: str, options: list[str]) -> str:
 @click.pass_context
 def run(ctx, prompt, model, fmt, files, max_steps, no_tools, access_mode, yolo, continue_latest, session_id) -> None:
     """Run the agent on PROMPT in the current directory."""
-    from ...agent.run import RunOptions, run_task
-    from ...providers.http import close_shared_session
+    from ...agent.attachments import user_message
+    from ...bus import Follower
+    from ...runtime import AgentSpec, Runtime
     from ..render import JsonLinesRenderer, JsonRenderer, TextRenderer
 
     loaded = ctx.ensure_object(AppContext).config()
     renderer = {"text": TextRenderer, "json": JsonRenderer, "jsonl": JsonLinesRenderer}[fmt]()
     interactive = fmt == "text" and sys.stdin.isatty() and sys.stderr.isatty()
-    options = RunOptions(
-        prompt=" ".join(prompt),
-        cwd=Path.cwd(),
+    cwd = Path.cwd()
+    spec = AgentSpec(
+        workspace=str(cwd),
         model=model,
-        files=list(files),
-        max_steps=max_steps,
-        no_tools=no_tools,
+        tools="none" if no_tools else "all",
         access_mode="full" if yolo else access_mode,
-        continue_latest=continue_latest,
-        session_id=session_id,
+        max_steps=max_steps,
+        session=session_id or ("latest" if continue_latest else "new"),
     )
+    message = user_message(" ".join(prompt), list(files), cwd)
 
     async def main():
-        try:
-            return await run_task(
-                options,
-                loaded,
-                emit=renderer,
-                notice=output.notice,
-                ask=_ask_permission if interactive else None,
-                question=_ask_question if interactive else None,
-            )
-        finally:
-            await close_shared_session()
+        async with Runtime(loaded, notice=output.notice) as runtime:
+            follower: Follower | None = None
+
+            async def ask(request):
+                if follower is not None:
+                    follower.drain()  # the tool line first, then the question
+                return await _ask_permission(request)
+
+            run = runtime.agent(spec, ask=ask if interactive else None, question=_ask_question if interactive else None)
+            follower = Follower(runtime.bus, run.topic, lambda envelope: renderer(envelope.message))
+            async with follower:
+                return await run.run(message)
 
     finished = asyncio.run(main())
     if finished.status == "max_steps":

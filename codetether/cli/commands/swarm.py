@@ -43,16 +43,12 @@ def swarm(ctx, task, strategy, max_subagents, max_steps, timeout, model, access_
     """Split TASK into subtasks and run them with parallel sub-agents."""
     import msgspec
 
-    from ...agent.run import context_window, resolve_model
-    from ...bus import AgentBus
-    from ...providers.http import close_shared_session
+    from ...bus import Follower
+    from ...runtime import Runtime
     from ...swarm.orchestrator import Swarm, SwarmOptions
-    from ...swarm.ratelimit import AdaptiveRateLimiter, RateLimitedProvider
     from ..swarm_view import SwarmView, render_report
 
     loaded = ctx.ensure_object(AppContext).config()
-    provider, model_id, label = resolve_model(model, loaded, output.notice)
-    limiter = AdaptiveRateLimiter()
     options = SwarmOptions(
         task=" ".join(task),
         strategy=strategy,
@@ -61,28 +57,13 @@ def swarm(ctx, task, strategy, max_subagents, max_steps, timeout, model, access_
         timeout=timeout,
         access_mode="full" if yolo else access_mode,
     )
-    bus = AgentBus()
-    runner = Swarm(
-        RateLimitedProvider(provider, limiter),
-        model_id,
-        options,
-        cwd=Path.cwd(),
-        bus=bus,
-        config=loaded.config,
-        context_window=context_window(loaded.config, label),
-        limiter=limiter,
-    )
-    view = SwarmView(bus.subscribe(f"swarm.{runner.id}"), tty=sys.stderr.isatty() and not as_json)
 
     async def main():
-        watcher = asyncio.get_running_loop().create_task(view.follow())
-        try:
-            return await runner.run()
-        finally:
-            await asyncio.sleep(0)
-            view.drain()
-            watcher.cancel()
-            await close_shared_session()
+        async with Runtime(loaded, notice=output.notice) as runtime:
+            runner = Swarm(runtime, options, cwd=Path.cwd(), model=model)
+            view = SwarmView(tty=sys.stderr.isatty() and not as_json)
+            async with Follower(runtime.bus, f"{runner.topic}.#", view.handle):
+                return await runner.run()
 
     report = asyncio.run(main())
     if as_json:

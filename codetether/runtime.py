@@ -1,0 +1,315 @@
+"""The runtime: the one place an agent run is built, so every surface gets the same agent.
+
+``codetether run``, the ``task`` sub-agent, swarm sub-agents, the A2A executor (and the TUI, Ralph,
+RLM, the worker and cognition after them) describe the run they want as an :class:`AgentSpec` and
+call :meth:`Runtime.agent`. The runtime owns what runs share in one process: the effective config,
+secrets, one provider client per provider, the audit log, the bus and the shared HTTP session. Tools,
+plugins, permissions, audit records, step limits and event topics are therefore the same for the
+same spec, whichever surface asked.
+
+A run publishes every event on the bus (``agent.{session_id}`` unless the spec names a topic); the
+CLI renderers, the swarm view and A2A task updates are subscribers.
+"""
+
+import importlib.util
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+import msgspec
+
+from .agent.compaction import Compactor
+from .agent.loop import Agent
+from .agent.prompt import system_prompt
+from .agent.session import Session, find_session, latest_session
+from .bus import AgentBus, BusHandle
+from .config import LoadedConfig
+from .errors import CodetetherError
+from .events import Finished, RunEvent, SessionStarted
+from .providers.base import Provider
+from .providers.catalog import lookup
+from .providers.registry import create_provider, provider_settings, split_model
+from .providers.types import Message
+from .secrets import SecretResolver
+from .security.audit import AuditLog
+from .security.permissions import AccessMode, PermissionPolicy
+from .tools.context import Asker, PermissionGate, SessionState, ToolContext, Workspace
+from .tools.registry import BUILTIN_TOOLS, builtin_tools
+from .tools.runner import ToolRunner
+from .tools.services import Question, Services
+
+if TYPE_CHECKING:
+    from .swarm.ratelimit import AdaptiveRateLimiter
+
+DEFAULT_CONTEXT_WINDOW = 128_000
+
+# A `task` sub-agent may not start further sub-agents or ask the user questions.
+SUB_AGENT_TOOLS = ["read_file", "write_file", "edit", "multiedit", "glob", "grep", "list_dir", "bash"]
+
+
+class AgentSpec(msgspec.Struct, kw_only=True, frozen=True):
+    """What makes one agent run differ from another; everything else comes from the runtime."""
+
+    workspace: str  # the directory tree the tools are confined to
+    cwd: str | None = None  # where relative paths start (default: the workspace)
+    model: str | None = None  # "provider/model"; None: the config's default
+    tools: list[str] | Literal["all", "none"] = "all"  # built-in tool names
+    plugins: bool = True  # add the installed, verified plugins as tools (not with tools="none")
+    access_mode: AccessMode | None = None  # None: the config's [agent] access_mode
+    max_steps: int | None = None  # None: the config's [agent] max_steps
+    system_extra: str = ""  # appended to the system prompt (a swarm role, a Ralph story)
+    session: str = "new"  # "new", "memory" (nothing written), "latest" (in cwd) or a session id to resume
+    title: str = ""  # a new session's title (default: the model label)
+    actor: str = ""  # who the audit log names; "{session}" becomes the session id (default: session:{session})
+    topic: str = ""  # where the run's events go (default: agent.{session_id})
+    bus_agent: str = ""  # this agent's id on the bus, for the swarm_share tool
+    sub_agents: bool = True  # whether the `task` tool can start sub-agents
+    git_status: str | None = None  # the git summary when the caller knows it (sibling worktrees)
+    sessions_dir: str | None = None  # where session files go (default: the data dir)
+
+
+@dataclass(frozen=True)
+class ResolvedModel:
+    provider: Provider
+    model: str
+    label: str  # provider/model
+    window: int  # tokens of context
+
+
+class AgentRun:
+    """One built agent run: call :meth:`run` with the prompt; subscribe to :attr:`topic` to watch it."""
+
+    def __init__(
+        self,
+        runtime: "Runtime",
+        spec: AgentSpec,
+        agent: Agent,
+        context: ToolContext,
+        *,
+        resumed: bool,
+        label: str,
+    ) -> None:
+        self.runtime = runtime
+        self.spec = spec
+        self.agent = agent
+        self.context = context
+        self.session = agent.session
+        self.resumed = resumed
+        self.label = label
+        self.topic = spec.topic or f"agent.{self.session.id}"
+        self.actor = context.services.actor
+
+    @property
+    def steps(self) -> int:
+        return self.agent.steps
+
+    async def run(self, prompt: Message) -> Finished:
+        """Work on ``prompt`` until the run ends; its events, the last one ``done``, are on :attr:`topic`."""
+        workspace = self.context.workspace
+        self.runtime.publish(
+            self.topic,
+            SessionStarted(session_id=self.session.id, model=self.label, cwd=str(workspace.cwd), resumed=self.resumed),
+        )
+        self.runtime.audit.append(self.actor, "session.resume" if self.resumed else "session.start", str(workspace.cwd))
+        try:
+            return await self.agent.run(prompt)
+        finally:
+            await self.context.aclose()
+
+
+class Runtime:
+    """Process-wide services and the one way to build agent runs (see the module docstring)."""
+
+    def __init__(
+        self,
+        loaded: LoadedConfig,
+        *,
+        notice: Callable[[str], None] | None = None,
+        bus: AgentBus | None = None,
+        audit: AuditLog | None = None,
+        secrets: SecretResolver | None = None,
+    ) -> None:
+        self.loaded = loaded
+        self.config = loaded.config
+        self.notice = notice or (lambda _text: None)
+        self.bus = bus or AgentBus()
+        self.audit = audit or AuditLog()
+        self.secrets = secrets or SecretResolver.from_environment()
+        self._providers: dict[str, Provider] = {}
+        self._limiters: dict[str, AdaptiveRateLimiter] = {}
+
+    async def __aenter__(self) -> "Runtime":
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the shared HTTP session (every provider's connections)."""
+        from .providers.http import close_shared_session
+
+        await close_shared_session()
+
+    # --- events ---------------------------------------------------------------------------------------
+    def publish(self, topic: str, event: RunEvent) -> None:
+        self.bus.publish(topic, event, sender="runtime")
+
+    # --- models ---------------------------------------------------------------------------------------
+    def model(self, spec: str | None = None) -> ResolvedModel:
+        """The provider client (one per provider, reused), model id, label and context window for ``spec``."""
+        default = f"{self.config.default.provider}/{self.config.default.model}"
+        name, model = split_model(spec or default, self.config)
+        provider = self._providers.get(name)
+        if provider is None:
+            settings = provider_settings(name, self.config, self.secrets)
+            if settings.kind == "llama-cpp" and spec is None and "default.provider" not in self.loaded.origins:
+                self._explain_local_model(model)
+            provider = create_provider(settings)
+            limiter = self._limiters.get(name)
+            if limiter is not None:
+                from .swarm.ratelimit import RateLimitedProvider
+
+                provider = RateLimitedProvider(provider, limiter)
+            self._providers[name] = provider
+        label = f"{name}/{model}"
+        return ResolvedModel(provider=provider, model=model, label=label, window=self.context_window(label))
+
+    def rate_limit(self, spec: str | None = None) -> "AdaptiveRateLimiter":
+        """Share one adaptive rate limiter among every later run on ``spec``'s provider (a swarm's agents)."""
+        from .swarm.ratelimit import AdaptiveRateLimiter, RateLimitedProvider
+
+        name, _ = split_model(spec or f"{self.config.default.provider}/{self.config.default.model}", self.config)
+        limiter = self._limiters.get(name)
+        if limiter is None:
+            limiter = self._limiters[name] = AdaptiveRateLimiter()
+            if name in self._providers:
+                self._providers[name] = RateLimitedProvider(self._providers[name], limiter)
+        return limiter
+
+    def context_window(self, label: str) -> int:
+        """Tokens the model can take: config override, else the catalog, else a safe default."""
+        provider, _, model = label.partition("/")
+        info = lookup(provider, model)
+        return self.config.agent.context_window or (info.context if info and info.context else DEFAULT_CONTEXT_WINDOW)
+
+    def _explain_local_model(self, model: str) -> None:
+        if importlib.util.find_spec("llama_cpp") is None:
+            raise CodetetherError(
+                "no provider is configured and the embedded local model is not installed",
+                "pip install 'codetether[local]', or add a key (`codetether auth login openai`) and pass "
+                "--model openai/gpt-5",
+            )
+        self.notice(f"no provider configured: using the embedded local model {model} (add a key and --model for more)")
+
+    # --- agent runs -----------------------------------------------------------------------------------
+    def agent(
+        self,
+        spec: AgentSpec,
+        *,
+        ask: Asker | None = None,
+        question: Question | None = None,
+        policy: PermissionPolicy | None = None,
+    ) -> AgentRun:
+        """Build the run ``spec`` describes. ``ask``/``question`` reach a person; None means nobody can answer.
+
+        ``policy`` shares a permission policy (and the "always" answers given to it) with a parent run.
+        """
+        resolved = self.model(spec.model)
+        workspace_root = Path(spec.workspace)
+        cwd = Path(spec.cwd) if spec.cwd else workspace_root
+        session, resumed = self._session(spec, resolved.label, cwd)
+        if resumed:
+            workspace_root = Path(session.meta.cwd)  # a resumed session keeps the workspace it started in
+        actor = (spec.actor or "session:{session}").replace("{session}", session.id)
+        topic = spec.topic or f"agent.{session.id}"
+        mode = AccessMode(spec.access_mode or self.config.agent.access_mode)
+        policy = policy or PermissionPolicy(mode, self.config.permissions)
+        sub_agent = None
+        if spec.sub_agents and "task" in self._tool_names(spec):
+            sub_agent = self._sub_agent_runner(spec, resolved, actor, cwd, policy, ask)
+        services = Services(
+            settings=self.config,
+            actor=actor,
+            audit=self.audit,
+            bus=BusHandle(self.bus, spec.bus_agent) if spec.bus_agent else None,
+            on_event=lambda event: self.publish(topic, event),
+            run_sub_agent=sub_agent,
+            ask_question=question,
+        )
+        context = ToolContext(Workspace(workspace_root, cwd), PermissionGate(policy, ask), services, SessionState())
+        tools = self._tools(spec)
+        agent = Agent(
+            resolved.provider,
+            resolved.model,
+            ToolRunner(tools, context) if tools is not None else None,
+            session,
+            emit=services.emit,
+            max_steps=spec.max_steps or self.config.agent.max_steps,
+            compactor=Compactor(resolved.provider, resolved.model, resolved.window),
+        )
+        return AgentRun(
+            self, msgspec.structs.replace(spec, topic=topic), agent, context, resumed=resumed, label=resolved.label
+        )
+
+    def _tool_names(self, spec: AgentSpec) -> list[str]:
+        if spec.tools == "none":
+            return []
+        return list(BUILTIN_TOOLS) if spec.tools == "all" else list(spec.tools)
+
+    def _tools(self, spec: AgentSpec) -> list | None:
+        if spec.tools == "none":
+            return None
+        names = [n for n in self._tool_names(spec) if n != "task" or spec.sub_agents]
+        tools = builtin_tools(names)
+        if spec.plugins:
+            from .plugins.store import load_tools
+
+            tools += load_tools(self.config, self.notice)
+        return tools
+
+    def _session(self, spec: AgentSpec, label: str, cwd: Path) -> tuple[Session, bool]:
+        directory = Path(spec.sessions_dir) if spec.sessions_dir else None
+        if spec.session == "latest":
+            return latest_session(cwd, directory), True
+        if spec.session not in ("new", "memory"):
+            return find_session(spec.session, directory), True
+        system = system_prompt(cwd, git=spec.git_status)
+        if spec.system_extra:
+            system = f"{system}\n\n{spec.system_extra}"
+        return Session.create(cwd, spec.title or label, directory=directory, system=system), False
+
+    def _sub_agent_runner(
+        self,
+        parent: AgentSpec,
+        resolved: ResolvedModel,
+        actor: str,
+        cwd: Path,
+        policy: PermissionPolicy,
+        ask: Asker | None,
+    ) -> Callable[[str, str], Awaitable[str]]:
+        """The `task` tool: a fresh agent sharing the parent's workspace, model, rules and answers."""
+
+        async def run(description: str, prompt: str) -> str:
+            child = self.agent(
+                msgspec.structs.replace(
+                    parent,
+                    cwd=str(cwd),
+                    model=resolved.label,
+                    tools=[t for t in SUB_AGENT_TOOLS if t in self._tool_names(parent) or parent.tools == "all"],
+                    max_steps=self.config.agent.subagent_max_steps,
+                    session="new",
+                    title=f"sub-agent: {description}",
+                    actor=f"{actor}/task:{{session}}",
+                    topic="",
+                    sub_agents=False,
+                ),
+                ask=ask,
+                policy=policy,
+            )
+            finished = await child.run(Message.user(prompt))
+            if finished.status != "submitted":
+                return f"[sub-agent stopped: {finished.status}] {finished.text}"
+            return finished.text
+
+        return run

@@ -1,0 +1,104 @@
+"""What the runtime lends the tools of one agent run, as a typed protocol.
+
+Tools never reach for the config file, the bus or the audit log themselves: the runtime hands
+them a :class:`ToolServices`. :class:`Services` is the one implementation; a tool that needs a
+service the run does not offer (a sub-agent inside a sub-agent, a question with nobody to ask)
+gets a :class:`ToolError` the model can act on.
+"""
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+from .base import ToolError
+
+if TYPE_CHECKING:
+    from ..bus.handle import BusHandle
+    from ..config.schema import Config
+    from ..events import RunEvent
+
+SubAgent = Callable[[str, str], Awaitable[str]]  # (description, prompt) -> the sub-agent's answer
+Question = Callable[[str, list[str]], Awaitable[str]]  # (question, options) -> the user's answer
+
+
+class AuditSink(Protocol):
+    """Where tool executions are recorded (``security.audit.AuditLog``)."""
+
+    def append(
+        self,
+        actor: str,
+        action: str,
+        resource: str = "",
+        result: str = "ok",
+        *,
+        detail: str = "",
+        duration_ms: float = 0,
+    ) -> object: ...
+
+
+class ToolServices(Protocol):
+    """The runtime's services as the tools see them."""
+
+    @property
+    def settings(self) -> "Config": ...
+
+    @property
+    def actor(self) -> str:
+        """Who the audit log names for these tool calls (``session:{id}``, ``swarm:{id}/{subtask}``)."""
+        ...
+
+    @property
+    def audit(self) -> AuditSink | None: ...
+
+    @property
+    def bus(self) -> "BusHandle | None":
+        """This agent's handle on the bus (the ``swarm_share`` tool), when it runs in a swarm."""
+        ...
+
+    def emit(self, event: "RunEvent") -> None:
+        """Publish progress (live command output) on the run's topic."""
+        ...
+
+    async def sub_agent(self, description: str, prompt: str) -> str:
+        """Run a sub-agent (the ``task`` tool) and return its final answer."""
+        ...
+
+    async def question(self, question: str, options: list[str]) -> str:
+        """Ask the user (the ``question`` tool)."""
+        ...
+
+
+def _default_settings() -> "Config":
+    from ..config.schema import Config
+
+    return Config()
+
+
+@dataclass(frozen=True, eq=False)
+class Services:
+    """The one :class:`ToolServices`: built once per run by the runtime (tests build it directly)."""
+
+    settings: "Config" = field(default_factory=_default_settings)
+    actor: str = "agent"
+    audit: AuditSink | None = None
+    bus: "BusHandle | None" = None
+    on_event: Callable[["RunEvent"], None] | None = None
+    run_sub_agent: SubAgent | None = None
+    ask_question: Question | None = None
+
+    def emit(self, event: "RunEvent") -> None:
+        if self.on_event is not None:
+            self.on_event(event)
+
+    async def sub_agent(self, description: str, prompt: str) -> str:
+        if self.run_sub_agent is None:
+            raise ToolError("sub-agents are not available here", "do the work yourself with the other tools")
+        return await self.run_sub_agent(description, prompt)
+
+    async def question(self, question: str, options: list[str]) -> str:
+        if self.ask_question is None:
+            raise ToolError(
+                "nobody can answer questions in this run (it is non-interactive)",
+                "decide yourself and say what you assumed in your final answer",
+            )
+        return await self.ask_question(question, options)
