@@ -8,6 +8,7 @@ from importlib import resources
 from pathlib import Path
 
 from ..paths import project_root
+from ..security.git import UnsafeRepository, run_git_sync
 
 
 @cache
@@ -26,10 +27,11 @@ def agents_files(cwd: Path) -> list[Path]:
 
 
 def git_summary(cwd: Path) -> str:
+    """Branch and change count, from a hardened ``git status`` (a repository's config runs nothing)."""
     try:
-        proc = subprocess.run(
-            ["git", "status", "--porcelain=v1", "--branch"], cwd=cwd, capture_output=True, text=True, timeout=5
-        )
+        proc = run_git_sync("status", "--porcelain=v1", "--branch", "--ignore-submodules=all", cwd=cwd)
+    except UnsafeRepository as exc:
+        return f"{exc.message} ({exc.hint})"
     except (OSError, subprocess.TimeoutExpired):
         return "not available"
     if proc.returncode != 0:

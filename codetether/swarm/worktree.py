@@ -10,29 +10,16 @@ import asyncio
 import shutil
 from pathlib import Path
 
-from ..errors import CodetetherError
+from ..security.git import GitError, run_git
 
-_IDENTITY = ["-c", "user.name=CodeTether", "-c", "user.email=codetether@localhost", "-c", "commit.gpgsign=false"]
+__all__ = ["GitError", "Worktrees", "git", "is_git_repo"]
 
-
-class GitError(CodetetherError):
-    pass
+_IDENTITY = ["-c", "user.name=CodeTether", "-c", "user.email=codetether@localhost"]
 
 
 async def git(*args: str, cwd: Path, stdin: bytes | None = None, check: bool = True) -> tuple[int, str, str]:
-    proc = await asyncio.create_subprocess_exec(
-        "git",
-        *args,
-        cwd=cwd,
-        stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await proc.communicate(stdin)
-    code = proc.returncode or 0
-    if check and code != 0:
-        raise GitError(f"git {' '.join(args[:3])} failed: {err.decode(errors='replace').strip()}")
-    return code, out.decode(errors="replace"), err.decode(errors="replace")
+    """A hardened git command (``security.git``): the repository's config cannot make it run a program."""
+    return await run_git(*args, cwd=cwd, stdin=stdin, check=check)
 
 
 async def is_git_repo(path: Path) -> bool:
