@@ -27,19 +27,41 @@ BEARER_SCHEME = {
     "description": "the server's token (CODETETHER_AUTH_TOKEN)",
 }
 
+# The original CodeTether's card ids first (clients route on them), then ours.
 SKILLS = [
+    AgentSkill(
+        id="code-generation",
+        name="Code Generation",
+        description="Writes new code (functions, modules, tests) in its workspace and runs it to check the result.",
+        tags=["coding", "code-generation"],
+        examples=["Add a --json flag to the CLI and test it"],
+    ),
+    AgentSkill(
+        id="code-review",
+        name="Code Review",
+        description="Reads a change or a file and reports bugs, risks and missing tests, citing files and lines.",
+        tags=["code-review"],
+        examples=["Review the diff on this branch"],
+    ),
+    AgentSkill(
+        id="debugging",
+        name="Debugging",
+        description="Reproduces a failure with the shell tool, finds its cause and fixes it.",
+        tags=["debugging"],
+        examples=["Why does test_parse fail?"],
+    ),
     AgentSkill(
         id="code",
         name="Write and change code",
         description="Reads, edits and runs code in its workspace with file, search, patch and shell tools.",
-        tags=["coding", "refactoring", "debugging"],
-        examples=["Add a --json flag to the CLI and test it", "Why does test_parse fail?"],
+        tags=["coding", "refactoring"],
+        examples=["Rename Config.load to Config.read everywhere"],
     ),
     AgentSkill(
         id="explain",
         name="Explain a codebase",
         description="Answers questions about the code in its workspace, citing files and lines.",
-        tags=["code-review", "documentation"],
+        tags=["documentation"],
         examples=["Where is the retry policy for HTTP calls?"],
     ),
 ]

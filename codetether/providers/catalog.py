@@ -20,6 +20,7 @@ class ModelInfo(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     cache_read_price: float | None = None
     cache_write_price: float | None = None
     source: str = "built-in"
+    default: bool = False  # the model the provider uses when a command names only the provider
 
     def cost(self, usage: Usage) -> float | None:
         if self.input_price is None or self.output_price is None:

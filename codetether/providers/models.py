@@ -104,4 +104,14 @@ async def list_models(
             warnings.append(f"{s.name}: live list unavailable ({reason})")
         else:
             live += result
-    return Listing(models=_merge(builtin, live), warnings=warnings)
+    return Listing(models=_mark_defaults(_merge(builtin, live)), warnings=warnings)
+
+
+def _mark_defaults(models: list[ModelInfo]) -> list[ModelInfo]:
+    """Flag each built-in provider's default model, so the listing reads like the original's provider table."""
+    return [
+        msgspec.structs.replace(m, default=True)
+        if m.provider in BUILTINS and BUILTINS[m.provider].default_model == m.id
+        else m
+        for m in models
+    ]

@@ -23,13 +23,14 @@ class Builtin(msgspec.Struct, frozen=True):
     default_model: str
 
 
+# Default models as the original CodeTether documents them (its README's provider table).
 BUILTINS: dict[str, Builtin] = {
     "openai": Builtin("openai", "https://api.openai.com/v1", "gpt-5"),
-    "openrouter": Builtin("openai", "https://openrouter.ai/api/v1", "openai/gpt-5"),
+    "openrouter": Builtin("openai", "https://openrouter.ai/api/v1", "stepfun/step-3.5-flash:free"),
     "moonshotai": Builtin("openai", "https://api.moonshot.ai/v1", "kimi-k2.5"),
     "zai": Builtin("openai", "https://api.z.ai/api/paas/v4", "glm-5"),
     "stepfun": Builtin("openai", "https://api.stepfun.com/v1", "step-3.5-flash"),
-    "github-copilot": Builtin("openai", "https://api.githubcopilot.com", "gpt-4.1"),
+    "github-copilot": Builtin("openai", "https://api.githubcopilot.com", "claude-opus-4"),
     "anthropic": Builtin("anthropic", "https://api.anthropic.com", "claude-sonnet-4-20250514"),
     "google": Builtin("google", "https://generativelanguage.googleapis.com", "gemini-2.5-pro"),
     "bedrock": Builtin("bedrock", None, "anthropic.claude-sonnet-4-20250514-v1:0"),

@@ -45,9 +45,19 @@ def models(ctx: click.Context, provider: str | None, as_json: bool, timeout: flo
     if as_json:
         click.echo(msgspec.json.format(msgspec.json.encode(listing.models), indent=2).decode())
         return
-    header = ("provider", "model", "context", "max out", "tools", "$/M in", "$/M out", "source")
+    header = ("provider", "model", "context", "max out", "tools", "$/M in", "$/M out", "source", "default")
     rows = [
-        (m.provider, m.id, m.context, m.max_output, m.tools, m.input_price, m.output_price, m.source)
+        (
+            m.provider,
+            m.id,
+            m.context,
+            m.max_output,
+            m.tools,
+            m.input_price,
+            m.output_price,
+            m.source,
+            "*" if m.default else "",
+        )
         for m in listing.models
     ]
     table = [header, *[tuple(_cell(v) for v in row) for row in rows]]
