@@ -200,4 +200,5 @@ async def test_tool_call_without_tools_gets_an_answer(llm, repo, config_file):
     configure(config_file, llm)
     llm.script(Reply(calls=[Call("bash", {"command": "ls"})]), Reply(text="ok, no tools"))
     code, out, err = await run_cli("run", "--model", "fake/fake-large", "--no-tools", "--format", "json", "x", cwd=repo)
-    assert code == 0, err and json.loads(out)["text"] == "ok, no tools"
+    assert code == 0, err
+    assert json.loads(out)["text"] == "ok, no tools"

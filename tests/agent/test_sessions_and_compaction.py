@@ -193,7 +193,8 @@ async def test_ctrl_c_stops_cleanly_and_keeps_the_session(llm, repo, config_file
     session = find_session(events[0]["session_id"])
     assert session.messages[-1].role == "tool" and "interrupted" in session.messages[-1].text
     code, out, err = await run_cli("run", "--model", "fake/fake-large", "-c", "--format", "json", "go on", cwd=repo)
-    assert code == 0, err and json.loads(out)["text"] == "resumed fine"
+    assert code == 0, err
+    assert json.loads(out)["text"] == "resumed fine"
 
 
 def test_appending_after_a_torn_line_repairs_the_file(tmp_path):
