@@ -161,7 +161,8 @@ class RequestHandler:
         if message.role is not Role.USER:
             raise errors.InvalidParamsError("message.role: a client message must have role ROLE_USER")
         _check_history_length(request.configuration.history_length if request.configuration else None)
-        _check_numbers(_free_form(request), "request")
+        for where, value in _free_form(request):
+            _check_free_form(value, where)
         push_config = request.configuration.task_push_notification_config if request.configuration else None
         if push_config is not None:  # refuse a bad webhook before any task is created or changed
             await self._require_push().check_url(push_config.url)
@@ -447,20 +448,34 @@ def _merge_artifact(task: Task, artifact: Artifact, append: bool) -> None:
 _MAX_JSON_NUMBER = 1.7976931348623157e308  # protobuf's Value holds a double: anything larger cannot travel
 
 
-def _free_form(request: SendMessageRequest) -> dict[str, Any]:
-    """The request's free-form JSON (metadata, data parts): the only places an unchecked number can be."""
-    parts = [{"data": part.data, "metadata": part.metadata} for part in request.message.parts]
-    return {"metadata": request.metadata, "message": {"metadata": request.message.metadata, "parts": parts}}
+# How deep a client's free-form JSON (metadata, data parts) may nest. gRPC carries it as nested
+# Struct/Value messages, whose decoder stops at 100 message levels (about 31 JSON objects deep): a
+# deeper value would make the task unreadable over gRPC, so every binding refuses it up front.
+MAX_FREE_FORM_DEPTH = 24
 
 
-def _check_numbers(value: Any, where: str) -> None:
-    """Refuse numbers no binding can carry (so one task cannot break gRPC reads of it later)."""
+def _free_form(request: SendMessageRequest) -> list[tuple[str, Any]]:
+    """The request's free-form JSON values (metadata, data parts) with where each sits: the only places
+    an unchecked number or an unbounded nesting can be."""
+    message = request.message
+    values = [("request.metadata", request.metadata), ("request.message.metadata", message.metadata)]
+    for index, part in enumerate(message.parts):
+        values += [(f"request.message.parts[{index}].data", part.data)]
+        values += [(f"request.message.parts[{index}].metadata", part.metadata)]
+    return values
+
+
+def _check_free_form(value: Any, where: str, depth: int = 0) -> None:
+    """Refuse numbers no binding can carry and nesting past ``MAX_FREE_FORM_DEPTH`` (so one task cannot
+    break gRPC reads of it later)."""
+    if isinstance(value, dict | list) and depth >= MAX_FREE_FORM_DEPTH:
+        raise errors.InvalidParamsError(f"{where}: nests deeper than {MAX_FREE_FORM_DEPTH} levels")
     if isinstance(value, dict):
         for key, item in value.items():
-            _check_numbers(item, f"{where}.{key}")
+            _check_free_form(item, f"{where}.{key}", depth + 1)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            _check_numbers(item, f"{where}[{index}]")
+            _check_free_form(item, f"{where}[{index}]", depth + 1)
     elif isinstance(value, int | float) and not isinstance(value, bool) and not abs(value) <= _MAX_JSON_NUMBER:
         raise errors.InvalidParamsError(f"{where}: the number {value!r} is out of range")
 

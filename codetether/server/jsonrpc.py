@@ -168,6 +168,8 @@ def _decode_params(method: Method, raw: msgspec.Raw) -> Any:
         return decoder.decode(raw)
     except msgspec.ValidationError as exc:
         raise errors.InvalidParamsError(f"Invalid parameters: {exc}") from exc
+    except RecursionError:
+        raise errors.InvalidParamsError("Invalid parameters: the JSON nests too deeply") from None
 
 
 def _resolve(name: str, version: str) -> Method:
@@ -203,6 +205,8 @@ async def handle(request: web.Request) -> web.StreamResponse:
             raise errors.InvalidRequestError(f"Request payload validation error: {exc}") from exc
         except msgspec.DecodeError as exc:
             raise errors.JSONParseError(f"Invalid JSON payload: {exc}") from exc
+        except RecursionError:  # the decoder's depth is Python's recursion limit: a clean refusal, not a 500
+            raise errors.InvalidRequestError("Request payload validation error: the JSON nests too deeply") from None
         request_id = envelope.id
         if envelope.jsonrpc != "2.0":
             raise errors.InvalidRequestError('Request payload validation error: "jsonrpc" must be "2.0"')

@@ -54,6 +54,8 @@ async def _body(request: web.Request, kind: type, **fields: Any) -> Any:
         raise errors.InvalidParamsError(f"Invalid parameters: {exc}") from exc
     except msgspec.DecodeError as exc:
         raise errors.JSONParseError(f"Invalid JSON payload: {exc}") from exc
+    except RecursionError:  # the decoder's depth is Python's recursion limit: a clean 400, not a 500
+        raise errors.InvalidRequestError("the request body's JSON nests too deeply") from None
 
 
 def _query(request: web.Request, kind: type, **fields: Any) -> Any:

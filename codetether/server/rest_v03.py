@@ -31,6 +31,8 @@ async def _proto_body(request: web.Request, message_name: str) -> dict[str, Any]
         message = json_format.Parse(text, getattr(pb.v0_3(), message_name)(), ignore_unknown_fields=True)
     except json_format.ParseError as exc:
         raise errors.InvalidParamsError(f"Invalid parameters: {exc}") from exc
+    except RecursionError:  # json.loads under the parser: a clean 400, not a 500
+        raise errors.InvalidRequestError("the request body's JSON nests too deeply") from None
     return json_format.MessageToDict(message)
 
 
