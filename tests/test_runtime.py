@@ -1,0 +1,158 @@
+"""Every surface builds its agent through the runtime, so the same spec gets the same agent.
+
+Each test drives one real surface (`codetether run`, the `task` sub-agent, `codetether swarm`, the
+A2A executor behind a live peer) against the fake LLM server, with a signed plugin installed and
+step limits in the config, and checks the three things the runtime makes uniform: the tools the
+model is offered (built-ins for that role plus the plugin), the audit records (a session start and
+each tool call under the surface's actor), and the step limit.
+"""
+
+import json
+import subprocess
+
+import aiohttp
+import pytest
+
+from codetether.a2a.agent_executor import AgentExecutor
+from codetether.config import load_config
+from codetether.config.schema import A2ASection
+from codetether.plugins.manifest import generate_key, sign
+from codetether.plugins.store import install
+from codetether.runtime import SUB_AGENT_TOOLS
+from codetether.security.audit import AuditLog, AuditQuery, query
+from codetether.security.auth import TokenAuth
+from codetether.server.peer import Peer
+from codetether.swarm.orchestrator import SUBAGENT_TOOLS
+from codetether.tools.registry import BUILTIN_TOOLS
+from tests.agent.test_run_e2e import events_of, run_cli
+from tests.fakes.llm import Call, FakeLLM, Reply
+from tests.security.test_plugins import make_plugin
+
+MAX_STEPS = 3
+SUBAGENT_MAX_STEPS = 2
+
+
+@pytest.fixture
+async def llm():
+    server = await FakeLLM().start()
+    yield server
+    await server.stop()
+    assert server.violations == [], server.violations
+
+
+@pytest.fixture
+def repo(tmp_path):
+    root = tmp_path / "repo"
+    root.mkdir()
+    for command in (["init", "-q"], ["config", "user.email", "t@t"], ["config", "user.name", "t"]):
+        subprocess.run(["git", *command], cwd=root, check=True)
+    (root / "README.md").write_text("# project\n")
+    subprocess.run(["git", "add", "-A"], cwd=root, check=True)
+    subprocess.run(["git", "commit", "-qm", "init"], cwd=root, check=True)
+    return root
+
+
+@pytest.fixture
+def configured(llm, repo, tmp_path, config_file, data_dir):
+    """The fake provider, step limits, full access, and the signed `greet` plugin installed."""
+    private, public = generate_key()
+    config_file.parent.mkdir(parents=True, exist_ok=True)
+    config_file.write_text(
+        f'[providers.fake]\nkind = "openai"\nbase_url = "{llm.url}/v1"\n\n'
+        f'[agent]\naccess_mode = "full"\nmax_steps = {MAX_STEPS}\nsubagent_max_steps = {SUBAGENT_MAX_STEPS}\n\n'
+        f'[plugins.trusted_keys]\nexample = "{public}"\n'
+    )
+    plugin = make_plugin(tmp_path)
+    sign(plugin, private)
+    install(plugin, load_config(cwd=repo).config)
+    return repo
+
+
+def tools_offered(request) -> set[str]:
+    return {tool["function"]["name"] for tool in request.body.get("tools", [])}
+
+
+def audit(action: str) -> list:
+    return query(AuditQuery(action=action, limit=1000))
+
+
+def loop(tool: str, times: int) -> list[Reply]:
+    return [Reply(calls=[Call(tool, {})]) for _ in range(times)]
+
+
+async def test_run(llm, configured):
+    llm.script(*loop("list_dir", MAX_STEPS + 2))
+    code, out, err = await run_cli("run", "--model", "fake/fake-large", "--format", "jsonl", "go", cwd=configured)
+    assert code == 3, err  # stopped at the step limit
+    session = events_of(out)[0]["session_id"]
+    assert len(llm.requests) == MAX_STEPS
+    assert tools_offered(llm.requests[0]) == {*BUILTIN_TOOLS, "greet"}
+    actor = f"session:{session}"
+    assert [r.actor for r in audit("session.start")] == [actor]
+    assert [r.actor for r in audit("tool.list_dir")] == [actor] * MAX_STEPS
+
+
+async def test_task_sub_agent(llm, configured):
+    # The sub-agent's first request holds its prompt as a user message; the parent's holds it only
+    # inside the task call's (escaped) arguments, so this key routes the sub-agent's requests alone.
+    llm.route('"content": "SUB-PROMPT"', *loop("list_dir", SUBAGENT_MAX_STEPS + 2))
+    llm.script(Reply(calls=[Call("task", {"description": "look around", "prompt": "SUB-PROMPT"})]), Reply(text="ok"))
+    code, out, err = await run_cli("run", "--model", "fake/fake-large", "--format", "jsonl", "go", cwd=configured)
+    assert code == 0, err
+    parent = f"session:{events_of(out)[0]['session_id']}"
+    child = [r for r in llm.requests if '"content": "SUB-PROMPT"' in json.dumps(r.body)]
+    assert len(child) == SUBAGENT_MAX_STEPS  # the config's limit, not an environment variable
+    assert tools_offered(child[0]) == {*SUB_AGENT_TOOLS, "greet"}
+    starts = [r.actor for r in audit("session.start")]
+    assert len(starts) == 2
+    assert starts[0] == parent
+    assert starts[1].startswith(f"{parent}/task:ses_")
+    assert [r.actor for r in audit("tool.list_dir")] == [starts[1]] * SUBAGENT_MAX_STEPS
+    result = next(e for e in events_of(out) if e["type"] == "tool_result" and e["name"] == "task")
+    assert result["output"].startswith("[sub-agent stopped: max_steps]")
+
+
+async def test_swarm_sub_agent(llm, configured):
+    plan = {"subtasks": [{"name": "solo", "instruction": "Look around", "specialty": "any"}]}
+    llm.route("You are the planner", Reply(text=json.dumps(plan)))
+    llm.route("Your subtask 'solo'", *loop("list_dir", SUBAGENT_MAX_STEPS + 2))
+    code, out, err = await run_cli(
+        "swarm", "--model", "fake/fake-large", "--json", "--max-steps", str(SUBAGENT_MAX_STEPS), "go", cwd=configured
+    )
+    report = json.loads(out)
+    assert code == 1 and report["subtasks"][0]["status"] == "failed", err  # it used all its steps
+    agent = [r for r in llm.requests if "Your subtask 'solo'" in json.dumps(r.body)]
+    assert len(agent) == SUBAGENT_MAX_STEPS
+    assert tools_offered(agent[0]) == {*SUBAGENT_TOOLS, "greet"}  # plugins load here too now
+    actor = f"swarm:{report['swarm_id']}/solo"
+    assert [r.actor for r in audit("session.start")] == [actor]  # and the session start is audited
+    assert [r.actor for r in audit("tool.list_dir")] == [actor] * SUBAGENT_MAX_STEPS
+
+
+async def test_a2a_executor(llm, configured, tmp_path):
+    llm.script(*loop("list_dir", MAX_STEPS + 2))
+    executor = AgentExecutor(load_config(cwd=configured), configured, model="fake/fake-large")
+    token = "runtime-surface-token-0123456789"
+    peer = await Peer.start(
+        A2ASection(port=0, grpc_port=0), executor, TokenAuth(token), audit=AuditLog(tmp_path / "a2a"), grpc=False
+    )
+    try:
+        body = {
+            "jsonrpc": "2.0",
+            "id": 1,
+            "method": "SendMessage",
+            "params": {"message": {"messageId": "m1", "role": "ROLE_USER", "parts": [{"text": "go"}]}},
+        }
+        headers = {"Authorization": f"Bearer {token}", "A2A-Version": "1.0"}
+        async with aiohttp.ClientSession() as session, session.post(
+            peer.addresses.http_url + "/", json=body, headers=headers
+        ) as reply:
+            task = (await reply.json())["result"]["task"]
+    finally:
+        await peer.stop()
+    assert task["status"]["state"] == "TASK_STATE_INPUT_REQUIRED"  # the step limit, as for `run`
+    assert len(llm.requests) == MAX_STEPS
+    assert tools_offered(llm.requests[0]) == {*BUILTIN_TOOLS, "greet"}
+    (start,) = audit("session.start")
+    assert start.actor.startswith("session:")
+    assert [r.actor for r in audit("tool.list_dir")] == [start.actor] * MAX_STEPS
