@@ -7,22 +7,29 @@ model is offered (built-ins for that role plus the plugin), the audit records (a
 each tool call under the surface's actor), and the step limit.
 """
 
+import io
 import json
 import subprocess
 
 import aiohttp
+import msgspec
 import pytest
 
 from codetether.a2a.agent_executor import AgentExecutor
+from codetether.bus import Follower
+from codetether.cli.render import JsonLinesRenderer
+from codetether.cli.swarm_view import SwarmView
 from codetether.config import load_config
 from codetether.config.schema import A2ASection
+from codetether.events import ToolOutput
 from codetether.plugins.manifest import generate_key, sign
 from codetether.plugins.store import install
-from codetether.runtime import SUB_AGENT_TOOLS
+from codetether.providers.types import Message
+from codetether.runtime import SUB_AGENT_TOOLS, AgentSpec, Runtime
 from codetether.security.audit import AuditLog, AuditQuery, query
 from codetether.security.auth import TokenAuth
 from codetether.server.peer import Peer
-from codetether.swarm.orchestrator import SUBAGENT_TOOLS
+from codetether.swarm.orchestrator import SUBAGENT_TOOLS, Swarm, SwarmOptions
 from codetether.tools.registry import BUILTIN_TOOLS
 from tests.agent.test_run_e2e import events_of, run_cli
 from tests.fakes.llm import Call, FakeLLM, Reply
@@ -144,9 +151,10 @@ async def test_a2a_executor(llm, configured, tmp_path):
             "params": {"message": {"messageId": "m1", "role": "ROLE_USER", "parts": [{"text": "go"}]}},
         }
         headers = {"Authorization": f"Bearer {token}", "A2A-Version": "1.0"}
-        async with aiohttp.ClientSession() as session, session.post(
-            peer.addresses.http_url + "/", json=body, headers=headers
-        ) as reply:
+        async with (
+            aiohttp.ClientSession() as session,
+            session.post(peer.addresses.http_url + "/", json=body, headers=headers) as reply,
+        ):
             task = (await reply.json())["result"]["task"]
     finally:
         await peer.stop()
@@ -156,3 +164,41 @@ async def test_a2a_executor(llm, configured, tmp_path):
     (start,) = audit("session.start")
     assert start.actor.startswith("session:")
     assert [r.actor for r in audit("tool.list_dir")] == [start.actor] * MAX_STEPS
+
+
+async def test_a_bus_subscriber_sees_what_the_renderers_see(llm, configured):
+    """`run`'s renderer and the swarm view are bus subscribers: any other subscriber gets the same events."""
+    llm.route("Your subtask 'solo'", Reply(calls=[Call("bash", {"command": "echo hi"})]), Reply(text="solo done"))
+    llm.route("You are the planner", Reply(text=json.dumps({"subtasks": [{"name": "solo", "instruction": "x"}]})))
+    llm.script(Reply(text="Looking.", calls=[Call("bash", {"command": "echo hello"})]), Reply(text="Done."))
+    async with Runtime(load_config(cwd=configured)) as runtime:
+        observer = runtime.bus.subscribe("#")  # e.g. GET /v1/bus/stream, a TUI, a worker
+
+        out = io.StringIO()
+        run = runtime.agent(AgentSpec(workspace=str(configured), model="fake/fake-large", plugins=False))
+        renderer = JsonLinesRenderer(out)
+        async with Follower(runtime.bus, run.topic, lambda envelope: renderer(envelope.message)):
+            await run.run(Message.user("say hello"))
+        seen = [e.message for e in observer.poll() if e.topic == run.topic]
+        rendered = out.getvalue().splitlines()
+        assert any(isinstance(event, ToolOutput) for event in seen)  # live output travels the bus too
+        expected = [json.dumps(json.loads(line)) for line in rendered]
+        published = [e for e in seen if not isinstance(e, ToolOutput)]
+        assert [json.dumps(json.loads(msgspec.json.encode(e))) for e in published] == expected
+        assert json.loads(rendered[-1])["type"] == "done"
+
+        swarm = Swarm(runtime, SwarmOptions(task="go", access_mode="full"), cwd=configured, model="fake/fake-large")
+        view = SwarmView(tty=False, out=io.StringIO())
+        handled = []
+
+        def handle(envelope):
+            handled.append(envelope)
+            view.handle(envelope)
+
+        async with Follower(runtime.bus, f"{swarm.topic}.#", handle):
+            report = await swarm.run()
+        assert report.status == "done", report
+        swarm_events = [e for e in observer.poll() if e.topic == swarm.topic or e.topic.startswith(swarm.topic + ".")]
+        assert [e.id for e in swarm_events] == [e.id for e in handled]
+        assert {e.topic for e in handled} == {swarm.topic, f"{swarm.topic}.solo"}
+        assert "✓ solo" in view.out.getvalue()
