@@ -5,6 +5,7 @@ from pathlib import Path
 
 import msgspec
 
+from ..errors import ConfigError
 from ..paths import project_root, user_config_file
 from . import layers, trust
 from .schema import Config
@@ -29,6 +30,18 @@ def _record(origins: dict[str, str], layer: layers.Layer, origin: str, prefix: s
             origins[dotted] = origin
 
 
+def _file_layer(path: Path) -> layers.Layer:
+    """One TOML file as a checked layer. tomllib recurses once per nesting level, so a file nested a few
+    hundred levels deep would raise RecursionError (an internal error, exit 70) instead of a ConfigError."""
+    try:
+        return layers.check_layer(layers.read_toml(path), str(path))
+    except RecursionError:
+        raise ConfigError(
+            f"{path}: invalid TOML: tables or arrays nested too deeply to read",
+            "no CodeTether setting nests more than a few levels; fix or move the file aside",
+        ) from None
+
+
 def load_config(
     cwd: Path | None = None,
     *,
@@ -39,12 +52,10 @@ def load_config(
     user_file = user_config_file()
     root = project_root(cwd)
     project_state = trust.state(root)
-    stack: list[tuple[str, layers.Layer]] = [
-        (str(user_file), layers.check_layer(layers.read_toml(user_file), str(user_file)))
-    ]
+    stack: list[tuple[str, layers.Layer]] = [(str(user_file), _file_layer(user_file))]
     project_file = trust.project_file(root)
     if project_state is trust.TrustState.TRUSTED:
-        stack.append((str(project_file), layers.check_layer(layers.read_toml(project_file), str(project_file))))
+        stack.append((str(project_file), _file_layer(project_file)))
     stack.append(("environment", layers.env_layer(environ)))
     stack.append(("command line", layers.flag_layer(overrides or {})))
 
