@@ -70,3 +70,27 @@ def data_dir(isolated_env: Path) -> Path:
 @pytest.fixture
 def config_file(isolated_env: Path) -> Path:
     return isolated_env / ".config" / "codetether-agent" / "config.toml"
+
+
+@pytest.fixture
+async def llm():
+    """The fake LLM server on loopback; at the end, every request it got must have kept the invariants."""
+    from tests.fakes.llm import FakeLLM
+
+    server = await FakeLLM().start()
+    yield server
+    await server.stop()
+    assert server.violations == [], server.violations
+
+
+@pytest.fixture
+def git_repo(tmp_path: Path) -> Path:
+    """A git repository with one commit (README.md) and a committer identity."""
+    root = tmp_path / "proj"
+    root.mkdir()
+    for command in (["init", "-q"], ["config", "user.email", "t@t"], ["config", "user.name", "t"]):
+        subprocess.run(["git", *command], cwd=root, check=True)
+    (root / "README.md").write_text("# project\n")
+    subprocess.run(["git", "add", "-A"], cwd=root, check=True)
+    subprocess.run(["git", "commit", "-qm", "init"], cwd=root, check=True)
+    return root

@@ -9,7 +9,6 @@ each tool call under the surface's actor), and the step limit.
 
 import io
 import json
-import subprocess
 
 import aiohttp
 import msgspec
@@ -32,7 +31,7 @@ from codetether.server.peer import Peer
 from codetether.swarm.orchestrator import SUBAGENT_TOOLS, Swarm, SwarmOptions
 from codetether.tools.registry import BUILTIN_TOOLS
 from tests.agent.test_run_e2e import events_of, run_cli
-from tests.fakes.llm import Call, FakeLLM, Reply
+from tests.fakes.llm import Call, Reply
 from tests.security.test_plugins import make_plugin
 
 MAX_STEPS = 3
@@ -40,27 +39,7 @@ SUBAGENT_MAX_STEPS = 2
 
 
 @pytest.fixture
-async def llm():
-    server = await FakeLLM().start()
-    yield server
-    await server.stop()
-    assert server.violations == [], server.violations
-
-
-@pytest.fixture
-def repo(tmp_path):
-    root = tmp_path / "repo"
-    root.mkdir()
-    for command in (["init", "-q"], ["config", "user.email", "t@t"], ["config", "user.name", "t"]):
-        subprocess.run(["git", *command], cwd=root, check=True)
-    (root / "README.md").write_text("# project\n")
-    subprocess.run(["git", "add", "-A"], cwd=root, check=True)
-    subprocess.run(["git", "commit", "-qm", "init"], cwd=root, check=True)
-    return root
-
-
-@pytest.fixture
-def configured(llm, repo, tmp_path, config_file, data_dir):
+def configured(llm, git_repo, tmp_path, config_file, data_dir):
     """The fake provider, step limits, full access, and the signed `greet` plugin installed."""
     private, public = generate_key()
     config_file.parent.mkdir(parents=True, exist_ok=True)
@@ -71,8 +50,8 @@ def configured(llm, repo, tmp_path, config_file, data_dir):
     )
     plugin = make_plugin(tmp_path)
     sign(plugin, private)
-    install(plugin, load_config(cwd=repo).config)
-    return repo
+    install(plugin, load_config(cwd=git_repo).config)
+    return git_repo
 
 
 def tools_offered(request) -> set[str]:
