@@ -15,7 +15,7 @@ import msgspec
 import pytest
 
 from codetether.a2a.agent_executor import AgentExecutor
-from codetether.bus import Follower
+from codetether.bus import AgentBus, Follower
 from codetether.cli.render import JsonLinesRenderer
 from codetether.cli.swarm_view import SwarmView
 from codetether.config import load_config
@@ -117,10 +117,17 @@ async def test_swarm_sub_agent(llm, configured):
 
 async def test_a2a_executor(llm, configured, tmp_path):
     llm.script(*loop("list_dir", MAX_STEPS + 2))
-    executor = AgentExecutor(load_config(cwd=configured), configured, model="fake/fake-large")
+    bus = AgentBus()  # shared, as `codetether serve` shares it: the bus stream shows the agent's runs
+    watcher = bus.subscribe("agent.#")
+    executor = AgentExecutor(load_config(cwd=configured), configured, model="fake/fake-large", bus=bus)
     token = "runtime-surface-token-0123456789"
     peer = await Peer.start(
-        A2ASection(port=0, grpc_port=0), executor, TokenAuth(token), audit=AuditLog(tmp_path / "a2a"), grpc=False
+        A2ASection(port=0, grpc_port=0),
+        executor,
+        TokenAuth(token),
+        audit=AuditLog(tmp_path / "a2a"),
+        bus=bus,
+        grpc=False,
     )
     try:
         body = {
@@ -143,6 +150,8 @@ async def test_a2a_executor(llm, configured, tmp_path):
     (start,) = audit("session.start")
     assert start.actor.startswith("session:")
     assert [r.actor for r in audit("tool.list_dir")] == [start.actor] * MAX_STEPS
+    kinds = [type(e.message).__name__ for e in watcher.poll()]
+    assert kinds[0] == "SessionStarted" and kinds[-1] == "Finished" and kinds.count("ToolCallStarted") == MAX_STEPS
 
 
 async def test_a_bus_subscriber_sees_what_the_renderers_see(llm, configured):

@@ -60,13 +60,18 @@ def serve(ctx, host, port, grpc_port, no_grpc, executor_spec, model, workspace, 
         port=settings.port if port is None else port,
         grpc_port=settings.grpc_port if grpc_port is None else grpc_port,
     )
+    from ...bus import AgentBus
+    from ...server.peer import SERVER_BUS_CAPACITY
+
+    # One bus for the server and the agent: GET /v1/bus/stream shows the agent's runs beside the tasks.
+    bus = AgentBus(capacity=SERVER_BUS_CAPACITY)
     if executor_spec:
         executor = load_executor(executor_spec)
     else:
         from ...a2a.agent_executor import AgentExecutor
 
-        executor = AgentExecutor(loaded, (workspace or Path.cwd()).resolve(), model=model)
-    _run(_serve(settings, executor, auth, grpc=not no_grpc, as_json=as_json))
+        executor = AgentExecutor(loaded, (workspace or Path.cwd()).resolve(), model=model, bus=bus)
+    _run(_serve(settings, executor, auth, bus, grpc=not no_grpc, as_json=as_json))
 
 
 def _auth():
@@ -105,13 +110,13 @@ def _release_startup_memory() -> None:
             trim(0)
 
 
-async def _serve(settings, executor, auth, *, grpc: bool, as_json: bool) -> None:
+async def _serve(settings, executor, auth, bus, *, grpc: bool, as_json: bool) -> None:
     import msgspec
 
     from ...server.peer import Peer
 
     try:
-        peer = await Peer.start(settings, executor, auth, grpc=grpc)
+        peer = await Peer.start(settings, executor, auth, bus=bus, grpc=grpc)
     except OSError as exc:
         raise UsageError(f"cannot listen on {settings.host}: {exc.strerror or exc}", "pick another --port") from exc
     _release_startup_memory()
