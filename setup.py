@@ -123,10 +123,45 @@ def _private_pool_stub(source, protoc_module, module):
     return source
 
 
+class CompileBytecode(Command):
+    """Byte-compile the package in place for editable installs.
+
+    pip compiles a wheel's modules when it installs them, but an editable install imports the
+    source tree, and where PYTHONDONTWRITEBYTECODE is set (these machines set it) nothing ever
+    writes the .pyc files: every start would recompile ~200 modules (~70 ms before the first
+    model request). Python still reads .pyc files under that variable, and recompiles a module
+    whose source changed since, so compiling once here is always safe.
+    """
+
+    description = "byte-compile codetether/ and ctcore/ in place (editable installs)"
+    user_options = []
+    editable_mode = False
+
+    def initialize_options(self):
+        pass
+
+    def finalize_options(self):
+        pass
+
+    def get_outputs(self):
+        return []
+
+    def get_output_mapping(self):
+        return {}
+
+    def run(self):
+        if not self.editable_mode:
+            return  # a wheel's modules are compiled by the installer
+        import compileall
+
+        for package in ("codetether", "ctcore"):
+            compileall.compile_dir(package, quiet=1)
+
+
 class ScratchBuild(build):
     """Keep setuptools' scratch files out of build/, which holds our packaging recipes."""
 
-    sub_commands = [("build_a2a_protos", None), *build.sub_commands]
+    sub_commands = [("build_a2a_protos", None), *build.sub_commands, ("compile_bytecode", None)]
 
     def initialize_options(self):
         super().initialize_options()
@@ -161,5 +196,10 @@ def native_extensions():
 
 setup(
     ext_modules=native_extensions(),
-    cmdclass={"build_ext": OptionalBuildExt, "build": ScratchBuild, "build_a2a_protos": BuildA2AProtos},
+    cmdclass={
+        "build_ext": OptionalBuildExt,
+        "build": ScratchBuild,
+        "build_a2a_protos": BuildA2AProtos,
+        "compile_bytecode": CompileBytecode,
+    },
 )
