@@ -145,6 +145,10 @@ class A2ASection(_Section):
     card_max_age: Annotated[
         int, msgspec.Meta(ge=0, description="Cache-Control max-age of the agent card (seconds)")
     ] = 300
+    header_timeout: Annotated[
+        float,
+        msgspec.Meta(gt=0, description="seconds a client has to send a request's headers; slower ones are cut off"),
+    ] = 30.0
 
 
 class Config(_Section):

@@ -24,6 +24,7 @@ from ..security.audit import AuditLog
 from ..security.auth import TokenAuth
 from . import card_routes, jsonrpc, rest, rest_v03
 from .app import AUDIT_WRITER_KEY, build_app
+from .header_deadline import HeaderDeadlineSite, runner_options
 
 log = logging.getLogger(__name__)
 
@@ -82,9 +83,9 @@ class Peer:
         rest.add_routes(app)
         rest_v03.add_routes(app)
         card_routes.add_routes(app, lambda: handler.card, settings.card_max_age)
-        runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        runner = web.AppRunner(app, access_log=None, handle_signals=False, **runner_options(settings.header_timeout))
         await runner.setup()
-        site = web.TCPSite(runner, settings.host, settings.port)
+        site = HeaderDeadlineSite(runner, settings.host, settings.port, header_timeout=settings.header_timeout)
         await site.start()
         peer._runner = runner
         port = runner.addresses[0][1]
