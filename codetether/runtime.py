@@ -13,6 +13,7 @@ CLI renderers, the swarm view and A2A task updates are subscribers.
 
 import importlib.util
 from collections.abc import Awaitable, Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
@@ -21,7 +22,7 @@ import msgspec
 
 from .agent.compaction import Compactor
 from .agent.loop import Agent
-from .agent.prompt import system_prompt
+from .agent.prompt import git_summary, system_prompt
 from .agent.session import Session, find_session, latest_session
 from .bus import AgentBus, BusHandle
 from .config import LoadedConfig
@@ -138,6 +139,7 @@ class Runtime:
         self.secrets = secrets or SecretResolver.from_environment()
         self._providers: dict[str, Provider] = {}
         self._limiters: dict[str, AdaptiveRateLimiter] = {}
+        self._threads: ThreadPoolExecutor | None = None
 
     async def __aenter__(self) -> "Runtime":
         return self
@@ -149,6 +151,8 @@ class Runtime:
         """Close the shared HTTP session (every provider's connections)."""
         from .providers.http import close_shared_session
 
+        if self._threads is not None:
+            self._threads.shutdown(wait=False, cancel_futures=True)
         await close_shared_session()
 
     # --- events ---------------------------------------------------------------------------------------
@@ -215,10 +219,13 @@ class Runtime:
 
         ``policy`` shares a permission policy (and the "always" answers given to it) with a parent run.
         """
-        resolved = self.model(spec.model)
         workspace_root = Path(spec.workspace)
         cwd = Path(spec.cwd) if spec.cwd else workspace_root
-        session, resumed = self._session(spec, resolved.label, cwd)
+        # `git status` for the system prompt runs while the provider client and the tools load.
+        git = self._git_status(spec, cwd)
+        resolved = self.model(spec.model)
+        tools = self._tools(spec)
+        session, resumed = self._session(spec, resolved.label, cwd, git)
         if resumed:
             workspace_root = Path(session.meta.cwd)  # a resumed session keeps the workspace it started in
         actor = (spec.actor or "session:{session}").replace("{session}", session.id)
@@ -238,7 +245,6 @@ class Runtime:
             ask_question=question,
         )
         context = ToolContext(Workspace(workspace_root, cwd), PermissionGate(policy, ask), services, SessionState())
-        tools = self._tools(spec)
         agent = Agent(
             resolved.provider,
             resolved.model,
@@ -268,13 +274,21 @@ class Runtime:
             tools += load_tools(self.config, self.notice)
         return tools
 
-    def _session(self, spec: AgentSpec, label: str, cwd: Path) -> tuple[Session, bool]:
+    def _git_status(self, spec: AgentSpec, cwd: Path) -> "Future[str] | None":
+        """The git summary a new session's system prompt needs, started on a thread (None: not needed)."""
+        if spec.session not in ("new", "memory") or spec.git_status is not None:
+            return None
+        if self._threads is None:
+            self._threads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="codetether-runtime")
+        return self._threads.submit(git_summary, cwd)
+
+    def _session(self, spec: AgentSpec, label: str, cwd: Path, git: "Future[str] | None") -> tuple[Session, bool]:
         directory = Path(spec.sessions_dir) if spec.sessions_dir else None
         if spec.session == "latest":
             return latest_session(cwd, directory), True
         if spec.session not in ("new", "memory"):
             return find_session(spec.session, directory), True
-        system = system_prompt(cwd, git=spec.git_status)
+        system = system_prompt(cwd, git=git.result() if git is not None else spec.git_status)
         if spec.system_extra:
             system = f"{system}\n\n{spec.system_extra}"
         return Session.create(cwd, spec.title or label, directory=directory, system=system), False
