@@ -1,8 +1,7 @@
 """hvac against a loopback Vault: token and Kubernetes auth, re-login on 403, missing, sealed, down."""
 
-import time
-
 import pytest
+import requests
 
 from codetether.errors import VaultError
 from codetether.secrets import Keystore, SecretResolver, StoredCredential, VaultSecrets, VaultSettings, redact
@@ -116,11 +115,10 @@ def test_unreachable_vault_names_vault_addr(dead_addr):
 
 def test_hanging_vault_times_out_instead_of_hanging(hanging_addr):
     client = VaultSecrets(settings_for(hanging_addr, VAULT_TOKEN="t" * 20, VAULT_TIMEOUT="0.5"))
-    started = time.monotonic()
-    with pytest.raises(VaultError, match="cannot reach Vault"):
+    with pytest.raises(VaultError, match=r"cannot reach Vault .*\(ReadTimeout\)") as caught:
         client.read("openai")
-    # Bounded by the configured timeout (with slack for a loaded CI box), not by requests' default of none.
-    assert time.monotonic() - started < 10
+    # The request gave up on its own read timeout (requests' default is none: it would wait forever).
+    assert isinstance(caught.value.__cause__, requests.exceptions.ReadTimeout)
 
 
 def test_settings_errors():

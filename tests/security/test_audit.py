@@ -5,7 +5,6 @@ import os
 import signal
 import subprocess
 import sys
-import time
 
 from codetether.security.audit import AuditLog, AuditQuery, log_files, query, verify
 
@@ -76,19 +75,23 @@ while True:
 """
 
 
+ACKED_BEFORE_KILL = 15
+
+
 def test_kill_9_under_concurrent_writers_loses_nothing_acknowledged(tmp_path):
     writers = [
         subprocess.Popen([sys.executable, "-c", WRITER, str(tmp_path), f"w{n}"], stdout=subprocess.PIPE, text=True)
         for n in range(3)
     ]
-    time.sleep(1.0)
+    acknowledged = set()
+    for proc in writers:  # kill only once every writer is mid-stream, with records acknowledged
+        acknowledged |= {int(proc.stdout.readline()) for _ in range(ACKED_BEFORE_KILL)}
     for proc in writers:
         proc.send_signal(signal.SIGKILL)
-    acknowledged = set()
     for proc in writers:
         out, _ = proc.communicate()
         acknowledged |= {int(line) for line in out.split()}
-    assert len(acknowledged) > 30
+    assert len(acknowledged) >= 3 * ACKED_BEFORE_KILL
     AuditLog(tmp_path).append("checker", "after-crash")  # repairs a torn tail if a kill left one
     result = verify(tmp_path)
     assert result.ok, result
