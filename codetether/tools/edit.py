@@ -1,12 +1,15 @@
 """edit: replace one exact (or whitespace-tolerant) snippet in a file the agent has read."""
 
+import asyncio
 from typing import Annotated
 
 import msgspec
 
+from .base import ToolError
 from .context import ToolContext
-from .files import read_text, write_atomic
+from .files import load_text, shown_error, write_atomic
 from .matching import replace
+from .protected import approve_writes
 
 NAME = "edit"
 KIND = "edit"
@@ -25,13 +28,21 @@ def subject(params: Params) -> str:
 
 async def run(params: Params, ctx: ToolContext) -> str:
     path = await ctx.path(params.file_path, for_write=True)
-    content = read_text(path, params.file_path)
-    ctx.ensure_fresh(path)
+    file = await asyncio.to_thread(load_text, path, params.file_path)
+    ctx.ensure_fresh(path, file.stamp)
     display = ctx.display(path)
-    updated, count, how = replace(
-        content, params.old_string, params.new_string, replace_all=params.replace_all, display=display
-    )
-    write_atomic(path, updated)
-    ctx.saw(path)
+    try:
+        updated, count, how = replace(
+            file.text,
+            file.incoming(params.old_string),
+            file.incoming(params.new_string),
+            replace_all=params.replace_all,
+            display=display,
+        )
+    except ToolError as exc:
+        raise shown_error(exc, file, params.old_string) from exc
+    diff = await approve_writes(ctx, NAME, [(path, file.text, updated)])
+    ctx.saw(path, await asyncio.to_thread(write_atomic, path, file.encode(updated)))
     note = "" if how == "exact" else f" ({how} match)"
-    return f"edited {display}: {count} replacement{'s' if count > 1 else ''}{note}"
+    result = f"edited {display}: {count} replacement{'s' if count > 1 else ''}{note}"
+    return f"{result}\n{diff}" if diff else result

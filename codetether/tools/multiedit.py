@@ -1,5 +1,6 @@
 """multiedit: several edits across files, applied all together or not at all."""
 
+import asyncio
 from pathlib import Path
 from typing import Annotated
 
@@ -8,8 +9,9 @@ import msgspec
 from .base import ToolError
 from .context import ToolContext
 from .edit import Params as EditParams
-from .files import read_text, write_atomic
+from .files import TextFile, load_text, shown_error, write_atomic
 from .matching import replace
+from .protected import approve_writes
 
 NAME = "multiedit"
 KIND = "edit"
@@ -24,33 +26,40 @@ def subject(params: Params) -> list[str]:
 
 
 async def run(params: Params, ctx: ToolContext) -> str:
-    originals: dict[Path, str] = {}
+    originals: dict[Path, TextFile] = {}
     staged: dict[Path, str] = {}
     for number, edit in enumerate(params.edits, start=1):
         path = await ctx.path(edit.file_path, for_write=True)
         if path not in staged:
-            originals[path] = read_text(path, edit.file_path)
-            ctx.ensure_fresh(path)
-            staged[path] = originals[path]
+            originals[path] = file = await asyncio.to_thread(load_text, path, edit.file_path)
+            ctx.ensure_fresh(path, file.stamp)
+            staged[path] = file.text
+        file = originals[path]
         try:
             staged[path], _, _ = replace(
-                staged[path], edit.old_string, edit.new_string, replace_all=edit.replace_all, display=ctx.display(path)
+                staged[path],
+                file.incoming(edit.old_string),
+                file.incoming(edit.new_string),
+                replace_all=edit.replace_all,
+                display=ctx.display(path),
             )
         except ToolError as exc:
+            failed = shown_error(exc, file, edit.old_string)
             raise ToolError(
-                f"edit {number} of {len(params.edits)} failed, nothing was written: {exc.message}", exc.hint
+                f"edit {number} of {len(params.edits)} failed, nothing was written: {failed.message}", failed.hint
             ) from exc
+    diff = await approve_writes(ctx, NAME, [(path, originals[path].text, text) for path, text in staged.items()])
     written: list[Path] = []
     failing = None
     try:
         for failing, text in staged.items():
-            write_atomic(failing, text)
+            ctx.saw(failing, await asyncio.to_thread(write_atomic, failing, originals[failing].encode(text)))
             written.append(failing)
     except OSError as exc:
         for path in written:  # put back what was already written: all or nothing
-            write_atomic(path, originals[path])
+            original = originals[path]
+            ctx.saw(path, await asyncio.to_thread(write_atomic, path, original.encode(original.text)))
         raise ToolError(f"writing {ctx.display(failing)} failed ({exc}); every file was restored") from exc
-    for path in written:
-        ctx.saw(path)
     files = ", ".join(ctx.display(p) for p in written)
-    return f"applied {len(params.edits)} edits to {len(written)} file{'s' if len(written) > 1 else ''}: {files}"
+    result = f"applied {len(params.edits)} edits to {len(written)} file{'s' if len(written) > 1 else ''}: {files}"
+    return f"{result}\n{diff}" if diff else result

@@ -1,11 +1,12 @@
 """read_file: a text file with line numbers, in pages."""
 
+import asyncio
 from typing import Annotated
 
 import msgspec
 
 from .context import ToolContext
-from .files import read_text
+from .files import read_window
 
 NAME = "read_file"
 KIND = "read"
@@ -20,21 +21,14 @@ class Params(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 async def run(params: Params, ctx: ToolContext) -> str:
     path = await ctx.path(params.file_path)
-    text = read_text(path, params.file_path)
-    ctx.saw(path)
-    lines = text.splitlines()
-    if not lines:
+    window = await asyncio.to_thread(read_window, path, params.file_path, params.offset - 1, params.limit, MAX_LINE)
+    ctx.saw(path, window.stamp)
+    if not window.total:
         return f"({ctx.display(path)} is empty)"
-    start = params.offset - 1
-    if start >= len(lines):
-        return f"({ctx.display(path)} has {len(lines)} lines; offset {params.offset} is past the end)"
-    window = lines[start : start + params.limit]
-    out = []
-    for number, line in enumerate(window, start=params.offset):
-        if len(line) > MAX_LINE:
-            line = line[:MAX_LINE] + f"... [line truncated, {len(line) - MAX_LINE} more characters]"
-        out.append(f"{number:6}\t{line}")
-    end = start + len(window)
-    if end < len(lines):
-        out.append(f"\n(showing lines {params.offset}-{end} of {len(lines)}; use offset={end + 1} to read on)")
+    if params.offset > window.total:
+        return f"({ctx.display(path)} has {window.total} lines; offset {params.offset} is past the end)"
+    out = [f"{number:6}\t{line}" for number, line in enumerate(window.lines, start=params.offset)]
+    end = params.offset - 1 + len(window.lines)
+    if end < window.total:
+        out.append(f"\n(showing lines {params.offset}-{end} of {window.total}; use offset={end + 1} to read on)")
     return "\n".join(out)

@@ -1,12 +1,17 @@
-"""write_file: create a file or replace one the agent has read."""
+"""write_file: create a file or replace one the agent has read.
 
+Replacing a file keeps its line endings: the model writes LF, and a file whose every line ended in
+CRLF gets CRLF back (as Claude Code's Write does for an existing file). A new file is written as sent.
+"""
+
+import asyncio
 from typing import Annotated
 
 import msgspec
 
-from .base import ToolError
 from .context import ToolContext
-from .files import write_atomic
+from .files import encode_text, ensure_writable, load_text, write_atomic
+from .protected import approve_writes
 
 NAME = "write_file"
 KIND = "edit"
@@ -23,13 +28,17 @@ def subject(params: Params) -> str:
 
 async def run(params: Params, ctx: ToolContext) -> str:
     path = await ctx.path(params.file_path, for_write=True)
-    existed = path.exists()
+    existed = await asyncio.to_thread(ensure_writable, path, params.file_path)
+    before = None
+    data = encode_text(params.content)
     if existed:
-        if path.is_dir():
-            raise ToolError(f"{params.file_path} is a directory")
-        ctx.ensure_fresh(path)
-    write_atomic(path, params.content)
-    ctx.saw(path)
+        file = await asyncio.to_thread(load_text, path, params.file_path)
+        ctx.ensure_fresh(path, file.stamp)
+        before = file.text
+        data = file.encode(file.incoming(params.content))
+    diff = await approve_writes(ctx, NAME, [(path, before, params.content)])
+    ctx.saw(path, await asyncio.to_thread(write_atomic, path, data))
     lines = params.content.count("\n") + (0 if params.content.endswith("\n") or not params.content else 1)
     verb = "overwrote" if existed else "created"
-    return f"{verb} {ctx.display(path)} ({lines} lines, {len(params.content.encode())} bytes)"
+    result = f"{verb} {ctx.display(path)} ({lines} lines, {len(data)} bytes)"
+    return f"{result}\n{diff}" if diff else result
