@@ -5,6 +5,7 @@ references, so a match in a comment or a string is not reported as a use. Files 
 without an installed grammar are reported as plain text mentions.
 """
 
+import asyncio
 import importlib
 from functools import cache
 from pathlib import Path
@@ -14,12 +15,14 @@ import msgspec
 
 from .base import ToolError
 from .context import ToolContext
+from .files import read_head
 from .ripgrep import rg
 
 NAME = "codesearch"
 KIND = "read"
 MAX_FILES = 300
 MAX_ROWS = 60
+MAX_SOURCE = 8 << 20  # bytes of one file looked at: a larger file is generated or data, not code to navigate
 
 # extension -> (grammar module, function returning the language)
 GRAMMARS = {
@@ -109,7 +112,10 @@ async def run(params: Params, ctx: ToolContext) -> str:
     files = [root / line.removeprefix("./") for line in out.splitlines() if line][:MAX_FILES]
     definitions, references, mentions = [], [], []
     for path in sorted(files):
-        source = path.read_bytes()
+        try:
+            source, _ = await asyncio.to_thread(read_head, path, ctx.display(path), MAX_SOURCE)
+        except ToolError:  # a file swapped for a FIFO or removed since ripgrep listed it
+            continue
         found = analyse(path, source, params.query)
         label = ctx.display(path)
         if found is None:

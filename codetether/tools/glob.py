@@ -1,5 +1,7 @@
 """glob: find files by name pattern, newest first, honouring .gitignore."""
 
+import asyncio
+from pathlib import Path
 from typing import Annotated
 
 import msgspec
@@ -26,7 +28,17 @@ async def run(params: Params, ctx: ToolContext) -> str:
     files = await list_files(root, pattern)
     if not files:
         return f"no files match {params.pattern!r} under {ctx.display(root)}"
-    files.sort(key=lambda p: (-p.stat().st_mtime if p.exists() else 0, str(p)))
+    files = await asyncio.to_thread(_newest_first, files)
     shown = [ctx.display(p) for p in files[:LIMIT]]
     more = f"\n({len(files) - LIMIT} more; use a narrower pattern)" if len(files) > LIMIT else ""
     return "\n".join(shown) + more
+
+
+def _newest_first(files: list[Path]) -> list[Path]:
+    def age(path: Path) -> tuple[float, str]:
+        try:
+            return -path.stat().st_mtime, str(path)
+        except OSError:  # deleted since it was listed
+            return 0.0, str(path)
+
+    return sorted(files, key=age)

@@ -1,11 +1,14 @@
 """grep: regex search of file contents with ripgrep, honouring .gitignore."""
 
+import asyncio
+import stat
 from typing import Annotated
 
 import msgspec
 
 from .base import ToolError
 from .context import ToolContext
+from .files import refuse_special
 from .ripgrep import rg
 
 NAME = "grep"
@@ -23,8 +26,12 @@ class Params(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 async def run(params: Params, ctx: ToolContext) -> str:
     target = await ctx.path(params.path) if params.path else ctx.cwd
-    if not target.exists():
-        raise ToolError(f"{params.path} does not exist")
+    try:
+        mode = (await asyncio.to_thread(target.stat)).st_mode
+    except FileNotFoundError:
+        raise ToolError(f"{params.path} does not exist") from None
+    if not stat.S_ISDIR(mode):  # ripgrep reads a path it is given even when it is a FIFO, and waits on it
+        refuse_special(params.path, mode, "searched")
     args = [
         "--with-filename",
         "--line-number",
@@ -32,8 +39,6 @@ async def run(params: Params, ctx: ToolContext) -> str:
         "--color",
         "never",
         "--hidden",
-        "--glob",
-        "!.git",
         "--max-columns",
         "400",
     ]
@@ -43,7 +48,8 @@ async def run(params: Params, ctx: ToolContext) -> str:
         args += ["--context", str(params.context)]
     if params.include:
         args += ["--glob", params.include]
-    root = target if target.is_dir() else target.parent
+    args += ["--glob", "!.git"]  # last: the last matching glob wins, and an include of "**" would let .git back in
+    root = target if stat.S_ISDIR(mode) else target.parent
     code, out, err = await rg(
         *args, "--regexp", params.pattern, "--", str(target.relative_to(root) if target != root else "."), cwd=root
     )

@@ -47,10 +47,10 @@ async def rg(*args: str, cwd: Path, timeout: float = 30.0) -> tuple[int, str, st
 async def list_files(root: Path, glob: str | None = None, hidden: bool = True) -> list[Path]:
     """Files under ``root`` that git would not ignore (.gitignore, .ignore, .rgignore respected)."""
     args = ["--files", "--no-messages"]
-    if hidden:
-        args += ["--hidden", "--glob", "!.git"]
     if glob:
         args += ["--glob", glob]
+    if hidden:  # after the caller's glob: the last matching glob wins, and "**/*" would let .git back in
+        args += ["--hidden", "--glob", "!.git"]
     code, out, err = await rg(*args, ".", cwd=root)
     if code == 2 and not out:
         raise ToolError(f"listing files failed: {err.strip()}")
