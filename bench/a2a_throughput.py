@@ -6,7 +6,8 @@ the a2a-sdk 1.3 ``DefaultRequestHandler`` (tests/a2a/interop/sdk_server.py, ``--
 under plain uvicorn. Each server runs alone, pinned to one core; the load generator is pinned to the
 others and sends a bounded number of non-streaming spec 1.0 ``SendMessage`` requests over loopback,
 over JSON-RPC and over gRPC, with a fixed number in flight. Output: requests/s, p50 and p99 latency,
-and our ratio to the reference measured in the same run.
+and our ratio to the reference measured in the same run. Last, the task store alone: commits per
+second with SQLite ``synchronous=NORMAL`` against ``FULL`` (what the server uses), alternated.
 
     python bench/a2a_throughput.py [--requests 3000] [--concurrency 16] [--server-core 0]
 """
@@ -160,6 +161,40 @@ async def measure(kind: str, target: str, requests: int, concurrency: int, pid: 
     return result
 
 
+async def _commit_rate(path: Path, synchronous: str, tasks: int, concurrency: int) -> float:
+    """Saves per second when each save's caller waits for its commit, as a reply does."""
+    from codetether.a2a.store import SQLiteTaskStore
+    from codetether.a2a.types import Task, TaskState, TaskStatus
+
+    store = SQLiteTaskStore(path, synchronous=synchronous)
+    remaining = iter(range(tasks))
+
+    async def worker() -> None:
+        for number in remaining:
+            store.save(Task(id=f"t{number}", context_id="c", status=TaskStatus(state=TaskState.COMPLETED)))
+            await store.committed()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    rate = tasks / (time.perf_counter() - started)
+    store.close()
+    return rate
+
+
+def task_store_durability_cost(tasks: int, concurrency: int, rounds: int = 3) -> dict[str, float]:
+    """The task store alone, synchronous=NORMAL against FULL, alternated so load drifts hit both alike:
+    the best of ``rounds`` saves/s for each."""
+    best = {"NORMAL": 0.0, "FULL": 0.0}
+    with tempfile.TemporaryDirectory() as directory:
+        for attempt in range(rounds):
+            for synchronous in best:
+                path = Path(directory) / f"{synchronous}-{attempt}.sqlite3"
+                best[synchronous] = max(
+                    best[synchronous], asyncio.run(_commit_rate(path, synchronous, tasks, concurrency))
+                )
+    return best
+
+
 def rss_mib(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -235,6 +270,13 @@ def main() -> None:
         finally:
             stop(process)
     print(f"idle RSS of `codetether serve` (agent executor, JSON-RPC+REST+gRPC, 3 s after start): {idle:.1f} MiB")
+    for concurrency in (1, args.concurrency):
+        rates = task_store_durability_cost(args.requests, concurrency)
+        print(
+            f"task store, {concurrency} waiting saver(s): synchronous=NORMAL {rates['NORMAL']:.0f} commits/s, "
+            f"FULL (the default: survives power loss) {rates['FULL']:.0f}/s, "
+            f"{rates['FULL'] / rates['NORMAL']:.2f}x"
+        )
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@ mode (tens of microseconds), cheaper than the thread hop that ``to_thread`` woul
 request. Saves made while the event loop runs are group-committed: they are encoded at once and
 written together in one transaction ``GROUP_COMMIT_SECONDS`` later, so under load one commit
 carries many tasks. Every read flushes first, and a reply to a client first awaits
-:meth:`committed`: what a client was told is on disk, even if the process is killed right after.
+:meth:`committed`: what a client was told is on disk, even if the process is killed right after, and
+(with ``synchronous=FULL``, the default) even if the machine loses power.
 A store backed by a shared database can replace it for several replicas.
 """
 
@@ -129,14 +130,20 @@ def _private_database(path: Path) -> None:
 class SQLiteTaskStore:
     """The default :class:`TaskStore`: one SQLite file (or ``:memory:``)."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, synchronous: str = "FULL") -> None:
+        """``synchronous``: SQLite's setting for the group commits. ``FULL`` (the default) syncs the WAL at
+        each commit, so a task a client was told about survives power loss or an OS crash, not only a
+        killed process; ``NORMAL`` syncs only at checkpoints, and the last commits can roll back when
+        the machine (not the process) goes down. bench/a2a_throughput.py measures the difference."""
+        if synchronous not in ("FULL", "NORMAL"):
+            raise ValueError(f"synchronous must be FULL or NORMAL, not {synchronous!r}")
         if str(path) != ":memory:":
             _private_database(Path(path))
         # A short busy timeout: these calls run on the event loop, which must not stall for SQLite's
         # default 5 s behind another writer (one server owns the file; see Peer's data-dir lock).
         self._db = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=0.5)
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute(f"PRAGMA synchronous={synchronous}")
         self._db.executescript(_SCHEMA)
         self._lock = threading.Lock()  # the connection is shared; the A2A client may use it from threads
         self._encode = msgspec.json.Encoder().encode
