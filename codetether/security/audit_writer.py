@@ -36,6 +36,10 @@ MAX_FIELD_CHARS = 512
 # allows before it blocks); the rest are counted into one summary record.
 REFUSALS_IN_FULL = 10
 REFUSAL_WINDOW_SECONDS = 60.0
+# Addresses with an open window at once; refusals from further addresses (a spoofed or IPv6 range) share
+# one window, so a wide flood is bounded too.
+MAX_REFUSAL_WINDOWS = 4096
+OTHER_ADDRESSES = "other addresses"
 
 
 def clip(text: str, limit: int = MAX_FIELD_CHARS) -> str:
@@ -102,6 +106,8 @@ class AuditWriter:
     ) -> None:
         """A refused call from ``address``: recorded in full while the address is under
         ``refusals_in_full`` in this window, otherwise counted (by ``detail``) into its summary."""
+        if address not in self._refusals and len(self._refusals) >= MAX_REFUSAL_WINDOWS:
+            address = OTHER_ADDRESSES
         window = self._refusals.get(address)
         if window is None:
             window = self._refusals[address] = _Refusals(actor, action)

@@ -10,7 +10,7 @@ from aiohttp import web
 
 from codetether.bus import AgentBus
 from codetether.security.audit import AuditLog, AuditQuery, query
-from codetether.security.audit_writer import MAX_FIELD_CHARS, REFUSALS_IN_FULL, AuditWriter
+from codetether.security.audit_writer import MAX_FIELD_CHARS, MAX_REFUSAL_WINDOWS, REFUSALS_IN_FULL, AuditWriter
 from codetether.security.auth import FailureLimiter, TokenAuth
 from codetether.server.app import AUDIT_WRITER_KEY, build_app
 
@@ -90,3 +90,16 @@ async def test_refusals_past_the_window_start_a_new_one_after_its_summary(tmp_pa
         ("refused calls from 10.0.0.1", "3 more refused call(s) not recorded one by one: 3 x 401"),
         ("GET /y", "401"),
     ]
+
+
+async def test_refusals_from_more_addresses_than_windows_share_one_window(tmp_path):
+    audit = AuditLog(tmp_path)
+    writer = AuditWriter(audit, refusals_in_full=1)
+    for number in range(MAX_REFUSAL_WINDOWS + 50):
+        address = f"2001:db8::{number:x}"
+        writer.refused(address, f"http:{address}", "api.call", "GET /x", "401")
+    await writer.close()
+    records = query(AuditQuery(limit=10_000), audit.directory)
+    assert len(records) == MAX_REFUSAL_WINDOWS + 2  # one per window, then the shared window's first and summary
+    assert records[-1].resource == "refused calls from other addresses"
+    assert records[-1].detail == "49 more refused call(s) not recorded one by one: 49 x 401"
