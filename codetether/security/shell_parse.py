@@ -28,6 +28,12 @@ _EXPANDING = frozenset(
 _STATEMENT_LIKE = frozenset({"declaration_command", "unset_command"})
 _DIRECTORY_CHANGERS = frozenset({"cd", "pushd", "popd"})
 _WRITE_OPS = frozenset({">", ">>", ">|", "&>", "&>>", "<>", ">&"})
+# A reserved word in command position means the grammar misread the structure (it reads
+# `! { find -exec x \;; }` as a command named `{`), so what that part runs is not known.
+_RESERVED = frozenset(
+    {"{", "}", "!", "[[", "]]", "if", "then", "else", "elif", "fi", "case", "esac", "for", "select", "while"}
+    | {"until", "do", "done", "in", "function"}
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,6 +139,8 @@ class _Walk:
                 self.visit_children(child)  # its value's substitutions; the assignment itself belongs to the command
             else:
                 self.visit(child)
+        if words and words[0] in _RESERVED:
+            self.result.unknown.append(f"bash syntax read as a command named {words[0]!r}")
         if words:
             self.record(words, assignments)
         elif assignments:
@@ -188,13 +196,17 @@ class _Walk:
         """A word as bash would pass it after quote removal, with DYNAMIC for what expands at run time."""
         kind, text = node.type, self.text(node)
         if kind == "word":
-            return _unquoted(text)
+            word = _unquoted(text)
+            if word is None:  # seen for "true\n\\env x": the grammar glued two commands into one word
+                self.result.unknown.append("bash syntax read as a word with a blank in it")
+                return DYNAMIC
+            return word
         if kind == "number":
             return text
         if kind == "raw_string":
             return text[1:-1]
         if kind == "ansi_c_string":
-            return DYNAMIC if "\\" in text else text[2:-1]
+            return _ansi_c(text[2:-1])
         if kind in ("string", "translated_string"):
             return self.double_quoted(node)
         if kind == "concatenation":
@@ -215,8 +227,10 @@ class _Walk:
         return "".join(parts)
 
 
-def _unquoted(text: str) -> str:
-    """Backslash removal for an unquoted word; a glob or brace expansion makes the whole word DYNAMIC."""
+def _unquoted(text: str) -> str | None:
+    """Backslash removal for an unquoted word; a glob or brace expansion makes the whole word DYNAMIC.
+
+    None: the word holds an unescaped blank, which no real word does."""
     if _BRACE_EXPANSION.search(text):
         return DYNAMIC
     out, i = [], 0
@@ -226,11 +240,34 @@ def _unquoted(text: str) -> str:
             out.append("" if text[i + 1 : i + 2] == "\n" else text[i + 1 : i + 2])
             i += 2
             continue
+        if char in " \t\n":
+            return None
         if char in "*?" or (char == "[" and "]" in text[i + 1 :]):
             return DYNAMIC  # pathname expansion: which files match is only known at run time
         out.append(char)
         i += 1
     return "".join(out)
+
+
+_ANSI_C = re.compile(r"\\(x[0-9A-Fa-f]{1,2}|u[0-9A-Fa-f]{1,4}|U[0-9A-Fa-f]{1,8}|[0-7]{1,3}|c.|.)", re.DOTALL)
+_ANSI_C_SIMPLE = {"a": "\a", "b": "\b", "e": "\x1b", "E": "\x1b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+_ANSI_C_SIMPLE |= {"v": "\v", "\\": "\\", "'": "'", '"': '"', "?": "?"}
+
+
+def _ansi_c(body: str) -> str:
+    """The text of ``$'...'`` (``$'\\x67it'`` is ``git``), decoded as bash does."""
+
+    def one(match: re.Match[str]) -> str:
+        code = match.group(1)
+        if code[0] in "xuU":
+            return chr(min(int(code[1:], 16), 0x10FFFF))
+        if code[0] in "01234567":
+            return chr(int(code, 8) & 0xFF)
+        if code[0] == "c" and len(code) == 2:
+            return chr(ord(code[1].upper()) ^ 0x40)
+        return _ANSI_C_SIMPLE.get(code, "\\" + code)  # bash keeps unknown escapes as they are
+
+    return _ANSI_C.sub(one, body)
 
 
 def _unescape_double(text: str) -> str:

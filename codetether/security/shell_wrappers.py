@@ -58,12 +58,17 @@ _WRAPPERS: dict[str, _Options] = {
         assignments=True,
     ),
     "doas": _Options("uC", escalates=True),
+    "flock": _Options("wEc", frozenset({"--timeout", "--conflict-exit-code", "--command"}), positionals=1),
+    "chroot": _Options("", frozenset({"--userspec", "--groups"}), positionals=1, escalates=True),
     "pkexec": _Options("", frozenset({"--user"}), escalates=True),
     "xargs": _Options(
         "aEILnPsd",
         frozenset({"--arg-file", "--delimiter", "--max-args", "--max-procs", "--max-chars", "--process-slot-var"}),
     ),
 }
+
+# Commands that take a command *string* in an option: `su -c 'git push'`, `script -qc 'git push' /dev/null`.
+_STRING_OPTION = {"su": True, "script": False, "flock": False}  # name -> whether it runs as another user
 
 SHELLS = frozenset({"sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "fish"})
 _STDIN_PATHS = re.compile(r"^(-|/dev/stdin|/dev/fd/\d+|/proc/[^/]+/fd/\d+)$")
@@ -104,11 +109,14 @@ def _wrapper(name: str, args: list[str], opts: _Options) -> Unwrapped:
     start, assigned, split = _skip_options(args, opts)
     if split is not None:  # env -S 'git push': the string is split into a command line
         return Unwrapped(scripts=(" ".join([split, *args[start:]]),), transparent=not assigned)
+    positionals = args[start : start + opts.positionals]
     start += opts.positionals
     inner = args[start:]
+    # `timeout $T git push`: if $T is "-s", KILL is the duration and the command starts a word later.
+    unknown = "a wrapper whose arguments are only known at run time" if any(DYNAMIC in p for p in positionals) else ""
     if name == "xargs":
         return Unwrapped(inner=_xargs_command(args[:start], inner))
-    return Unwrapped(inner=inner or None, transparent=not (opts.escalates or assigned))
+    return Unwrapped(inner=inner or None, transparent=not (opts.escalates or assigned), unknown=unknown)
 
 
 def _xargs_command(options: list[str], command: list[str]) -> list[str]:
@@ -175,9 +183,37 @@ def _find(args: list[str]) -> Unwrapped | None:
     return Unwrapped(also_runs=tuple(r for r in runs if r)) if runs else None
 
 
+def _string_option(args: list[str]) -> str | None:
+    """The value of -c / --command, also inside a cluster such as ``-qc``."""
+    for i, arg in enumerate(args):
+        if arg.startswith("--command"):
+            return arg.partition("=")[2] or (args[i + 1] if i + 1 < len(args) else "")
+        if arg.startswith("-") and not arg.startswith("--") and "c" in arg:
+            rest = arg[arg.index("c") + 1 :]
+            return rest or (args[i + 1] if i + 1 < len(args) else "")
+    return None
+
+
+def _trap(args: list[str]) -> Unwrapped | None:
+    """``trap 'git push' EXIT`` runs its first argument as a command when the signal comes."""
+    args = args[1:] if args[:1] == ["--"] else args
+    if len(args) < 2 or args[0] == "-" or args[0].startswith("-"):
+        return None
+    return Unwrapped(scripts=(args[0],), transparent=False)
+
+
 def unwrap(argv: list[str]) -> Unwrapped | None:
     """What ``argv`` runs besides itself, or None for an ordinary command."""
     name, args = argv[0].rsplit("/", 1)[-1], argv[1:]
+    if name in _STRING_OPTION and (script := _string_option(args)) is not None:
+        return Unwrapped(scripts=(script,), transparent=not _STRING_OPTION[name])
+    if name == "alias":  # alias p='git push': what `p` runs once aliases expand
+        return Unwrapped(scripts=tuple(a.partition("=")[2] for a in args if "=" in a), transparent=False)
+    if name == "trap":
+        return _trap(args)
+    if name == "watch":  # watch runs its arguments through sh -c
+        start, _, _ = _skip_options(args, _Options("nqd", frozenset({"--interval", "--differences"})))
+        return Unwrapped(scripts=(" ".join(args[start:]),)) if args[start:] else None
     if name in _WRAPPERS:
         return _wrapper(name, args, _WRAPPERS[name])
     if name in SHELLS:
