@@ -1,13 +1,14 @@
 """The fake LLM server as its own process, for benchmarks that must not share a process with it.
 
     python bench/_fake_llm_process.py SCRIPT.json REPORT.jsonl
-Prints the port on stdout, then serves until terminated. Each request's sizes go to REPORT.jsonl.
+Prints the port on stdout, then serves until terminated. Each request's sizes and arrival time go to REPORT.jsonl.
 """
 
 import asyncio
 import json
 import signal
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -30,13 +31,16 @@ async def main(script_path: str, report_path: str) -> None:
     async def watch() -> None:
         nonlocal seen
         while True:
-            await asyncio.sleep(0.01)
+            await asyncio.sleep(0.001)  # fine enough to time the first request's arrival
+            now = time.time()
             for recorded in server.requests[seen:]:
                 body = recorded.body
                 system = sum(len(m["content"]) for m in body.get("messages", []) if m["role"] == "system")
                 tools = len(json.dumps(body.get("tools", []), separators=(",", ":")))
                 report.write(
-                    json.dumps({"system_bytes": system, "tools_bytes": tools, "body_bytes": len(json.dumps(body))})
+                    json.dumps(
+                        {"system_bytes": system, "tools_bytes": tools, "body_bytes": len(json.dumps(body)), "t": now}
+                    )
                     + "\n"
                 )
                 report.flush()

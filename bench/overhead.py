@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def child_run(argv: list[str], cwd: Path, env: dict[str, str]) -> dict[str, float]:
     """Wall, CPU and peak RSS of one child process (wait4 gives the child's own rusage)."""
+    started = time.time()
     start = time.perf_counter()
     proc = subprocess.Popen(argv, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     _, status, usage = os.wait4(proc.pid, 0)
@@ -29,7 +30,8 @@ def child_run(argv: list[str], cwd: Path, env: dict[str, str]) -> dict[str, floa
     err = proc.stderr.read().decode() if proc.stderr else ""
     if os.waitstatus_to_exitcode(status) != 0:
         sys.exit(f"{' '.join(argv)} failed:\n{err}")
-    return {"wall": wall, "cpu": usage.ru_utime + usage.ru_stime, "rss_mib": usage.ru_maxrss / 1024, "out": out}
+    cpu = usage.ru_utime + usage.ru_stime
+    return {"wall": wall, "cpu": cpu, "rss_mib": usage.ru_maxrss / 1024, "out": out, "started": started}
 
 
 def with_server(script: list[dict], run):
@@ -134,9 +136,16 @@ def main() -> None:
         )
 
     short, _ = with_server(task_script, task)
+    to_first = [with_server(task_script, task) for _ in range(5)]
+    first_ms = sorted((reqs[0]["t"] - run["started"]) * 1000 for run, reqs in to_first)
 
     first = requests[0] if requests else {"system_bytes": 0, "tools_bytes": 0, "body_bytes": 0}
     print(f"baseline  python -c pass        : {bare['wall'] * 1000:7.1f} ms wall  {bare['rss_mib']:6.1f} MiB")
+    print(
+        f"time to first model request     : {first_ms[len(first_ms) // 2]:7.1f} ms median of 5 "
+        f"(min {first_ms[0]:.1f}; {first_ms[len(first_ms) // 2] / (bare['wall'] * 1000):.1f}x python -c pass; "
+        "target <= 200 ms)"
+    )
     print(f"baseline  codetether --version  : {version['wall'] * 1000:7.1f} ms wall  {version['rss_mib']:6.1f} MiB")
     print(
         f"{steps}-step session               : {many['wall']:7.2f} s wall  {many['cpu']:.2f} s CPU  "
