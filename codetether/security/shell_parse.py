@@ -96,7 +96,10 @@ def _parse(command: str, result: ShellAnalysis, depth: int) -> None:
     if tree.root_node.has_error:
         # Still walked: what it did recognise can be denied; nothing in it can be allowed.
         result.unknown.append("bash syntax that cannot be parsed")
-    _Walk(source, result, depth).visit(tree.root_node)
+    try:
+        _Walk(source, result, depth).visit(tree.root_node)
+    except RecursionError:
+        result.unknown.append("commands nested too deeply")
 
 
 class _Walk:
@@ -131,14 +134,14 @@ class _Walk:
             role = node.field_name_for_child(i)
             if child.type == "variable_assignment":
                 assignments.append(self.assignment(child))
-            elif role == "name":
+                for part in child.children:  # its value's substitutions; the assignment belongs to the command
+                    self.visit(part)
+                continue
+            if role == "name":
                 words.append(self.word(child.children[0]) if child.children else self.text(child))
             elif role == "argument":
                 words.append(self.word(child))
-            if child.type == "variable_assignment":
-                self.visit_children(child)  # its value's substitutions; the assignment itself belongs to the command
-            else:
-                self.visit(child)
+            self.visit(child)
         if words and words[0] in _RESERVED:
             self.result.unknown.append(f"bash syntax read as a command named {words[0]!r}")
         if words:
@@ -146,14 +149,11 @@ class _Walk:
         elif assignments:
             self.result.commands.append(SimpleCommand((Layer(" ".join(assignments), False),)))
 
-    def visit_children(self, node: Any) -> None:
-        for child in node.children:
-            self.visit(child)
-
     def assignment(self, node: Any) -> str:
         value = node.child_by_field_name("value")
-        name = self.text(node)[: value.start_byte - node.start_byte] if value is not None else self.text(node)
-        return name + (self.word(value) if value is not None else "")
+        if value is None:
+            return self.text(node)
+        return self.source[node.start_byte : value.start_byte].decode("utf-8", "replace") + self.word(value)
 
     def record(self, words: list[str], assignments: list[str]) -> None:
         """Add a simple command, following the wrappers, shells and ``eval`` strings it runs."""
