@@ -4,7 +4,8 @@
 The child is started with clone(CLONE_VM | CLONE_VFORK), as posix_spawn does: no page tables are
 copied, the parent waits only until the child has exec'd (or failed), and all signals are blocked
 around the clone so no Python handler can ever run in the child. Everything between clone and
-execve is plain C on a private stack.
+execve is plain C on a private stack. ``parent_death_signal`` is set with prctl after the uid change
+(which would clear it) and fires when the thread that called ``spawn`` exits.
 """
 
 import os
@@ -20,6 +21,7 @@ cdef extern from *:
     #include <errno.h>
     #include <grp.h>
     #include <sched.h>
+    #include <sys/prctl.h>
     #include <signal.h>
     #include <sys/resource.h>
     #include <unistd.h>
@@ -39,6 +41,8 @@ cdef extern from *:
         int gid;
         int fds[3];
         int err_fd;
+        int death_signal;
+        pid_t parent;
         sigset_t parent_mask;
     } ct_spawn_args;
 
@@ -71,6 +75,10 @@ cdef extern from *:
         step = 6;
         if (a->gid >= 0 && (setgroups(0, NULL) < 0 || setgid((gid_t)a->gid) < 0)) goto fail;
         step = 7; if (a->uid >= 0 && setuid((uid_t)a->uid) < 0) goto fail;
+        /* After the uid change, which clears it; a parent gone before it took effect is checked. */
+        step = 9;
+        if (a->death_signal && prctl(PR_SET_PDEATHSIG, a->death_signal, 0, 0, 0) < 0) goto fail;
+        if (a->death_signal && getppid() != a->parent) { errno = ESRCH; goto fail; }
         step = 8; execve(a->path, a->argv, a->envp);
     fail:
         e = errno;
@@ -106,6 +114,8 @@ cdef extern from *:
         int gid
         int fds[3]
         int err_fd
+        int death_signal
+        int parent
     int ct_spawn(ct_spawn_args *a, char *stack, size_t size)
     int errno
 
@@ -122,7 +132,7 @@ LIMIT_NAMES = {
     "core_size": resource.RLIMIT_CORE,
 }
 _STEPS = {1: "setsid", 2: "dup2", 3: "chdir", 4: "unshare(CLONE_NEWNET)", 5: "setrlimit", 6: "setgid",
-          7: "setuid", 8: "execve"}
+          7: "setuid", 8: "execve", 9: "prctl(PR_SET_PDEATHSIG)"}
 DEF STACK_SIZE = 65536
 
 
@@ -157,7 +167,7 @@ cdef char** _cstrings(list items) except NULL:
 
 
 def spawn(list argv, dict env, str cwd, dict limits, *, bint isolate_network=False, int uid=-1, int gid=-1,
-          int stdin=-1, int stdout=-1, int stderr=-1):
+          int stdin=-1, int stdout=-1, int stderr=-1, int parent_death_signal=0):
     if not argv or not all(isinstance(a, str) for a in argv):
         raise ValueError("argv must be a non-empty list of str")
     rlimits = _check(limits)
@@ -181,6 +191,8 @@ def spawn(list argv, dict env, str cwd, dict limits, *, bint isolate_network=Fal
     spec.fds[0] = stdin
     spec.fds[1] = stdout
     spec.fds[2] = stderr
+    spec.death_signal = parent_death_signal
+    spec.parent = os.getpid()
     spec.nlimits = len(rlimits)
     cdef int i
     for i in range(len(rlimits)):

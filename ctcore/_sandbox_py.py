@@ -3,8 +3,9 @@
 ``spawn`` forks; the child makes itself a new session (its own process group, so a timeout can
 kill everything it started), applies resource limits, optionally enters a fresh network namespace
 (no interfaces but a downed loopback: nothing is reachable), optionally drops to an unprivileged
-uid/gid (root ignores RLIMIT_NPROC, so the process-count limit needs it), and execs ``argv`` with
-exactly ``env``. A failure before exec is reported to the parent through a close-on-exec pipe, so
+uid/gid (root ignores RLIMIT_NPROC, so the process-count limit needs it), optionally asks the kernel
+for a signal when its parent dies (``PR_SET_PDEATHSIG``, set after the uid change, which would clear
+it), and execs ``argv`` with exactly ``env``. A failure before exec is reported to the parent through a close-on-exec pipe, so
 ``spawn`` raises OSError instead of returning a child that never ran.
 """
 
@@ -19,8 +20,9 @@ __all__ = ["CLONE_NEWNET", "LIMIT_NAMES", "spawn"]
 
 CLONE_NEWNET = 0x40000000
 CLONE_NEWUSER = 0x10000000
+PR_SET_PDEATHSIG = 1
 _STEPS = {1: "setsid", 2: "dup2", 3: "chdir", 4: "unshare(CLONE_NEWNET)", 5: "setrlimit", 6: "setgid",
-          7: "setuid", 8: "execve"}
+          7: "setuid", 8: "execve", 9: "prctl(PR_SET_PDEATHSIG)"}
 # Limit name -> resource constant. Values are hard and soft limits in the resource's own unit.
 LIMIT_NAMES = {
     "address_space": resource.RLIMIT_AS,
@@ -57,8 +59,13 @@ def spawn(
     stdin: int = -1,
     stdout: int = -1,
     stderr: int = -1,
+    parent_death_signal: int = 0,
 ) -> int:
-    """Start ``argv`` under the limits; returns the child's pid (also its process group id)."""
+    """Start ``argv`` under the limits; returns the child's pid (also its process group id).
+
+    ``parent_death_signal`` (e.g. SIGKILL) is sent to the child when the *thread* that called ``spawn``
+    exits, so call it from a thread that lives as long as the child should (the event loop's).
+    """
     if not argv or not all(isinstance(a, str) for a in argv):
         raise ValueError("argv must be a non-empty list of str")
     rlimits = _check(limits)
@@ -72,6 +79,7 @@ def spawn(
     env_bytes = {k.encode(): v.encode() for k, v in env.items()}
     args = [a.encode() for a in argv]
     read_end, write_end = os.pipe2(os.O_CLOEXEC)
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:  # child: only async-signal-safe work from here to exec
         step = 0
@@ -101,6 +109,12 @@ def spawn(
             step = 7
             if uid >= 0:
                 os.setuid(uid)
+            step = 9
+            if parent_death_signal:
+                if _libc.prctl(PR_SET_PDEATHSIG, parent_death_signal, 0, 0, 0) != 0:
+                    raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+                if os.getppid() != parent:  # the parent died before the request took effect
+                    raise OSError(3, "the parent exited before the child started")
             step = 8
             os.execve(path, args, env_bytes)
         except BaseException as exc:  # anything before exec: tell the parent, never run on as a copy of it

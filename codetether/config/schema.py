@@ -79,6 +79,13 @@ class AgentSection(_Section):
     context_window: (
         Annotated[int, msgspec.Meta(ge=256, description="tokens; overrides the model catalog for compaction")] | None
     ) = None
+    pass_env: Annotated[
+        list[str],
+        msgspec.Meta(
+            description="environment variables (names or globs) that tool processes get even when they look like "
+            "secrets (*_API_KEY, *_TOKEN, *_SECRET, *_PASSWORD, VAULT_*, AWS_*); all other such variables are withheld"
+        ),
+    ] = []
 
 
 class WebSearchSection(_Section):

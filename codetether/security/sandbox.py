@@ -5,6 +5,9 @@ What each limit guarantees (Linux):
   (Python raises MemoryError, C's malloc returns NULL).
 - ``max_cpu_seconds``: RLIMIT_CPU — the kernel sends SIGXCPU when the CPU time is used up.
 - ``max_wall_seconds``: enforced here — the whole process group is killed (SIGTERM, then SIGKILL).
+- The program never outlives the run, nor the agent: it gets ``PR_SET_PDEATHSIG`` (SIGKILL), and its
+  process group carries a :mod:`~codetether.security.lifeline` guard that kills the group when the run
+  ends or the agent dies (stdin is ``/dev/null``).
 - ``max_processes``: RLIMIT_NPROC — counts every process of the uid, so when CodeTether runs as root
   the child is switched to an unprivileged uid first (root is exempt from this limit); otherwise the
   limit is the user's current process count plus ``max_processes``.
@@ -19,6 +22,7 @@ not implemented yet: a policy asking for them is rejected with that reason, neve
 import asyncio
 import contextlib
 import os
+import shutil
 import signal
 import time
 from collections.abc import Callable
@@ -31,6 +35,7 @@ import msgspec
 from ctcore.sandbox import spawn
 
 from ..errors import CodetetherError
+from .lifeline import Lifeline, guarded
 
 NOBODY = 65534
 OUTPUT_CAP = 256 * 1024
@@ -129,33 +134,42 @@ async def run(
             f"network isolation is unavailable here ({reason}); refusing to run a deny-network program unconfined",
             "allow network for it explicitly, or run CodeTether where user/network namespaces are permitted",
         )
+    program_env = clean_env(cwd, env)
+    _require_program(argv, program_env, cwd)
     root = os.geteuid() == 0
     limits = {
         "address_space": policy.max_memory_mb * 1024 * 1024,
         "cpu_seconds": policy.max_cpu_seconds,
         "file_size": policy.max_file_size_mb * 1024 * 1024,
-        "processes": policy.max_processes if root else _own_process_count() + policy.max_processes,
+        # +1: the lifeline guard is a process of the same user.
+        "processes": (policy.max_processes if root else _own_process_count() + policy.max_processes) + 1,
         "core_size": 0,
     }
     out_read, out_write = os.pipe2(os.O_CLOEXEC)
     err_read, err_write = os.pipe2(os.O_CLOEXEC)
+    lifeline = Lifeline()
     started = time.monotonic()
     try:
+        # Spawned on the event loop's thread, which lives as long as the run: PDEATHSIG fires when it ends.
         pid = spawn(
-            argv,
-            clean_env(cwd, env),
+            guarded(argv),
+            program_env,
             str(cwd),
             limits,
             isolate_network=policy.network == "deny",
             uid=NOBODY if root else -1,
             gid=NOBODY if root else -1,
+            stdin=lifeline.child_end,
             stdout=out_write,
             stderr=err_write,
+            parent_death_signal=signal.SIGKILL,
         )
     except OSError as exc:
         for fd in (out_read, out_write, err_read, err_write):
             os.close(fd)
+        lifeline.cut()
         raise SandboxError(str(exc)) from exc
+    lifeline.started()
     os.close(out_write)
     os.close(err_write)
     loop = asyncio.get_running_loop()
@@ -193,10 +207,12 @@ async def run(
             except TimeoutError:
                 _kill_group(pid, signal.SIGKILL)
         _, status, usage = await waiter
-        _kill_group(pid, signal.SIGKILL)  # grandchildren left in the group die with it
+        lifeline.cut()  # grandchildren left in the group die with it
+        _kill_group(pid, signal.SIGKILL)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(asyncio.gather(*done.values()), 2)
     finally:
+        lifeline.cut()  # also when the run is cancelled: nothing of it keeps running
         for fd in buffers:
             loop.remove_reader(fd)
             os.close(fd)
@@ -214,6 +230,16 @@ async def run(
         cpu_seconds=cpu,
         limit=_which_limit(timed_out, sig, cpu, stderr, policy),
     )
+
+
+def _require_program(argv: list[str], env: dict[str, str], cwd: Path) -> None:
+    """The guard execs the program, so a missing one is caught here, before anything starts."""
+    if not argv:
+        raise SandboxError("no program to run")
+    program = argv[0]
+    found = os.access(cwd / program, os.X_OK) if "/" in program else shutil.which(program, path=env.get("PATH"))
+    if not found:
+        raise SandboxError(f"{program} not found (PATH={env.get('PATH', '')})")
 
 
 def _kill_group(pid: int, sig: int) -> None:

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 
 from ..secrets.env import ENV_VARS
 
-__all__ = ["SECRET_PATTERNS", "is_secret_name", "pass_env_of", "tool_environment"]
+__all__ = ["SECRET_PATTERNS", "is_secret_name", "pass_env_of", "passed_through", "tool_environment"]
 
 # Case-insensitive globs over variable names. "*KEY*" also catches *_API_KEY, *_ACCESS_KEY_ID, *_PRIVATE_KEY.
 SECRET_PATTERNS: tuple[str, ...] = (
@@ -47,6 +47,12 @@ def tool_environment(base_env: Mapping[str, str], pass_env: Iterable[str] = ()) 
     env = {name: value for name, value in base_env.items() if not is_secret_name(name) or _listed(name, pass_env)}
     env.setdefault("PATH", _FALLBACK_PATH)  # a shell without PATH cannot find anything
     return env
+
+
+def passed_through(base_env: Mapping[str, str], pass_env: Iterable[str]) -> dict[str, str]:
+    """Only the variables ``pass_env`` lists (for the sandbox, whose environment starts empty)."""
+    pass_env = tuple(pass_env)
+    return {name: value for name, value in base_env.items() if _listed(name, pass_env)}
 
 
 def pass_env_of(settings: object) -> list[str]:

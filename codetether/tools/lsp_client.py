@@ -4,11 +4,13 @@ import asyncio
 import contextlib
 import itertools
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import msgspec
 
+from ..security.toolenv import tool_environment
 from .base import ToolError
 
 LANGUAGE_IDS = {
@@ -30,9 +32,11 @@ LANGUAGE_IDS = {
 class LSPClient:
     """One running language server for one workspace."""
 
-    def __init__(self, command: list[str], root: Path) -> None:
+    def __init__(self, command: list[str], root: Path, env: Mapping[str, str] | None = None) -> None:
         self.command = command
         self.root = root
+        # A language server runs the project's code (plugins, build scripts): no secrets unless passed.
+        self.env = dict(env) if env is not None else tool_environment(os.environ)
         self.proc: asyncio.subprocess.Process | None = None
         self._ids = itertools.count(1)
         self._pending: dict[int, asyncio.Future] = {}
@@ -50,7 +54,7 @@ class LSPClient:
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             stderr=asyncio.subprocess.DEVNULL,
-            env={**os.environ},
+            env=self.env,
         )
         self._reader = asyncio.create_task(self._read_loop())
         capabilities = {

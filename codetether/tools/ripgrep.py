@@ -8,6 +8,7 @@ import sysconfig
 from functools import cache
 from pathlib import Path
 
+from ..security.toolenv import tool_environment
 from .base import ToolError
 
 
@@ -34,6 +35,7 @@ async def rg(*args: str, cwd: Path, timeout: float = 30.0) -> tuple[int, str, st
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
         stdin=asyncio.subprocess.DEVNULL,
+        env=tool_environment(os.environ),  # rg needs no credentials; nothing a tool starts gets them
     )
     try:
         out, err = await asyncio.wait_for(proc.communicate(), timeout)

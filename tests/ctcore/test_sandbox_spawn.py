@@ -2,6 +2,8 @@
 
 import importlib
 import os
+import signal
+import threading
 from pathlib import Path
 
 import pytest
@@ -58,6 +60,40 @@ def test_failures_are_raised_not_returned(sandbox):
         sandbox.spawn(["/bin/true"], {}, "/tmp", {"cpu_seconds": -1})
     with pytest.raises(ValueError, match="argv"):
         sandbox.spawn([], {}, "/tmp", {})
+
+
+def _spawn_from_a_thread_that_ends(sandbox, **kwargs) -> int:
+    """Spawn a long sleep from a thread and let that thread exit (the event where PDEATHSIG fires)."""
+    pids: list[int] = []
+    thread = threading.Thread(
+        target=lambda: pids.append(sandbox.spawn(["/bin/sleep", "300"], {}, "/tmp", {}, **kwargs))
+    )
+    thread.start()
+    thread.join()
+    return pids[0]
+
+
+def test_child_gets_its_parent_death_signal_when_the_spawning_thread_ends(sandbox):
+    pid = _spawn_from_a_thread_that_ends(sandbox, parent_death_signal=signal.SIGKILL)
+    _, status = os.waitpid(pid, 0)  # returns only because the kernel killed the sleep
+    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
+
+
+def test_without_a_parent_death_signal_the_child_outlives_the_spawning_thread(sandbox):
+    pid = _spawn_from_a_thread_that_ends(sandbox)
+    try:
+        assert os.waitpid(pid, os.WNOHANG) == (0, 0)
+    finally:
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+
+
+def test_parent_death_signal_survives_the_drop_to_an_unprivileged_user(sandbox):
+    if os.geteuid() != 0:
+        pytest.skip("dropping to another uid needs root")
+    pid = _spawn_from_a_thread_that_ends(sandbox, parent_death_signal=signal.SIGKILL, uid=65534, gid=65534)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
 
 
 @settings(max_examples=25, deadline=None)
