@@ -5,8 +5,8 @@ kill everything it started), applies resource limits, optionally enters a fresh 
 (no interfaces but a downed loopback: nothing is reachable), optionally drops to an unprivileged
 uid/gid (root ignores RLIMIT_NPROC, so the process-count limit needs it), optionally asks the kernel
 for a signal when its parent dies (``PR_SET_PDEATHSIG``, set after the uid change, which would clear
-it), and execs ``argv`` with exactly ``env``. A failure before exec is reported to the parent through a close-on-exec pipe, so
-``spawn`` raises OSError instead of returning a child that never ran.
+it), and execs ``argv`` with exactly ``env``. A failure before exec is reported to the parent
+through a close-on-exec pipe, so ``spawn`` raises OSError instead of returning a child that never ran.
 """
 
 import ctypes
