@@ -23,14 +23,14 @@ import msgspec
 from .agent.compaction import Compactor
 from .agent.loop import Agent
 from .agent.prompt import git_summary, system_prompt
-from .agent.session import Session, find_session, latest_session
+from .agent.session import FileSession, MemorySession, Session, find_session, latest_session
 from .bus import AgentBus, BusHandle
 from .config import LoadedConfig
 from .errors import CodetetherError
 from .events import Finished, RunEvent, SessionStarted
 from .providers.base import Provider
 from .providers.catalog import lookup
-from .providers.registry import create_provider, provider_settings, split_model
+from .providers.registry import create_provider, known_providers, provider_settings, split_model
 from .providers.types import Message
 from .secrets import SecretResolver
 from .security.audit import AuditLog
@@ -162,8 +162,7 @@ class Runtime:
     # --- models ---------------------------------------------------------------------------------------
     def model(self, spec: str | None = None) -> ResolvedModel:
         """The provider client (one per provider, reused), model id, label and context window for ``spec``."""
-        default = f"{self.config.default.provider}/{self.config.default.model}"
-        name, model = split_model(spec or default, self.config)
+        name, model = split_model(spec or self.default_model(), self.config)
         provider = self._providers.get(name)
         if provider is None:
             settings = provider_settings(name, self.config, self.secrets)
@@ -179,11 +178,21 @@ class Runtime:
         label = f"{name}/{model}"
         return ResolvedModel(provider=provider, model=model, label=label, window=self.context_window(label))
 
+    def default_model(self) -> str:
+        """``provider/model`` from ``[default]``. A model that names its provider (``moonshotai/kimi-k2.5``,
+        as the seed documents ``CODETETHER_DEFAULT_MODEL``) wins over the built-in default provider, but
+        not over a provider the user chose."""
+        default = self.config.default
+        head = default.model.partition("/")[0]
+        if head in known_providers(self.config) and "default.provider" not in self.loaded.origins:
+            return default.model
+        return f"{default.provider}/{default.model}"
+
     def rate_limit(self, spec: str | None = None) -> "AdaptiveRateLimiter":
         """Share one adaptive rate limiter among every later run on ``spec``'s provider (a swarm's agents)."""
         from .swarm.ratelimit import AdaptiveRateLimiter, RateLimitedProvider
 
-        name, _ = split_model(spec or f"{self.config.default.provider}/{self.config.default.model}", self.config)
+        name, _ = split_model(spec or self.default_model(), self.config)
         limiter = self._limiters.get(name)
         if limiter is None:
             limiter = self._limiters[name] = AdaptiveRateLimiter()
@@ -291,7 +300,9 @@ class Runtime:
         system = system_prompt(cwd, git=git.result() if git is not None else spec.git_status)
         if spec.system_extra:
             system = f"{system}\n\n{spec.system_extra}"
-        return Session.create(cwd, spec.title or label, directory=directory, system=system), False
+        if spec.session == "memory":
+            return MemorySession.create(cwd, spec.title or label, system=system), False
+        return FileSession.create(cwd, spec.title or label, directory=directory, system=system), False
 
     def _sub_agent_runner(
         self,

@@ -23,6 +23,15 @@ class LimitsExceeded(AgentExit):
     status = "max_steps"
 
 
+class OutputLimit(AgentExit):
+    """The answer was still cut off at the output limit after the continuation nudges.
+
+    Every part the model wrote is kept in the session; ``text`` joins them, and is not a whole answer.
+    """
+
+    status = "max_tokens"
+
+
 class Interrupted(AgentExit):
     """The user stopped the run (Ctrl+C); the session is kept and can be continued."""
 

@@ -5,6 +5,7 @@ Ralph, RLM and the A2A executor run this same loop. A run ends with an :class:`A
 """
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -24,7 +25,7 @@ from ..providers.types import TextDelta as ProviderText
 from ..providers.types import ThinkingDelta as ProviderThinking
 from . import events
 from .compaction import Compactor, estimate_tokens
-from .exits import AgentExit, FormatError, Interrupted, LimitsExceeded, Submitted
+from .exits import AgentExit, FormatError, Interrupted, LimitsExceeded, OutputLimit, Submitted
 from .session import Session
 
 MAX_EMPTY_REPLIES = 2
@@ -65,28 +66,57 @@ class Agent:
 
     # --- the run ------------------------------------------------------------------------------------
     async def run(self, prompt: Message) -> events.Finished:
-        """Add ``prompt`` and work until the model answers; never raises for the exits a run can have."""
-        self.session.add(prompt)
+        """Add ``prompt`` and work until the model answers; never raises for the exits a run can have.
+
+        The prompt stays pending until the model answers it, so a run that fails before that (a
+        provider outage on resume) leaves the session as it was. Every ending waits for the session
+        to be on disk, so what the run reports is what a resume will find.
+        """
+        self.session.add_pending(prompt)
         last_text = ""
         try:
+            await self.session.flush()  # an unwritable sessions directory fails here, before any model call
             while True:
                 if self.steps >= self.max_steps:
                     raise LimitsExceeded(last_text)
                 self.steps += 1
                 last_text = await self.step()
+                self._check_interrupt(last_text)
         except AgentExit as exit_:
             finished = events.Finished(status=exit_.status, text=exit_.text, steps=self.steps, usage=self.run_usage)
         except asyncio.CancelledError:
+            self.session.add()  # the user stopped it: keep the prompt (and whatever followed it)
             finished = events.Finished(
                 status=Interrupted.status, text=last_text, steps=self.steps, usage=self.run_usage
             )
         except CodetetherError as exc:  # provider, auth, limits: report it as the end of the run, then raise
+            self.session.discard_pending()
+            with contextlib.suppress(CodetetherError):
+                await self.session.flush()
+            self.emit(
+                events.Finished(status="error", text=last_text, steps=self.steps, usage=self.run_usage, error=str(exc))
+            )
+            raise
+        try:
+            await self.session.flush()
+        except CodetetherError as exc:
             self.emit(
                 events.Finished(status="error", text=last_text, steps=self.steps, usage=self.run_usage, error=str(exc))
             )
             raise
         self.emit(finished)
         return finished
+
+    def _check_interrupt(self, text: str) -> None:
+        """End the run if this task was cancelled, even where an await swallowed the CancelledError.
+
+        Python 3.11's ``asyncio.wait_for`` returns the inner result when it finishes in the same
+        iteration as the cancel (the bash tool's command, an HTTP read), and a library may catch the
+        error; ``Task.cancelling()`` still counts the request, so the next model turn never starts.
+        """
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            raise Interrupted(text)
 
     async def step(self) -> str:
         """One model turn and the tools it asked for. Raises Submitted when the model is done."""
@@ -102,14 +132,18 @@ class Agent:
             self.session.add(Message.user(EMPTY_REPLY_NUDGE))
         self.session.add(reply)
         if not reply.tool_calls:
-            if self._last_stop == "max_tokens" and len(self._cut) < MAX_CONTINUATIONS:
-                # The answer hit the output limit mid-way: ask for the rest rather than accept half of it.
+            if self._last_stop == "max_tokens":
                 self._cut.append(reply.text)
+                if len(self._cut) > MAX_CONTINUATIONS:  # every part is in the session; the answer is not whole
+                    text, self._cut = "".join(self._cut), []
+                    raise OutputLimit(text)
+                # The answer hit the output limit mid-way: ask for the rest rather than accept half of it.
                 self.session.add(Message.user(CONTINUE_NUDGE))
                 return reply.text
             text, self._cut = "".join([*self._cut, reply.text]), []
             raise Submitted(text)
         self._cut = []
+        self._check_interrupt(reply.text)  # a cancel swallowed while the reply streamed: run no tools
         await self._execute(reply.tool_calls)
         return reply.text
 
@@ -133,6 +167,7 @@ class Agent:
             return await self._stream_reply()
 
     async def _stream_reply(self) -> Message:
+        await self.session.flush()  # what the model is about to see is on disk before it answers
         text: list[str] = []
         calls: list[ToolCall] = []
         usage = Usage()

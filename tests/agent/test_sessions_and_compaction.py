@@ -10,7 +10,7 @@ import pytest
 
 from codetether.agent.compaction import PRUNED, SUMMARY_HEADER, Compactor, estimate_tokens, prune_tool_outputs
 from codetether.agent.loop import Agent
-from codetether.agent.session import Session, find_session
+from codetether.agent.session import FileSession, find_session
 from codetether.providers import Message, ProviderSettings, RetryPolicy, create_provider
 from codetether.providers.http import close_shared_session
 from codetether.providers.types import ToolCall, Usage
@@ -24,12 +24,13 @@ from .test_run_e2e import configure, events_of, llm, repo, run_cli  # noqa: F401
 
 
 def test_session_survives_a_torn_final_line(tmp_path):
-    session = Session.create(tmp_path, "fake/model", directory=tmp_path / "s")
+    session = FileSession.create(tmp_path, "fake/model", directory=tmp_path / "s")
     session.add(Message.user("hello"), Message.assistant("hi"))
     session.add_usage(Usage(input_tokens=10, output_tokens=2), "model")
+    session.flush_blocking()
     with open(session.path, "ab") as fh:
         fh.write(b'{"type":"message","message":{"role":"assis')  # killed mid-write
-    loaded = Session.load(session.path)
+    loaded = FileSession.load(session.path)
     assert [m.text for m in loaded.messages] == ["hello", "hi"] and loaded.usage.input_tokens == 10
     assert loaded.meta.title == "hello"
 
@@ -37,12 +38,13 @@ def test_session_survives_a_torn_final_line(tmp_path):
 def test_corruption_before_the_end_is_reported(tmp_path):
     from codetether.errors import CodetetherError
 
-    session = Session.create(tmp_path, "m", directory=tmp_path / "s")
+    session = FileSession.create(tmp_path, "m", directory=tmp_path / "s")
     session.add(Message.user("a"))
+    session.flush_blocking()
     text = session.path.read_text()
     session.path.write_text(text.replace('"role":"user"', '"role":"nobody"') + text.splitlines()[0] + "\n")
     with pytest.raises(CodetetherError, match="corrupt at line"):
-        Session.load(session.path)
+        FileSession.load(session.path)
 
 
 async def test_sessions_cli(llm, repo, config_file):  # noqa: F811
@@ -88,7 +90,7 @@ async def test_ten_times_over_long_session_keeps_working(llm, tmp_path):  # noqa
     llm.script(*script)
     settings = ProviderSettings(name="fake", kind="openai", base_url=f"{llm.url}/v1", retry=RetryPolicy(max_retries=0))
     provider = create_provider(settings)
-    session = Session.create(workspace, "fake/fake-large", directory=tmp_path / "sessions")
+    session = FileSession.create(workspace, "fake/fake-large", directory=tmp_path / "sessions")
     session.add(Message.system("You are a test agent."))
     context = ToolContext.local(workspace, PermissionPolicy(AccessMode.FULL))
     tools = ToolRunner(builtin_tools(["read_file"]), context)
@@ -118,7 +120,7 @@ async def test_ten_times_over_long_session_keeps_working(llm, tmp_path):  # noqa
     summaries = [r for r in llm.requests if not r.body.get("tools")]
     assert summaries and "## Files touched" in json.dumps(summaries[0].body)
     assert SUMMARY_HEADER in json.dumps(chat_requests[-1].body)
-    assert Session.load(session.path).messages == session.messages  # the checkpoint was persisted
+    assert FileSession.load(session.path).messages == session.messages  # the checkpoint was persisted
 
 
 async def test_context_length_error_triggers_compaction_and_retry(llm, tmp_path):  # noqa: F811
@@ -130,7 +132,7 @@ async def test_context_length_error_triggers_compaction_and_retry(llm, tmp_path)
     provider = create_provider(
         ProviderSettings(name="fake", kind="openai", base_url=f"{llm.url}/v1", retry=RetryPolicy(max_retries=0))
     )
-    session = Session.create(workspace, "fake", directory=tmp_path / "s")
+    session = FileSession.create(workspace, "fake", directory=tmp_path / "s")
     session.add(Message.system("sys"), Message.user("old question"), Message.assistant("old answer"))
     agent = Agent(provider, "fake-large", None, session, compactor=Compactor(provider, "fake-large", 100_000))
     try:
@@ -198,11 +200,13 @@ async def test_ctrl_c_stops_cleanly_and_keeps_the_session(llm, repo, config_file
 
 
 def test_appending_after_a_torn_line_repairs_the_file(tmp_path):
-    session = Session.create(tmp_path, "m", directory=tmp_path / "s")
+    session = FileSession.create(tmp_path, "m", directory=tmp_path / "s")
     session.add(Message.user("one"))
+    session.flush_blocking()
     with open(session.path, "ab") as fh:
         fh.write(b'{"type":"message","mess')
-    resumed = Session.load(session.path)
+    resumed = FileSession.load(session.path)
     resumed.add(Message.assistant("two"))
     resumed.add(Message.user("three"))
-    assert [m.text for m in Session.load(session.path).messages] == ["one", "two", "three"]
+    resumed.flush_blocking()
+    assert [m.text for m in FileSession.load(session.path).messages] == ["one", "two", "three"]

@@ -44,8 +44,10 @@ async def _ask_question(question: str, options: list[str]) -> str:
 def run(ctx, prompt, model, fmt, files, max_steps, no_tools, access_mode, yolo, continue_latest, session_id) -> None:
     """Run the agent on PROMPT in the current directory."""
     from ...agent.attachments import user_message
+    from ...agent.loop import MAX_CONTINUATIONS
     from ...bus import Follower
     from ...runtime import AgentSpec, Runtime
+    from ..interrupt import sigint_cancels_current_task
     from ..render import JsonLinesRenderer, JsonRenderer, TextRenderer
 
     loaded = ctx.ensure_object(AppContext).config()
@@ -63,6 +65,10 @@ def run(ctx, prompt, model, fmt, files, max_steps, no_tools, access_mode, yolo, 
     message = user_message(" ".join(prompt), list(files), cwd)
 
     async def main():
+        with sigint_cancels_current_task():
+            return await _main()
+
+    async def _main():
         async with Runtime(loaded, notice=output.notice) as runtime:
             follower: Follower | None = None
 
@@ -80,6 +86,12 @@ def run(ctx, prompt, model, fmt, files, max_steps, no_tools, access_mode, yolo, 
     if finished.status == "max_steps":
         raise CodetetherError(
             f"stopped after {finished.steps} steps without a final answer", "raise --max-steps or continue with -c"
+        ).with_exit(EXIT_MAX_STEPS)
+    if finished.status == "max_tokens":
+        raise CodetetherError(
+            f"the answer was still cut off at the model's output limit after {MAX_CONTINUATIONS} continuations; "
+            "the partial answer is kept in the session",
+            'continue it with `codetether run -c "go on"`, or use a model with a larger output limit',
         ).with_exit(EXIT_MAX_STEPS)
     if finished.status == "interrupted":
         output.notice('interrupted; continue with `codetether run -c "..."`')

@@ -19,10 +19,10 @@ def list_command(as_json: bool, everywhere: bool) -> None:
 
     import msgspec
 
-    from ...agent.session import Session, all_sessions
+    from ...agent.session import FileSession, all_sessions
 
     here = str(Path.cwd())
-    rows = [Session.load(p).summary() for p in all_sessions()]
+    rows = [FileSession.load(p).summary() for p in all_sessions()]
     rows = [r for r in rows if everywhere or r.cwd == here]
     if as_json:
         click.echo(msgspec.json.encode(rows).decode())
@@ -79,11 +79,11 @@ def delete(session_ids: tuple[str, ...], everything: bool) -> None:
     """Delete sessions by id."""
     from pathlib import Path
 
-    from ...agent.session import Session, all_sessions, find_session
+    from ...agent.session import FileSession, all_sessions, find_session
 
     if everything:
         here = str(Path.cwd())
-        targets = [Session.load(p) for p in all_sessions()]
+        targets = [FileSession.load(p) for p in all_sessions()]
         targets = [s for s in targets if s.meta.cwd == here]
     elif session_ids:
         targets = [find_session(i) for i in session_ids]
