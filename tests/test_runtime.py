@@ -190,3 +190,14 @@ async def test_a_bus_subscriber_sees_what_the_renderers_see(llm, configured):
         assert [e.id for e in swarm_events] == [e.id for e in handled]
         assert {e.topic for e in handled} == {swarm.topic, f"{swarm.topic}.solo"}
         assert "✓ solo" in view.out.getvalue()
+
+
+def test_a_default_model_that_names_its_provider(configured, config_file):
+    """The seed documents CODETETHER_DEFAULT_MODEL=moonshotai/kimi-k2.5: the provider comes from the model."""
+    loaded = load_config(cwd=configured, environ={"CODETETHER_DEFAULT_MODEL": "moonshotai/kimi-k2.5"})
+    assert Runtime(loaded).default_model() == "moonshotai/kimi-k2.5"
+    chosen = load_config(
+        cwd=configured,
+        environ={"CODETETHER_DEFAULT_MODEL": "moonshotai/kimi-k2.5", "CODETETHER_DEFAULT_PROVIDER": "openrouter"},
+    )
+    assert Runtime(chosen).default_model() == "openrouter/moonshotai/kimi-k2.5"  # a provider the user chose wins

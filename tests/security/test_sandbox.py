@@ -118,8 +118,7 @@ async def test_bash_tool_runs_in_the_sandbox_when_configured(scratch):
     from codetether.config.schema import SandboxSection
     from tests.tools.conftest import Harness
 
-    harness = Harness(scratch)
-    harness.context.settings = Config(sandbox=SandboxSection(bash=True, max_cpu_seconds=1))
+    harness = Harness(scratch, settings=Config(sandbox=SandboxSection(bash=True, max_cpu_seconds=1)))
     out = await harness.ok("bash", command="env | grep -c _API_KEY; id -u; echo done")
     assert "done" in out and "[exit code 0]" in out
     spin = await harness.ok("bash", command="while :; do :; done")
