@@ -16,11 +16,12 @@ def _attachments(files: list[str], cwd: Path) -> tuple[list[str], list[ImagePart
     for name in files:
         path = (cwd / name).expanduser()
         try:
-            data = path.read_bytes()
+            with open(path, "rb") as fh:  # one byte past the limit at most: `-f /dev/zero` must not fill memory
+                data = fh.read(MAX_ATTACHMENT_BYTES + 1)
         except OSError as exc:
             raise UsageError(f"cannot attach {name}: {exc.strerror}", "check the -f path") from exc
         if len(data) > MAX_ATTACHMENT_BYTES:
-            raise UsageError(f"cannot attach {name}: {len(data)} bytes is over the 2 MB limit")
+            raise UsageError(f"cannot attach {name}: it is over the 2 MB limit")
         media_type = image_type(data[:16])
         if media_type:
             images.append(ImagePart(media_type=media_type, data=base64.b64encode(data).decode()))
