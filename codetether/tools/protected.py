@@ -66,7 +66,7 @@ async def approve_writes(ctx: ToolContext, tool: str, changes: list[tuple[Path, 
         return ""
     names = ", ".join(ctx.display(path) for path, *_ in guarded)
     diff = "".join(unified_diff(ctx.display(path), before, after) for path, _, before, after in guarded)
-    if ctx.gate.policy.mode is AccessMode.FULL:
+    if ctx.gate.policy.mode == AccessMode.FULL:
         return diff
     why = "; ".join(f"{ctx.display(path)}: {reason}" for path, reason, *_ in guarded)
     if ctx.gate.ask is None:
