@@ -144,6 +144,7 @@ class Agent:
             raise Submitted(text)
         self._cut = []
         self._check_interrupt(reply.text)  # a cancel swallowed while the reply streamed: run no tools
+        await self.session.flush()  # the calls are on disk before their effects begin
         await self._execute(reply.tool_calls)
         return reply.text
 
