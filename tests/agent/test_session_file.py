@@ -69,7 +69,7 @@ async def test_flush_reports_an_unwritable_sessions_directory(tmp_path):
 
 def _killed_mid_tool(tmp_path, *, then: list[Message] = ()) -> FileSession:
     session = FileSession.create(tmp_path, "m", directory=tmp_path / "s", system="sys")
-    calls = [ToolCall(id="call_a", name="bash", arguments="{}"), ToolCall(id="call_b", name="read_file", arguments="{}")]
+    calls = [ToolCall(id=f"call_{n}", name="bash", arguments="{}") for n in "ab"]
     session.add(Message.user("run it"), Message.assistant("", calls), Message.tool_result(calls[0], "done"))
     if then:
         session.add(*then)

@@ -159,9 +159,21 @@ async def test_task_tool_runs_a_sub_agent(llm, repo, config_file):  # noqa: F811
     assert "task" not in {t["function"]["name"] for t in sub_request["tools"]}
 
 
-async def test_ctrl_c_stops_cleanly_and_keeps_the_session(llm, repo, config_file):  # noqa: F811
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@pytest.mark.parametrize("inherited", ["default", "ignored"])
+async def test_ctrl_c_stops_cleanly_and_keeps_the_session(llm, repo, config_file, tmp_path, inherited):  # noqa: F811
+    """SIGINT lands once the command is known to run (it writes to a FIFO the test reads), not after a sleep.
+
+    "ignored": started the way a non-interactive shell starts ``cmd &`` (SIGINT inherited as SIG_IGN),
+    where asyncio.run installs no handler and the run used to go on to its next model turn.
+    """
     configure(config_file, llm)
-    llm.script(Reply(calls=[Call("bash", {"command": "sleep 30"})]), Reply(text="resumed fine"))
+    fifo = tmp_path / "running"
+    os.mkfifo(fifo)
+    llm.script(Reply(calls=[Call("bash", {"command": f"echo $$ > {fifo}; sleep 30"})]), Reply(text="resumed fine"))
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -178,18 +190,14 @@ async def test_ctrl_c_stops_cleanly_and_keeps_the_session(llm, repo, config_file
         stderr=asyncio.subprocess.PIPE,
         stdin=asyncio.subprocess.DEVNULL,
         env=dict(os.environ),
+        preexec_fn=_ignore_sigint if inherited == "ignored" else None,
     )
-    lines = []
-    while True:  # wait until the tool is running
-        line = await asyncio.wait_for(proc.stdout.readline(), 30)
-        lines.append(line)
-        if b'"tool_call"' in line:
-            break
-    await asyncio.sleep(0.5)
+    await asyncio.wait_for(asyncio.to_thread(fifo.read_text), 60)  # the command is running
     proc.send_signal(signal.SIGINT)
-    out, err = await asyncio.wait_for(proc.communicate(), 30)
+    out, err = await asyncio.wait_for(proc.communicate(), 60)
     assert proc.returncode == 130, err
-    events = events_of(b"".join(lines).decode() + out.decode())
+    assert len(llm.requests) == 1  # no further model turn
+    events = events_of(out.decode())
     assert events[-1]["type"] == "done" and events[-1]["status"] == "interrupted"
     assert "codetether run -c" in err.decode()
     session = find_session(events[0]["session_id"])
@@ -197,6 +205,32 @@ async def test_ctrl_c_stops_cleanly_and_keeps_the_session(llm, repo, config_file
     code, out, err = await run_cli("run", "--model", "fake/fake-large", "-c", "--format", "json", "go on", cwd=repo)
     assert code == 0, err
     assert json.loads(out)["text"] == "resumed fine"
+
+
+async def test_an_answer_still_cut_off_after_the_nudges_ends_max_tokens(llm, repo, config_file):  # noqa: F811
+    configure(config_file, llm)
+    parts = ["The answer ", "goes on ", "and on ", "and on"]
+    llm.script(*(Reply(text=p, stop="max_tokens") for p in parts))
+    code, out, err = await run_cli("run", "--model", "fake/fake-large", "--format", "json", "explain", cwd=repo)
+    assert code == 3, err
+    assert "cut off at the model's output limit" in err and "partial answer is kept in the session" in err
+    done = json.loads(out)
+    assert done["status"] == "max_tokens" and done["text"] == "".join(parts)
+    kept = [m.text for m in find_session(done["session_id"]).messages if m.role == "assistant"]
+    assert kept == parts
+
+
+async def test_a_sessions_directory_that_cannot_be_made_is_a_one_line_error(llm, repo, config_file, data_dir):  # noqa: F811
+    """Tests run as root, where a 0500 directory is still writable: a regular file in its place is refused."""
+    configure(config_file, llm)
+    data_dir.mkdir(parents=True)
+    (data_dir / "sessions").write_text("not a directory\n")
+    code, _, err = await run_cli("run", "--model", "fake/fake-large", "hello", cwd=repo)
+    assert code == 1
+    errors = [line for line in err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "cannot create the sessions directory" in errors[0] and "Not a directory" in errors[0]
+    assert "Traceback" not in err and "internal error" not in err
+    assert llm.requests == []  # it failed before asking the model anything
 
 
 def test_appending_after_a_torn_line_repairs_the_file(tmp_path):

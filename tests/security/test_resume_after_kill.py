@@ -7,6 +7,7 @@ that every tool call in the resumed conversation has its answer.
 """
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -59,13 +60,11 @@ def _kill_leftovers(token: str) -> None:
         except OSError:
             continue
         if token.encode() in cmdline and int(pid) != os.getpid():
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(int(pid), signal.SIGKILL)
-            except ProcessLookupError:
-                pass
 
 
-async def _start_run(repo: Path, *args: str):
+async def _start_run(cwd: Path, *args: str):
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
@@ -77,7 +76,7 @@ async def _start_run(repo: Path, *args: str):
         "--format",
         "jsonl",
         *args,
-        cwd=repo,
+        cwd=cwd,
         stdin=asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
@@ -179,14 +178,16 @@ async def test_an_a2a_context_whose_session_was_killed_mid_tool_continues_after_
             "id": 1,
             "method": "SendMessage",
             "params": {
-                "message": {"messageId": "m-1", "role": "ROLE_USER", "contextId": "ctx-1", "parts": [{"text": "go on"}]},
+                "message": {"messageId": "m-1", "role": "ROLE_USER", "contextId": "ctx-1", "parts": [{"text": "on"}]},
                 "configuration": {"blocking": True},
             },
         }
         headers = {"Authorization": f"Bearer {token}", "A2A-Version": "1.0"}
-        async with aiohttp.ClientSession() as http:
-            async with http.post(peer.addresses.http_url + "/", json=body, headers=headers) as reply:
-                result = await reply.json()
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(peer.addresses.http_url + "/", json=body, headers=headers) as reply,
+        ):
+            result = await reply.json()
     finally:
         await peer.stop()
     assert result["result"]["task"]["status"]["state"] == "TASK_STATE_COMPLETED", result
