@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..config import LoadedConfig
-from ..paths import data_dir
+from ..paths import data_dir, ensure_private_dir
 from .executor import RequestContext, TaskUpdater
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ class ContextSessions:
 
     def set(self, context_id: str, session_id: str) -> None:
         self._map[context_id] = session_id
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        ensure_private_dir(self.path.parent)
         with tempfile.NamedTemporaryFile("w", dir=self.path.parent, delete=False) as handle:
             json.dump(self._map, handle)
         os.replace(handle.name, self.path)
