@@ -2,13 +2,13 @@
 
 import asyncio
 import os
-import subprocess
 import sys
 import textwrap
 import threading
 from pathlib import Path
 
 from .conftest import Harness
+from .peak_rss import peak_rss_mb
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -124,18 +124,8 @@ def test_read_file_window_of_a_1gb_file_stays_small_in_memory(workspace):
     with open(big, "wb") as fh:
         fh.write(b"".join(b"line %d\n" % n for n in range(1, 2001)))  # more text than binary sniffing reads
         fh.truncate(1 << 30)  # a 1 GiB sparse file: 2000 lines, then one very long line of NULs
-    peak_mb, output = _peak_rss_mb([sys.executable, "-c", _CHILD, str(workspace)])
+    peak_mb, code, output = peak_rss_mb([sys.executable, "-c", _CHILD, str(workspace)], cwd=REPO)
+    assert code == 0, output
     assert output.splitlines()[:5] == [f"{n:6}\tline {n}" for n in range(2, 7)]
     assert "(showing lines 2-6 of 2001; use offset=7 to read on)" in output
     assert peak_mb < 200, f"reading 5 lines of a 1 GiB file peaked at {peak_mb:.0f} MB"
-
-
-def _peak_rss_mb(argv: list[str]) -> tuple[float, str]:
-    """Run ``argv`` and return the child's own peak resident memory (ru_maxrss of that child) and its output."""
-    proc = subprocess.Popen(argv, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    assert proc.stdout is not None
-    output = proc.stdout.read().decode()
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    assert proc.returncode == 0, output
-    return usage.ru_maxrss / 1024, output  # Linux reports KiB
