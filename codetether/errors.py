@@ -4,6 +4,8 @@ The CLI prints an expected failure as one line (message, then what to do) and ex
 ``exit_code``; anything else is a bug and gets a traceback only with ``--debug``.
 """
 
+from .secrets.redaction import redact
+
 
 class CodetetherError(Exception):
     """A failure the user can act on: ``message`` says what went wrong, ``hint`` what to do next."""
@@ -11,6 +13,9 @@ class CodetetherError(Exception):
     exit_code = 1
 
     def __init__(self, message: str, hint: str | None = None) -> None:
+        # The one place an error becomes text: a provider that echoes the key in its error body must
+        # not put it in a run's output, an A2A task's status or a log line.
+        message, hint = redact(message), redact(hint) if hint else hint
         super().__init__(message)
         self.message = message
         self.hint = hint

@@ -1,6 +1,7 @@
 """Runs the click group and turns every failure into one line on stderr and an exit code."""
 
 import os
+import sys
 import traceback
 
 import click
@@ -25,11 +26,18 @@ def _crash_reporting_enabled() -> bool:
         return False
 
 
+def _print_traceback(exc: BaseException) -> None:
+    """The --debug traceback, masked: every exception in the chain repeats its own text."""
+    from ..secrets.redaction import redact
+
+    sys.stderr.write(redact("".join(traceback.format_exception(exc))))
+
+
 def _internal_error(exc: Exception, debug: bool) -> int:
     from ..secrets.redaction import redact
 
     if debug:
-        traceback.print_exception(exc)
+        _print_traceback(exc)
     output.error(f"internal error: {type(exc).__name__}: {redact(str(exc))[:300]}")
     if _crash_reporting_enabled():
         from ..telemetry.crash import write_report
@@ -66,7 +74,7 @@ def run(args: list[str]) -> int:
         from ..secrets.redaction import redact
 
         if debug:
-            traceback.print_exception(exc)
+            _print_traceback(exc)
         output.error(redact(str(exc)))
         return exc.exit_code
     except KeyboardInterrupt:

@@ -39,9 +39,14 @@ def configure_logging(debug: bool) -> None:
     from ..secrets.redaction import RedactingFilter
 
     handler = logging.StreamHandler()
+    handler.set_name("codetether-stderr")  # so a second setup replaces it on the root logger, not doubles it
     handler.addFilter(RedactingFilter())  # on the handler, so records from every child logger pass it
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     logger = logging.getLogger("codetether")
     logger.handlers[:] = [handler]
     logger.setLevel(logging.DEBUG if debug else logging.WARNING)
     logger.propagate = False
+    # Libraries' records (aiohttp's "Error handling request", asyncio's "Task exception was never
+    # retrieved") carry tracebacks too; without a root handler Python prints them unfiltered.
+    root = logging.getLogger()
+    root.handlers[:] = [h for h in root.handlers if h.get_name() != handler.get_name()] + [handler]

@@ -52,12 +52,28 @@ register_secret = _default.add
 redact = _default.redact
 
 
+_formatter = logging.Formatter()
+
+
 class RedactingFilter(logging.Filter):
-    """A logging filter that masks secrets in the fully formatted message."""
+    """A logging filter that masks secrets in the formatted message, the traceback and the stack.
+
+    A traceback repeats each exception's text (``str(exc)`` of every exception in the chain, which
+    may be a third-party one quoting a response), so it is rendered and masked here and travels on
+    as text only: ``exc_info`` is dropped, so no later handler or formatter can render it unmasked
+    (``logging.Formatter`` prints ``exc_text`` by itself).
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         cleaned = redact(message)
         if cleaned != message:
             record.msg, record.args = cleaned, None
+        if record.exc_info and record.exc_info[0] is not None:
+            record.exc_text = redact(record.exc_text or _formatter.formatException(record.exc_info))
+            record.exc_info = None
+        elif record.exc_text:
+            record.exc_text = redact(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact(record.stack_info)
         return True

@@ -22,9 +22,16 @@ class ServeProcess:
     the token, the repository on ``PYTHONPATH`` (for the executor) and ``extra_env``.
     """
 
-    def __init__(self, workdir: Path, *global_options: str, extra_env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        *global_options: str,
+        extra_env: dict[str, str] | None = None,
+        executor: str | None = EXECUTOR,
+    ) -> None:
         self.workdir = workdir
         self.global_options = global_options
+        self.executor = executor  # None: the default executor, the real agent
         self.env = {
             **os.environ,
             "CODETETHER_AUTH_TOKEN": TOKEN,
@@ -37,7 +44,8 @@ class ServeProcess:
         self.grpc_address = ""
 
     def start(self, timeout: float = 60.0) -> "ServeProcess":
-        command = [sys.executable, "-m", "codetether", *self.global_options, "serve", "--executor", EXECUTOR]
+        command = [sys.executable, "-m", "codetether", *self.global_options, "serve"]
+        command += ["--executor", self.executor] if self.executor else []
         command += ["--port", "0", "--grpc-port", "0", "--json"]
         with open(self.stderr_path, "ab") as stderr:
             self.proc = subprocess.Popen(

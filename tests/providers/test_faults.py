@@ -127,3 +127,19 @@ async def test_dead_provider_is_a_clear_connection_error(fmt):
             await collect(create_provider(settings).stream(req()))
     finally:
         await close_shared_session()
+
+
+async def test_a_key_echoed_in_an_error_body_is_masked_in_the_error(llm, fmt):
+    from codetether.providers import ProviderSettings, create_provider
+    from codetether.secrets.redaction import MASK
+
+    from .conftest import KINDS, NAMES
+
+    key = f"plain-{fmt}-key-9d2f7a4c1e8b"  # no well-known shape: only the provider's own key can mask it
+    base = f"{llm.url}/v1" if fmt == "openai" else llm.url
+    settings = ProviderSettings(name=NAMES[fmt], kind=KINDS[fmt], base_url=base, api_key=key, region="us-east-1")
+    llm.script(Fault("status", status=401 if fmt != "bedrock" else 403, echo_key=True))
+    with pytest.raises(AuthError) as err:
+        await collect(create_provider(settings).stream(req()))
+    assert f"Incorrect API key provided: {MASK}" in str(err.value) and key not in str(err.value)
+    assert key not in repr(err.value.args)

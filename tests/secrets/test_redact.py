@@ -1,3 +1,4 @@
+import io
 import logging
 
 from codetether.secrets.redaction import MASK, RedactingFilter, Redactor, redact, register_secret
@@ -26,3 +27,25 @@ def test_logging_filter_masks_formatted_message(caplog):
         logger.info("using key %s", "log-secret-value-42")
     assert caplog.records[0].getMessage() == f"using key {MASK}"
     assert redact("log-secret-value-42") == MASK
+
+
+def test_logging_filter_masks_secrets_in_exc_info_tracebacks():
+    secret = "trace-secret-value-7c1e9a"
+    register_secret(secret)
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.addFilter(RedactingFilter())
+    logger = logging.getLogger("codetether.test.traceback")
+    logger.addHandler(handler)
+    try:
+        try:
+            raise OSError(f"the cause quotes {secret}")
+        except OSError as cause:
+            raise ValueError(f"upstream said: {secret}") from cause
+    except ValueError:
+        logger.exception("request failed")
+    finally:
+        logger.removeHandler(handler)
+    text = stream.getvalue()
+    assert "request failed" in text and "Traceback" in text and "ValueError: upstream said: " in text
+    assert secret not in text and text.count(MASK) == 2
