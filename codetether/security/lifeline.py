@@ -9,8 +9,9 @@ the agent died and the kernel closed its descriptors, the read returns and the g
 ``kill -9 0``: everything still in the group dies. A command that must outlive its call leaves the
 group on purpose with ``setsid`` (a new session), which is documented in the bash tool's text.
 
-The guard costs one ``sh`` fork per command. The command itself gets ``/dev/null`` as stdin and never
-sees the pipe.
+The guard costs one ``sh`` fork per command. The command itself never sees the pipe: by default the
+pipe is the guard's stdin and the command reads ``/dev/null``; a program that needs its stdin (a
+language server) passes the pipe on another descriptor (``watch_fd``).
 """
 
 import contextlib
@@ -21,10 +22,15 @@ __all__ = ["GUARD", "Lifeline", "guarded"]
 # fd 3 keeps the pipe for the watcher; the command's stdin becomes /dev/null and fd 3 is closed for it.
 # sh exports the PWD it computes; the command's own shell sets its own, and a sandboxed program gets none.
 GUARD = 'exec 3<&0 </dev/null; { read -r _ <&3; kill -9 0; } >/dev/null 2>&1 & exec 3<&-; unset PWD OLDPWD; exec "$@"'
+# The same with the pipe on descriptor $1 (moved to 3, closed for the command); stdin is left alone.
+# bash, not sh: dash cannot redirect descriptors above 9.
+GUARD_FD = 'eval "exec 3<&$1 $1<&-"; shift; { read -r _ <&3; kill -9 0; } >/dev/null 2>&1 & exec 3<&-; exec "$@"'
 
 
-def guarded(argv: list[str]) -> list[str]:
-    """``argv`` run through the guard (its stdin must be a :class:`Lifeline`'s ``child_end``)."""
+def guarded(argv: list[str], watch_fd: int = 0) -> list[str]:
+    """``argv`` run through the guard; the :class:`Lifeline`'s ``child_end`` is its stdin, or ``watch_fd``."""
+    if watch_fd:
+        return ["/bin/bash", "-c", GUARD_FD, "codetether-guard", str(watch_fd), *argv]
     return ["/bin/sh", "-c", GUARD, "codetether-guard", *argv]
 
 

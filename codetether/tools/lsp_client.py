@@ -10,6 +10,7 @@ from typing import Any
 
 import msgspec
 
+from ..security.lifeline import Lifeline, guarded
 from ..security.toolenv import tool_environment
 from .base import ToolError
 
@@ -46,16 +47,28 @@ class LSPClient:
         self._diagnostics_seen: dict[str, asyncio.Event] = {}
         self._reader: asyncio.Task | None = None
         self._background: set[asyncio.Future] = set()
+        self._lifeline = Lifeline()
 
     async def start(self, timeout: float = 30.0) -> None:
-        self.proc = await asyncio.create_subprocess_exec(
-            *self.command,
-            cwd=self.root,
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.DEVNULL,
-            env=self.env,
-        )
+        # Its own process group with a lifeline on a spare descriptor (stdin is the protocol): the server
+        # and whatever it starts (tsserver, build daemons) die when the session ends or the agent dies.
+        watch = self._lifeline.child_end
+        try:
+            self.proc = await asyncio.create_subprocess_exec(
+                *guarded(self.command, watch_fd=watch),
+                cwd=self.root,
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.DEVNULL,
+                env=self.env,
+                pass_fds=(watch,),
+                start_new_session=True,
+            )
+        except BaseException:
+            self._lifeline.cut()
+            raise
+        finally:
+            self._lifeline.started()
         self._reader = asyncio.create_task(self._read_loop())
         capabilities = {
             "textDocument": {
@@ -174,11 +187,13 @@ class LSPClient:
 
     async def close(self) -> None:
         if self.proc is None or self.proc.returncode is not None:
+            self._lifeline.cut()
             return
         with contextlib.suppress(Exception):
             await self.request("shutdown", None, timeout=5)
             await self.notify("exit", None)
             await asyncio.wait_for(self.proc.wait(), 5)
+        self._lifeline.cut()  # what the server started goes with it
         if self.proc.returncode is None:
             self.proc.kill()
             await self.proc.wait()

@@ -16,6 +16,7 @@ import pytest
 from codetether.config import Config
 from codetether.config.schema import SandboxSection
 from codetether.security.sandbox import network_isolation
+from codetether.tools.lsp_client import LSPClient
 from tests.agent.test_run_e2e import configure, llm  # noqa: F401  (fixture)
 from tests.fakes.llm import Call, Reply
 from tests.procs import HANG_GUARD, exited
@@ -132,6 +133,55 @@ async def test_tool_processes_die_with_an_agent_killed_by_sigkill(llm, tmp_path,
             agent.kill()  # SIGKILL: the agent runs no cleanup at all
             await agent.wait()
             assert await exited(sleeper)
+    finally:
+        if agent.returncode is None:
+            agent.kill()
+            await agent.wait()
+
+
+FAKE_LSP = Path(__file__).parents[1] / "fakes" / "lsp_server.py"
+
+
+async def test_what_a_language_server_started_ends_with_the_session(tmp_path):
+    pid_file = tmp_path / "helper.pid"
+    client = LSPClient([sys.executable, str(FAKE_LSP), str(tmp_path / "env.json"), str(pid_file)], tmp_path)
+    await client.start(timeout=30)
+    with _reaped(int(pid_file.read_text())) as helper:
+        assert _running(helper)
+        await client.close()
+        assert await exited(helper)
+
+
+DRIVER = """
+import asyncio, sys
+from pathlib import Path
+from codetether.tools.lsp_client import LSPClient
+
+async def main():
+    client = LSPClient([sys.executable, *sys.argv[1:]], Path.cwd())
+    await client.start(timeout=30)
+    print("started", flush=True)
+    await asyncio.Event().wait()
+
+asyncio.run(main())
+"""
+
+
+async def test_what_a_language_server_started_dies_with_an_agent_killed_by_sigkill(tmp_path):
+    pid_file = tmp_path / "helper.pid"
+    agent = await asyncio.create_subprocess_exec(
+        *(sys.executable, "-c", DRIVER, str(FAKE_LSP), str(tmp_path / "env.json"), str(pid_file)),
+        cwd=tmp_path,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+    )
+    try:
+        assert await asyncio.wait_for(agent.stdout.readline(), HANG_GUARD) == b"started\n"
+        with _reaped(int(pid_file.read_text())) as helper:
+            assert _running(helper)
+            agent.kill()
+            await agent.wait()
+            assert await exited(helper)
     finally:
         if agent.returncode is None:
             agent.kill()

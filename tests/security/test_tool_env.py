@@ -3,7 +3,6 @@
 import json
 import os
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
@@ -65,32 +64,12 @@ async def test_a_sandboxed_bash_command_gets_only_the_listed_credentials(tmp_pat
     assert "GITHUB_TOKEN" in names and not names & (set(SECRETS) - {"GITHUB_TOKEN"})
 
 
-# A language server that answers `initialize` and writes its environment to a file.
-FAKE_SERVER = textwrap.dedent(
-    """
-    import json, os, sys
-    json.dump(dict(os.environ), open(sys.argv[1], "w"))
-    stdin, stdout = sys.stdin.buffer, sys.stdout.buffer
-    while True:
-        headers = {}
-        while (line := stdin.readline().strip()):
-            key, _, value = line.decode().partition(":")
-            headers[key.lower()] = value.strip()
-        if not headers:
-            break
-        message = json.loads(stdin.read(int(headers["content-length"])))
-        if "id" in message:
-            body = json.dumps({"jsonrpc": "2.0", "id": message["id"], "result": {"capabilities": {}}}).encode()
-            stdout.write(b"Content-Length: %d\\r\\n\\r\\n%s" % (len(body), body))
-            stdout.flush()
-    """
-)
+FAKE_SERVER = Path(__file__).parents[1] / "fakes" / "lsp_server.py"
 
 
 async def test_a_language_server_sees_no_credentials(tmp_path, leaky_env):
-    server, dump = tmp_path / "server.py", tmp_path / "env.json"
-    server.write_text(FAKE_SERVER)
-    client = LSPClient([sys.executable, str(server), str(dump)], tmp_path)
+    dump = tmp_path / "env.json"
+    client = LSPClient([sys.executable, str(FAKE_SERVER), str(dump)], tmp_path)
     await client.start(timeout=30)
     await client.close()
     names = set(json.loads(dump.read_text()))
