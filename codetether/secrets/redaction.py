@@ -13,6 +13,8 @@ MASK = "[REDACTED]"
 MIN_SECRET_LENGTH = 8
 
 _TOKEN_SHAPES = re.compile(
+    # A shape counts only at the start of a word: "task-1f0c..." is an id, not an "sk-" key.
+    r"(?<![A-Za-z0-9_\-])"
     r"(?:sk-(?:ant-|proj-|or-)?[A-Za-z0-9_\-]{16,}"  # OpenAI, Anthropic, OpenRouter keys
     r"|hv[sbr]\.[A-Za-z0-9_\-]{20,}"  # Vault tokens
     r"|AKIA[0-9A-Z]{16}"  # AWS access key ids

@@ -49,3 +49,9 @@ def test_logging_filter_masks_secrets_in_exc_info_tracebacks():
     text = stream.getvalue()
     assert "request failed" in text and "Traceback" in text and "ValueError: upstream said: " in text
     assert secret not in text and text.count(MASK) == 2
+
+
+def test_token_shapes_inside_a_longer_word_are_not_masked():
+    task_id = "no-such-task-bc1be097-f2f0-4e5b-99ce-9585bb99e72e"  # contains "sk-" followed by 16+ id chars
+    assert Redactor().redact(f"task '{task_id}' not found") == f"task '{task_id}' not found"
+    assert Redactor().redact("key=sk-proj-ABCDEFGHIJKLMNOPQRST") == f"key={MASK}"
