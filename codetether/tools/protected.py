@@ -21,13 +21,19 @@ from .files import shown
 MAX_DIFF_LINES = 400
 
 
-def protected_reason(path: Path) -> str | None:
-    """Why writing ``path`` (resolved) needs explicit approval, or None when it does not."""
+def protected_reason(path: Path, workspace: Path) -> str | None:
+    """Why writing ``path`` (resolved) needs explicit approval, or None when it does not.
+
+    The user's config and data directories count only outside ``workspace``: a swarm sub-agent
+    works in a git worktree kept under the data directory, and that tree is its project.
+    """
     parts = [part.lower() for part in path.parts]
     if ".git" in parts:  # also a worktree's or submodule's ``.git`` file, which points git elsewhere
         return "it is inside .git (git config and hooks run code the next time git runs)"
     if ".codetether" in parts or path.name.lower() == PROJECT_FILE:
         return "it is CodeTether's project configuration"
+    if path == workspace or workspace in path.parents:
+        return None
     if path == user_config_file().resolve():
         return "it is CodeTether's user configuration"
     for directory, what in ((config_dir(), "configuration"), (data_dir(), "data (trust records, audit log)")):
@@ -61,14 +67,15 @@ async def approve_writes(ctx: ToolContext, tool: str, changes: list[tuple[Path, 
     Returns their diff ("" when none is protected), for the tool's result; raises ToolError when the
     user declines or nobody can be asked. ``full`` mode writes without asking, still showing the diff.
     """
-    guarded = [(path, reason, before, after) for path, before, after in changes if (reason := protected_reason(path))]
+    root = ctx.workspace.root
+    guarded = [(p, reason, before, after) for p, before, after in changes if (reason := protected_reason(p, root))]
     if not guarded:
         return ""
-    names = ", ".join(ctx.display(path) for path, *_ in guarded)
-    diff = "".join(unified_diff(ctx.display(path), before, after) for path, _, before, after in guarded)
+    names = ", ".join(ctx.display(p) for p, *_ in guarded)
+    diff = "".join(unified_diff(ctx.display(p), before, after) for p, _, before, after in guarded)
     if ctx.gate.policy.mode == AccessMode.FULL:
         return diff
-    why = "; ".join(f"{ctx.display(path)}: {reason}" for path, reason, *_ in guarded)
+    why = "; ".join(f"{ctx.display(p)}: {reason}" for p, reason, *_ in guarded)
     if ctx.gate.ask is None:
         raise ToolError(
             f"{names} is protected ({why}); writing it needs the user's explicit approval, "

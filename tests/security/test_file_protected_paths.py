@@ -133,3 +133,16 @@ def test_the_cli_prompt_shows_the_diff_before_asking():
     assert proc.stdout.strip() == "no"
     diff_at, prompt_at = proc.stderr.find("+\tpager = evil"), proc.stderr.find("Allow edit: .git/config?")
     assert 0 <= diff_at < prompt_at
+
+
+async def test_a_workspace_inside_the_data_dir_is_the_agents_own_project(data_dir):
+    worktree = data_dir / "worktrees" / "swarm-1" / "subtask"  # where a swarm puts a sub-agent's git worktree
+    worktree.mkdir(parents=True)
+    harness = Harness(worktree, mode=AccessMode.APPROVE)  # non-interactive, like a sub-agent
+    assert "created" in await harness.ok("write_file", file_path="schema.py", content="x = 1\n")
+    outside = data_dir / "trusted-projects.json"
+    rules = {"external_directory": {f"{data_dir}/*": "allow"}}
+    out = await Harness(worktree, mode=AccessMode.APPROVE, rules=rules).error(
+        "write_file", file_path=str(outside), content="{}"
+    )
+    assert "is protected" in out and not outside.exists()
