@@ -139,7 +139,8 @@ class FileSession:
                 batch.append(self.meta)
         batch += [MessageRecord(message=m) for m in self.messages[start:]]
         batch += tail
-        self._log.append(records.encode(batch))
+        if batch:
+            self._log.append(records.encode(batch))
         self._backlog = []
         self._unwritten = len(self.messages)
 
