@@ -15,6 +15,7 @@ from ..providers.types import ToolCall, ToolSpec
 from ..security.permissions import PermissionRequest
 from .base import ToolDef, ToolError, ToolResult
 from .context import ToolContext, current_call_id
+from .protected import protected_reason
 
 log = logging.getLogger(__name__)
 
@@ -163,6 +164,12 @@ class ToolRunner:
         except OSError as exc:  # the audit trail failing must be loud, but must not lose the tool's result
             log.error("could not write the audit log: %s", exc)
 
+    def _asks_with_diff(self, raw_path: str, request: PermissionRequest) -> bool:
+        """A protected path the policy would ask about: the tool itself asks once, showing the diff."""
+        workspace = self.context.workspace
+        path = workspace.resolve(raw_path)
+        return protected_reason(path, workspace.root) is not None and self.context.gate.policy.decide(request) == "ask"
+
     async def _run(self, call: ToolCall) -> ToolResult:
         tool = self.tools.get(call.name)
         if tool is None:
@@ -179,11 +186,15 @@ class ToolRunner:
             raise ToolError(f"{tool.name} is not available in plan mode", "finish the plan, then call plan_exit")
         if tool.subject is not None and tool.kind != "read":
             raw = tool.subject(params)
-            subjects = raw if isinstance(raw, list) else [raw]
-            if tool.kind == "edit":  # rules match workspace-relative paths, however the model spelled them
-                subjects = [self.context.rule_path(s) for s in subjects]
-            for subject in subjects:
-                await self.context.check(PermissionRequest(tool.name, subject, tool.kind))  # type: ignore[arg-type]
+            for subject in raw if isinstance(raw, list) else [raw]:
+                if tool.kind != "edit":
+                    await self.context.check(PermissionRequest(tool.name, subject, tool.kind))  # type: ignore[arg-type]
+                    continue
+                # Rules match workspace-relative paths, however the model spelled them.
+                request = PermissionRequest(tool.name, self.context.rule_path(subject), "edit")
+                if self._asks_with_diff(subject, request):
+                    continue
+                await self.context.check(request)
         current_call_id.set(call.id)  # run() is awaited in its own task by run_many, so this stays local
         result = await tool.run(params, self.context)
         return result if isinstance(result, ToolResult) else ToolResult(output=result)
