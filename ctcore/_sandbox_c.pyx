@@ -70,6 +70,9 @@ cdef extern from *:
         for (i = 0; i < a->nlimits; i++) {
             struct rlimit r;
             r.rlim_cur = r.rlim_max = (rlim_t)a->values[i];
+            /* CPU: a hard limit one second above the soft one, so the kernel sends SIGXCPU (which says
+               why) before SIGKILL; at equal limits it sends SIGKILL straight away. */
+            if (a->resources[i] == RLIMIT_CPU) r.rlim_max = r.rlim_cur + 1;
             if (setrlimit(a->resources[i], &r) < 0) goto fail;
         }
         step = 6;

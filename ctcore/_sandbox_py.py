@@ -101,7 +101,8 @@ def spawn(
                 raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNET) failed")
             step = 5
             for which, value in rlimits:
-                resource.setrlimit(which, (value, value))
+                # CPU: hard = soft + 1, so SIGXCPU (which says why) comes before SIGKILL.
+                resource.setrlimit(which, (value, value + 1 if which == resource.RLIMIT_CPU else value))
             step = 6
             if gid >= 0:
                 os.setgroups([])
