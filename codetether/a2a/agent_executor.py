@@ -4,9 +4,9 @@ A ``contextId`` is one agent session, so a conversation continues across message
 first message of a context starts a session, later ones resume it (the mapping is kept next to the
 sessions, so it survives a restart). Tool activity is reported as ``working`` status updates, the
 final answer as an artifact and the completing status message. Running out of steps ends the task
-``input-required`` (send another message in the context to go on); a provider or tool failure ends
-it ``failed`` with the reason. Cancelling the task cancels the agent at its current await, which
-stops a model stream or a running command.
+``input-required``, as does an answer still cut off at the output limit (send another message in the
+context to go on); a provider or tool failure ends it ``failed`` with the reason. Cancelling the task
+cancels the agent at its current await, which stops a model stream or a running command.
 """
 
 import asyncio
@@ -128,6 +128,10 @@ class AgentExecutor:
             await updater.complete(finished.text or "done")
         elif finished.status == "max_steps":
             await updater.input_required(f"stopped after {finished.steps} steps; send a message to continue")
+        elif finished.status == "max_tokens":
+            await updater.input_required(
+                "the answer was cut off at the model's output limit; send a message to continue"
+            )
         else:
             await updater.fail(finished.error or f"the agent stopped: {finished.status}")
 

@@ -16,6 +16,7 @@ import msgspec
 
 from ..bus import AgentBus
 from ..bus.messages import ArtifactUpdate, TaskUpdate
+from ..secrets.redaction import redact
 from . import errors
 from .executor import Executor, RequestContext, TaskUpdater, now_iso
 from .push import PushNotifier
@@ -232,7 +233,8 @@ class RequestHandler:
         except Exception as exc:
             log.warning("executor failed on task %s: %s", context.task_id, exc, exc_info=True)
             if updater.final_state is None:
-                await updater.fail(f"{type(exc).__name__}: {exc}")
+                # Not a CodetetherError (those redact themselves): its text may echo a key, mask it.
+                await updater.fail(redact(f"{type(exc).__name__}: {exc}"))
         finally:
             self._finish(run)  # even if the final update itself could not be applied
             if self._runs.get(context.task_id) is run and not run.subscribers:

@@ -111,3 +111,13 @@ async def test_cancel_stops_the_agent_while_it_waits_on_the_model(peer, llm):
         again = await rpc(session, url, "GetTask", {"id": task_id})
     assert again["result"]["status"]["state"] == "TASK_STATE_CANCELED"
     assert peer.handler._runs.get(task_id) is None  # no work left behind
+
+
+async def test_an_answer_cut_off_at_the_output_limit_asks_for_input(peer, llm):
+    llm.script(*[Reply(text=f"part {i} ", stop="max_tokens") for i in range(4)])  # the nudges did not help
+    async with aiohttp.ClientSession() as session:
+        sent = await rpc(session, peer.addresses.http_url + "/", "SendMessage", message("write a long essay"))
+    task = sent["result"]["task"]
+    assert task["status"]["state"] == "TASK_STATE_INPUT_REQUIRED"
+    assert "output limit" in task["status"]["message"]["parts"][0]["text"]
+    assert task["artifacts"][0]["parts"][0]["text"] == "part 0 part 1 part 2 part 3 "  # the partial answer is kept
