@@ -12,7 +12,8 @@ CLI renderers, the swarm view and A2A task updates are subscribers.
 """
 
 import importlib.util
-from collections.abc import Awaitable, Callable
+import os
+from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,6 +131,7 @@ class Runtime:
         bus: AgentBus | None = None,
         audit: AuditLog | None = None,
         secrets: SecretResolver | None = None,
+        environ: Mapping[str, str] | None = None,
     ) -> None:
         self.loaded = loaded
         self.config = loaded.config
@@ -137,6 +139,8 @@ class Runtime:
         self.bus = bus or AgentBus()
         self.audit = audit or AuditLog()
         self.secrets = secrets or SecretResolver.from_environment()
+        # What tool processes start from; security.toolenv drops the secrets per call ([agent] pass_env).
+        self.environ: Mapping[str, str] = dict(os.environ if environ is None else environ)
         self._providers: dict[str, Provider] = {}
         self._limiters: dict[str, AdaptiveRateLimiter] = {}
         self._threads: ThreadPoolExecutor | None = None
@@ -247,6 +251,7 @@ class Runtime:
         services = Services(
             settings=self.config,
             actor=actor,
+            environment=self.environ,
             audit=self.audit,
             bus=BusHandle(self.bus, spec.bus_agent) if spec.bus_agent else None,
             on_event=lambda event: self.publish(topic, event),

@@ -201,3 +201,14 @@ def test_a_default_model_that_names_its_provider(configured, config_file):
         environ={"CODETETHER_DEFAULT_MODEL": "moonshotai/kimi-k2.5", "CODETETHER_DEFAULT_PROVIDER": "openrouter"},
     )
     assert Runtime(chosen).default_model() == "openrouter/moonshotai/kimi-k2.5"  # a provider the user chose wins
+
+
+async def test_tool_processes_start_from_the_runtimes_environment(llm, configured):
+    """The runtime resolves the environment once; the bash tool takes it from there, secrets dropped."""
+    llm.script(Reply(calls=[Call("bash", {"command": "echo marker=$MARKER key=$OPENAI_API_KEY"})]), Reply(text="ok"))
+    environ = {"PATH": "/usr/bin:/bin", "MARKER": "from-the-runtime", "OPENAI_API_KEY": "sk-not-for-tools"}
+    async with Runtime(load_config(cwd=configured), environ=environ) as runtime:
+        run = runtime.agent(AgentSpec(workspace=str(configured), model="fake/fake-large", plugins=False))
+        await run.run(Message.user("go"))
+    tool_result = llm.requests[1].body["messages"][-1]["content"]
+    assert "marker=from-the-runtime key=\n" in tool_result

@@ -69,9 +69,8 @@ def _kill_group(pid: int, sig: int) -> None:
         os.killpg(pid, sig)
 
 
-def _environment(settings: object) -> dict[str, str]:
-    # os.environ is read here only to hand it on, filtered; ToolContext will carry it from the runtime.
-    env = tool_environment(os.environ, pass_env_of(settings))
+def _environment(ctx: ToolContext) -> dict[str, str]:
+    env = tool_environment(ctx.services.environment, pass_env_of(ctx.settings))
     env.update(PAGER="cat", GIT_PAGER="cat", GIT_TERMINAL_PROMPT="0", CODETETHER_AGENT="1")
     return env
 
@@ -87,7 +86,7 @@ async def _run_sandboxed(params: Params, ctx: ToolContext, cwd, settings) -> Too
         if ctx.emit:
             ctx.emit(ToolOutput(call_id=call_id, text=text))
 
-    listed = passed_through(os.environ, pass_env_of(ctx.settings))
+    listed = passed_through(ctx.services.environment, pass_env_of(ctx.settings))
     try:
         result = await run_in_sandbox(
             ["/bin/bash", "-c", params.command], policy, cwd, env=listed or None, on_output=stream
@@ -123,7 +122,7 @@ async def run(params: Params, ctx: ToolContext) -> ToolResult:
         proc = await asyncio.create_subprocess_exec(
             *guarded(["/bin/bash", "-c", params.command]),
             cwd=cwd,
-            env=_environment(ctx.settings),
+            env=_environment(ctx),
             stdin=lifeline.child_end,  # the guard's; the command itself reads /dev/null
             stdout=out_write,
             stderr=out_write,

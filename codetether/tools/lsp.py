@@ -8,6 +8,7 @@ from urllib.parse import unquote, urlsplit
 
 import msgspec
 
+from ..security.toolenv import pass_env_of, tool_environment
 from .base import ToolError
 from .context import ToolContext
 from .lsp_client import LSPClient
@@ -71,7 +72,8 @@ async def client_for(ctx: ToolContext, path: Path) -> LSPClient:
     binary = _binary(command[0])
     if binary is None:
         raise ToolError(f"the language server {command[0]} is not installed", install)
-    client = LSPClient([binary, *command[1:]], ctx.workspace.root)
+    env = tool_environment(ctx.services.environment, pass_env_of(ctx.settings))
+    client = LSPClient([binary, *command[1:]], ctx.workspace.root, env)
     await client.start()
     clients[command[0]] = client
     ctx.state.cleanups.append(client.close)

@@ -6,7 +6,8 @@ service the run does not offer (a sub-agent inside a sub-agent, a question with 
 gets a :class:`ToolError` the model can act on.
 """
 
-from collections.abc import Awaitable, Callable
+import os
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
@@ -51,6 +52,11 @@ class ToolServices(Protocol):
     def audit(self) -> AuditSink | None: ...
 
     @property
+    def environment(self) -> "Mapping[str, str]":
+        """The environment tool processes start from (before ``security.toolenv`` drops the secrets)."""
+        ...
+
+    @property
     def bus(self) -> "BusHandle | None":
         """This agent's handle on the bus (the ``swarm_share`` tool), when it runs in a swarm."""
         ...
@@ -80,6 +86,7 @@ class Services:
 
     settings: "Config" = field(default_factory=_default_settings)
     actor: str = "agent"
+    environment: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     audit: AuditSink | None = None
     bus: "BusHandle | None" = None
     on_event: Callable[["RunEvent"], None] | None = None
