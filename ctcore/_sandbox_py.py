@@ -21,8 +21,17 @@ __all__ = ["CLONE_NEWNET", "LIMIT_NAMES", "spawn"]
 CLONE_NEWNET = 0x40000000
 CLONE_NEWUSER = 0x10000000
 PR_SET_PDEATHSIG = 1
-_STEPS = {1: "setsid", 2: "dup2", 3: "chdir", 4: "unshare(CLONE_NEWNET)", 5: "setrlimit", 6: "setgid",
-          7: "setuid", 8: "execve", 9: "prctl(PR_SET_PDEATHSIG)"}
+_STEPS = {
+    1: "setsid",
+    2: "dup2",
+    3: "chdir",
+    4: "unshare(CLONE_NEWNET)",
+    5: "setrlimit",
+    6: "setgid",
+    7: "setuid",
+    8: "execve",
+    9: "prctl(PR_SET_PDEATHSIG)",
+}
 # Limit name -> resource constant. Values are hard and soft limits in the resource's own unit.
 LIMIT_NAMES = {
     "address_space": resource.RLIMIT_AS,
@@ -72,8 +81,10 @@ def spawn(
     args_path = argv[0].encode()
     path = args_path if b"/" in args_path else _which(args_path, env)
     if not os.path.exists(path):
-        raise OSError(2, f"sandboxed spawn of {argv[0]!r} failed: FileNotFoundError: [Errno 2] No such file or "
-                         f"directory: {path!r}")
+        raise OSError(
+            2,
+            f"sandboxed spawn of {argv[0]!r} failed: FileNotFoundError: [Errno 2] No such file or directory: {path!r}",
+        )
     # Without root, a network namespace needs a user namespace around it.
     unshare_flags = CLONE_NEWNET | (0 if os.geteuid() == 0 else CLONE_NEWUSER)
     env_bytes = {k.encode(): v.encode() for k, v in env.items()}

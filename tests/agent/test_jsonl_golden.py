@@ -12,8 +12,7 @@ import re
 from pathlib import Path
 
 from tests.agent.test_run_e2e import configure, run_cli
-from tests.agent.test_run_e2e import llm as llm  # noqa: F401 (fixture)
-from tests.agent.test_run_e2e import repo as repo  # noqa: F401 (fixture)
+from tests.agent.test_run_e2e import repo as repo
 from tests.fakes.llm import Call, Reply
 
 GOLDEN = Path(__file__).with_name("golden_run.jsonl")
@@ -30,7 +29,7 @@ def normalise(stdout: str, repo_dir: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
-async def test_jsonl_output_is_byte_compatible(llm, repo, config_file):  # noqa: F811
+async def test_jsonl_output_is_byte_compatible(llm, repo, config_file):
     configure(config_file, llm)
     llm.script(
         Reply(text="Let me look.", calls=[Call("read_file", {"file_path": "greet.py"})]),
