@@ -10,14 +10,14 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Protocol, TypeVar
 
-import aiohttp
-
 from ..secrets.redaction import register_secret
 from . import catalog, timing
 from .base import ProviderSettings
 from .errors import ConnectionFailed, ProviderError, ProviderTimeout, StreamInterrupted
 from .failures import classify
-from .http import shared_session
+from .http import shared_client
+from .httpclient import ConnectTimeout, TransportError
+from .httpclient import Response as HTTPResponse
 from .timing import Budget
 from .types import Event, Request, Response, Usage, UsageEvent
 
@@ -85,7 +85,7 @@ class HTTPProvider:
             if limit.expired():
                 raise timing.timed_out(self.name, key, self._limit_of(key)) from exc
             raise self._transport_error(exc) from exc
-        except aiohttp.ClientError as exc:
+        except TransportError as exc:
             raise self._transport_error(exc) from exc
 
     def _limit_of(self, key: str) -> float:
@@ -97,12 +97,13 @@ class HTTPProvider:
             timing.BUDGET: self.settings.retry.budget,
         }[key]
 
-    async def _send(self, request: Request, stream: bool) -> aiohttp.ClientResponse:
+    async def _send(self, request: Request, stream: bool) -> HTTPResponse:
         body = self.body(request, stream)
         headers = {"Content-Type": self.content_type, **self.headers(request, stream, body)}
-        # Only the connect is aiohttp's to time: the other waits are timed here, so each names its setting.
-        timeout = aiohttp.ClientTimeout(total=None, sock_connect=self.settings.timeouts.connect)
-        response = await shared_session().post(self.url(request, stream), data=body, headers=headers, timeout=timeout)
+        # Only the connect is the client's to time: the other waits are timed here, each naming its setting.
+        response = await shared_client().post(
+            self.url(request, stream), data=body, headers=headers, connect_timeout=self.settings.timeouts.connect
+        )
         for observe in self.observers:
             observe(response.status, response.headers)
         if response.status >= 400:
@@ -114,7 +115,7 @@ class HTTPProvider:
         return response
 
     def _transport_error(self, exc: BaseException) -> ProviderError:
-        if isinstance(exc, aiohttp.ServerTimeoutError):  # the only limit aiohttp enforces: sock_connect
+        if isinstance(exc, ConnectTimeout):  # the only limit the client enforces itself
             return timing.timed_out(self.name, timing.CONNECT, self.settings.timeouts.connect)
         return ConnectionFailed(
             self.name, f"connection failed: {type(exc).__name__}: {exc}", "check the network and the provider's URL"
@@ -137,9 +138,9 @@ class HTTPProvider:
         log.warning("%s; retry %d/%d in %.1fs", exc, attempt + 1, policy.max_retries, delay)
         await asyncio.sleep(delay)
 
-    async def _read_body(self, response: aiohttp.ClientResponse) -> bytes:
+    async def _read_body(self, response: HTTPResponse) -> bytes:
         parts: list[bytes] = []
-        while chunk := await self._within(response.content.readany(), self.settings.timeouts.idle, timing.IDLE):
+        while chunk := await self._within(response.readany(), self.settings.timeouts.idle, timing.IDLE):
             parts.append(chunk)
         return b"".join(parts)
 
@@ -191,10 +192,10 @@ class HTTPProvider:
         parser = self.stream_parser(request)
         async with response:
             # The first chunk is part of the first-byte wait: some servers send headers at once, then think.
-            chunk = await self._within(response.content.readany(), first_byte_deadline - time.monotonic(), key)
+            chunk = await self._within(response.readany(), first_byte_deadline - time.monotonic(), key)
             while chunk:
                 for event in parser.feed(chunk):
                     yield event
-                chunk = await self._within(response.content.readany(), self.settings.timeouts.idle, timing.IDLE)
+                chunk = await self._within(response.readany(), self.settings.timeouts.idle, timing.IDLE)
             for event in parser.close():
                 yield event

@@ -5,7 +5,6 @@ import re
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-import aiohttp
 import msgspec
 
 from ..providers.http import shared_session
@@ -48,6 +47,8 @@ def html_to_markdown(page: str) -> str:
 async def run(params: Params, ctx: ToolContext) -> str:
     if urlsplit(params.url).scheme not in ("http", "https"):
         raise ToolError(f"only http and https URLs can be fetched, not {params.url!r}")
+    import aiohttp  # on first use: the web tools are rare, and the agent should not wait for the import
+
     try:
         async with shared_session().get(
             params.url, timeout=aiohttp.ClientTimeout(total=TIMEOUT), headers={"Accept": "text/html, */*;q=0.8"}

@@ -2,7 +2,6 @@
 
 from typing import Annotated, Any
 
-import aiohttp
 import msgspec
 
 from ..providers.http import shared_session
@@ -24,6 +23,8 @@ def subject(params: Params) -> str:
 
 
 async def _get_json(url: str, params: dict[str, str], headers: dict[str, str]) -> Any:
+    import aiohttp  # on first use: the web tools are rare, and the agent should not wait for the import
+
     try:
         async with shared_session().get(
             url, params=params, headers=headers, timeout=aiohttp.ClientTimeout(total=20)

@@ -1,0 +1,327 @@
+"""A small HTTP/1.1 client on asyncio streams: what the model providers need, and nothing more.
+
+Why not aiohttp here: importing aiohttp costs ~100 ms, much of it OpenSSL reading the CA bundle for
+two TLS contexts it builds at import, and that sat on the path to every run's first model request.
+The providers need little: a POST with a body, the status and headers, and the body as it arrives
+(SSE and AWS event streams). This client does that with keep-alive pooling, chunked and
+content-length bodies, gzip/deflate, and one TLS context made on the first https request.
+aiohttp stays for the servers and the web tools. Timeouts other than connecting are the caller's
+(``providers.wire`` times each wait against its own setting).
+"""
+
+import asyncio
+import contextlib
+import time
+import zlib
+from collections.abc import Iterator, Mapping
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+if TYPE_CHECKING:
+    import ssl
+
+MAX_HEADER_BYTES = 64 * 1024
+READ_SIZE = 64 * 1024
+IDLE_KEEPALIVE = 15.0  # seconds a pooled connection may sit unused (servers commonly close at 5-60 s)
+MAX_IDLE_PER_HOST = 8
+
+
+class TransportError(Exception):
+    """The connection could not be made, broke, or the server's answer was not HTTP/1.x."""
+
+
+class ConnectTimeout(TransportError):
+    """No connection (TCP and TLS) within the time allowed."""
+
+
+class Headers(Mapping[str, str]):
+    """Response headers, looked up case-insensitively; repeated fields are joined with ", "."""
+
+    def __init__(self, pairs: list[tuple[str, str]]) -> None:
+        self._items: dict[str, tuple[str, str]] = {}
+        for name, value in pairs:
+            key = name.lower()
+            if key in self._items:
+                value = f"{self._items[key][1]}, {value}"
+            self._items[key] = (name, value)
+
+    def __getitem__(self, name: str) -> str:
+        return self._items[name.lower()][1]
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and name.lower() in self._items
+
+    def __iter__(self) -> Iterator[str]:
+        return (name for name, _ in self._items.values())
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+
+_tls: "ssl.SSLContext | None" = None
+
+
+def _tls_context() -> "ssl.SSLContext":
+    global _tls
+    if _tls is None:
+        import ssl  # on the first https request: a loopback or plain-http provider never needs it
+
+        _tls = ssl.create_default_context()  # honours SSL_CERT_FILE / SSL_CERT_DIR like every OpenSSL client
+    return _tls
+
+
+class _Connection:
+    def __init__(self, key: tuple[str, str, int], reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.key = key
+        self.reader = reader
+        self.writer = writer
+        self.idle_since = 0.0
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.writer.close()
+
+
+class Response:
+    """One answer; read its body with :meth:`readany` or :meth:`read`, then :meth:`release` it."""
+
+    def __init__(
+        self,
+        client: "HTTPClient",
+        connection: _Connection,
+        status: int,
+        reason: str,
+        headers: Headers,
+        *,
+        keep_alive: bool = True,
+    ) -> None:
+        self.status = status
+        self.reason = reason
+        self.headers = headers
+        self._client = client
+        self._connection: _Connection | None = connection
+        self._reader = connection.reader
+        self._chunked = "chunked" in headers.get("transfer-encoding", "").lower()
+        length = headers.get("content-length")
+        self._remaining: int | None = None if self._chunked or length is None else int(length)
+        self._chunk_left = 0
+        self._done = status in (204, 304) or 100 <= status < 200 or self._remaining == 0
+        self._reusable = (
+            keep_alive and headers.get("connection", "").lower() != "close" and (self._chunked or length is not None)
+        )
+        encoding = headers.get("content-encoding", "").lower()
+        self._inflate = zlib.decompressobj(47) if encoding in ("gzip", "deflate", "x-gzip") else None
+        if self._done:
+            self.release()
+
+    async def __aenter__(self) -> "Response":
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self.release()
+
+    async def readany(self) -> bytes:
+        """The next piece of the body as it arrives; b"" once it has all been read."""
+        while not self._done:
+            raw = await self._read_raw()
+            if self._inflate is None:
+                return raw
+            data = self._inflate.decompress(raw) if raw else self._inflate.flush()
+            if data:
+                return data
+        return b""
+
+    async def read(self) -> bytes:
+        parts = []
+        while chunk := await self.readany():
+            parts.append(chunk)
+        return b"".join(parts)
+
+    def release(self) -> None:
+        """Done with this answer: the connection is pooled if the body was read whole, else closed."""
+        connection, self._connection = self._connection, None
+        if connection is None:
+            return
+        if self._done and self._reusable:
+            self._client._put(connection)
+        else:
+            connection.close()
+
+    async def _read_raw(self) -> bytes:
+        try:
+            if self._chunked:
+                return await self._read_chunk()
+            size = READ_SIZE if self._remaining is None else min(READ_SIZE, self._remaining)
+            data = await self._reader.read(size)
+            if self._remaining is not None:
+                if not data:
+                    raise TransportError(f"the connection closed {self._remaining} bytes before the body's end")
+                self._remaining -= len(data)
+            if not data or self._remaining == 0:
+                self._finish()
+            return data
+        except TransportError:
+            self._fail()
+            raise
+        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError) as exc:
+            self._fail()
+            raise TransportError(f"the connection broke while reading the body ({type(exc).__name__}: {exc})") from exc
+
+    async def _read_chunk(self) -> bytes:
+        if self._chunk_left == 0:
+            line = await self._reader.readuntil(b"\r\n")
+            size = int(line.split(b";", 1)[0].strip() or b"x", 16)  # ValueError for garbage
+            if size == 0:
+                while (await self._reader.readuntil(b"\r\n")) != b"\r\n":  # trailers
+                    pass
+                self._finish()
+                return b""
+            self._chunk_left = size
+        data = await self._reader.read(min(READ_SIZE, self._chunk_left))
+        if not data:
+            raise TransportError("the connection closed in the middle of a chunk")
+        self._chunk_left -= len(data)
+        if self._chunk_left == 0 and await self._reader.readexactly(2) != b"\r\n":
+            raise TransportError("a chunk did not end with CRLF")
+        return data
+
+    def _finish(self) -> None:
+        self._done = True
+        self.release()
+
+    def _fail(self) -> None:
+        self._reusable = False
+        self._done = True
+        self.release()
+
+
+class HTTPClient:
+    """Requests over pooled keep-alive connections, for one event loop."""
+
+    def __init__(self, *, user_agent: str) -> None:
+        self.user_agent = user_agent
+        self._idle: dict[tuple[str, str, int], list[_Connection]] = {}
+        self.closed = False
+
+    async def post(self, url: str, *, data: bytes, headers: Mapping[str, str], connect_timeout: float) -> Response:
+        return await self.request("POST", url, body=data, headers=headers, connect_timeout=connect_timeout)
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        body: bytes = b"",
+        headers: Mapping[str, str],
+        connect_timeout: float,
+    ) -> Response:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise TransportError(f"not an http(s) URL: {url}")
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+        key = (parts.scheme, parts.hostname, port)
+        default_port = port == (443 if parts.scheme == "https" else 80)
+        host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
+        lines = [
+            f"{method} {parts.path or '/'}{'?' + parts.query if parts.query else ''} HTTP/1.1",
+            f"Host: {host if default_port else f'{host}:{port}'}",
+            f"User-Agent: {self.user_agent}",
+            "Accept-Encoding: gzip, deflate",
+            f"Content-Length: {len(body)}",
+            *(f"{name}: {value}" for name, value in headers.items()),
+        ]
+        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        # A pooled connection the server has meanwhile closed fails before any answer: try a new one once.
+        while True:
+            connection, reused = await self._get(key, connect_timeout)
+            try:
+                connection.writer.write(head + body)
+                await connection.writer.drain()
+                return await self._answer(connection)
+            except (_StaleConnection, ConnectionError) as exc:
+                connection.close()
+                if not reused:
+                    raise TransportError(f"the server closed the connection without answering ({exc})") from None
+            except OSError as exc:
+                connection.close()
+                raise TransportError(f"the connection broke: {exc.strerror or exc}") from exc
+            except BaseException:
+                connection.close()
+                raise
+
+    async def _answer(self, connection: _Connection) -> Response:
+        reader = connection.reader
+        try:
+            status_line = await reader.readuntil(b"\r\n")
+        except asyncio.IncompleteReadError as exc:
+            if not exc.partial:
+                raise _StaleConnection from exc
+            raise TransportError("the server sent a truncated status line") from exc
+        except ConnectionResetError as exc:
+            raise _StaleConnection from exc
+        try:
+            version, status, reason = [*status_line.decode("latin-1").rstrip("\r\n").split(" ", 2), ""][:3]
+            if not version.startswith("HTTP/1."):
+                raise ValueError(version)
+            code = int(status)
+            pairs, size = [], 0
+            while (line := await reader.readuntil(b"\r\n")) != b"\r\n":
+                size += len(line)
+                if size > MAX_HEADER_BYTES:
+                    raise TransportError("the response headers are over 64 KiB")
+                name, _, value = line.decode("latin-1").partition(":")
+                pairs.append((name.strip(), value.strip()))
+        except (ValueError, asyncio.IncompleteReadError, asyncio.LimitOverrunError) as exc:
+            raise TransportError(f"the server's answer is not HTTP/1.x ({type(exc).__name__})") from exc
+        if 100 <= code < 200:  # an interim answer (100 Continue): the real one follows
+            return await self._answer(connection)
+        return Response(self, connection, code, reason, Headers(pairs), keep_alive=version != "HTTP/1.0")
+
+    async def _get(self, key: tuple[str, str, int], connect_timeout: float) -> tuple[_Connection, bool]:
+        pool = self._idle.get(key, [])
+        now = time.monotonic()
+        while pool:
+            connection = pool.pop()
+            if now - connection.idle_since < IDLE_KEEPALIVE and not connection.reader.at_eof():
+                return connection, True
+            connection.close()
+        scheme, hostname, port = key
+        tls = _tls_context() if scheme == "https" else None
+        try:
+            async with asyncio.timeout(connect_timeout):
+                reader, writer = await asyncio.open_connection(
+                    hostname,
+                    port,
+                    ssl=tls,
+                    server_hostname=hostname if tls else None,
+                    limit=MAX_HEADER_BYTES,
+                )
+        except TimeoutError as exc:
+            raise ConnectTimeout(f"no connection to {hostname}:{port} within {connect_timeout:g} s") from exc
+        except OSError as exc:  # refused, unreachable, DNS, TLS (ssl.SSLError is an OSError)
+            raise TransportError(f"cannot connect to {hostname}:{port}: {exc.strerror or exc}") from exc
+        return _Connection(key, reader, writer), False
+
+    def _put(self, connection: _Connection) -> None:
+        if self.closed:
+            connection.close()
+            return
+        pool = self._idle.setdefault(connection.key, [])
+        if len(pool) >= MAX_IDLE_PER_HOST:
+            connection.close()
+            return
+        connection.idle_since = time.monotonic()
+        pool.append(connection)
+
+    async def close(self) -> None:
+        self.closed = True
+        idle, self._idle = self._idle, {}
+        for pool in idle.values():
+            for connection in pool:
+                connection.close()
+                with contextlib.suppress(Exception):
+                    await connection.writer.wait_closed()
+
+
+class _StaleConnection(Exception):
+    """A reused connection ended before any byte of the answer."""
