@@ -15,12 +15,14 @@ import time
 import zlib
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 if TYPE_CHECKING:
     import ssl
 
 MAX_HEADER_BYTES = 64 * 1024
+_PATH_SAFE = "/:@!$&'()*+,;=-._~%"
+_QUERY_SAFE = _PATH_SAFE + "?"
 READ_SIZE = 64 * 1024
 IDLE_KEEPALIVE = 15.0  # seconds a pooled connection may sit unused (servers commonly close at 5-60 s)
 MAX_IDLE_PER_HOST = 8
@@ -222,8 +224,15 @@ class HTTPClient:
         key = (parts.scheme, parts.hostname, port)
         default_port = port == (443 if parts.scheme == "https" else 80)
         host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
+        # Model ids end up in paths (Gemini, Bedrock): escape what a request line cannot carry, keep escapes.
+        target = quote(parts.path or "/", safe=_PATH_SAFE) + (
+            "?" + quote(parts.query, safe=_QUERY_SAFE) if parts.query else ""
+        )
+        for name, value in headers.items():
+            if any(c in name or c in value for c in "\r\n\0"):
+                raise TransportError(f"the header {name!r} holds a line break; check the provider's configured headers")
         lines = [
-            f"{method} {parts.path or '/'}{'?' + parts.query if parts.query else ''} HTTP/1.1",
+            f"{method} {target} HTTP/1.1",
             f"Host: {host if default_port else f'{host}:{port}'}",
             f"User-Agent: {self.user_agent}",
             "Accept-Encoding: gzip, deflate",

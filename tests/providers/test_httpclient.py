@@ -258,3 +258,19 @@ def test_works_on_uvloop_as_under_serve():
             await http.close()
 
     assert uvloop.run(main()) == b"pong"
+
+
+async def test_a_model_id_with_spaces_is_escaped_and_a_header_with_a_line_break_refused(client):
+    seen = []
+
+    async def answer(reader, writer):
+        seen.append((await read_request(reader)).split(b"\r\n", 1)[0])
+        writer.write(b"HTTP/1.1 204 No Content\r\n\r\n")
+        await writer.drain()
+
+    async with RawServer(answer) as url:
+        response = await client.post(url + "/models/my model:stream?alt=s s", data=b"", headers={}, connect_timeout=5)
+        assert response.status == 204 and await response.read() == b""
+        with pytest.raises(TransportError, match="line break"):
+            await client.post(url, data=b"", headers={"X-Team": "a\r\nInjected: 1"}, connect_timeout=5)
+    assert seen == [b"POST /models/my%20model:stream?alt=s%20s HTTP/1.1"]
