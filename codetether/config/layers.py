@@ -15,6 +15,7 @@ import msgspec
 
 from ..errors import ConfigError
 from .schema import (
+    BUILTIN_PROVIDER_KINDS,
     CREDENTIAL_KEYS,
     SCALAR_SECTIONS,
     Config,
@@ -214,7 +215,7 @@ def flag_layer(overrides: Mapping[str, str]) -> Layer:
 def build(merged: Layer) -> Config:
     """Validate the merged layers into a Config (catches what no single layer can: missing ``kind``)."""
     for name, table in merged.get("providers", {}).items():
-        if "kind" not in table:
+        if "kind" not in table and name not in BUILTIN_PROVIDER_KINDS:
             raise ConfigError(
                 f"`[providers.{name}]` has no `kind`",
                 "add kind = one of openai, anthropic, google, bedrock, llama-cpp",

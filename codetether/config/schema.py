@@ -45,12 +45,35 @@ class SessionSection(_Section):
     auto_save: Annotated[bool, msgspec.Meta(description="save every session so it can be resumed")] = True
 
 
+# The providers that need no [providers.NAME] section, with their wire protocol (their URLs and
+# default models live in providers.registry). A section that only adjusts one of them (a timeout,
+# a header) may leave out `kind`; any other provider's section must name it.
+BUILTIN_PROVIDER_KINDS: dict[str, ProviderKind] = {
+    "openai": "openai",
+    "openrouter": "openai",
+    "moonshotai": "openai",
+    "zai": "openai",
+    "stepfun": "openai",
+    "github-copilot": "openai",
+    "anthropic": "anthropic",
+    "google": "google",
+    "bedrock": "bedrock",
+    "llama-cpp": "llama-cpp",
+}
+
+
 class ProviderSection(_Section):
     """A provider defined or adjusted by the user (e.g. a local vLLM or Ollama server)."""
 
-    kind: Annotated[
-        ProviderKind, msgspec.Meta(description="wire protocol: openai, anthropic, google, bedrock, llama-cpp")
-    ]
+    kind: (
+        Annotated[
+            ProviderKind,
+            msgspec.Meta(
+                description="wire protocol: openai, anthropic, google, bedrock, llama-cpp (built-ins know theirs)"
+            ),
+        ]
+        | None
+    ) = None
     base_url: Annotated[str | None, msgspec.Meta(description="API root, e.g. http://127.0.0.1:11434/v1")] = None
     models: Annotated[list[str], msgspec.Meta(description="model ids offered by this provider")] = []
     headers: Annotated[dict[str, str], msgspec.Meta(description="extra HTTP headers sent with every request")] = {}

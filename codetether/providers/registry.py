@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import msgspec
 
-from ..config.schema import Config, ProviderSection
+from ..config.schema import BUILTIN_PROVIDER_KINDS, Config, ProviderSection
 from ..errors import UsageError
 from ..secrets import SecretResolver
 from .base import Provider, ProviderSettings
@@ -18,23 +18,22 @@ from .timing import Timeouts
 
 
 class Builtin(msgspec.Struct, frozen=True):
-    kind: str
     base_url: str | None
     default_model: str
 
 
 # Default models as the original CodeTether documents them (its README's provider table).
 BUILTINS: dict[str, Builtin] = {
-    "openai": Builtin("openai", "https://api.openai.com/v1", "gpt-5"),
-    "openrouter": Builtin("openai", "https://openrouter.ai/api/v1", "stepfun/step-3.5-flash:free"),
-    "moonshotai": Builtin("openai", "https://api.moonshot.ai/v1", "kimi-k2.5"),
-    "zai": Builtin("openai", "https://api.z.ai/api/paas/v4", "glm-5"),
-    "stepfun": Builtin("openai", "https://api.stepfun.com/v1", "step-3.5-flash"),
-    "github-copilot": Builtin("openai", "https://api.githubcopilot.com", "claude-opus-4"),
-    "anthropic": Builtin("anthropic", "https://api.anthropic.com", "claude-sonnet-4-20250514"),
-    "google": Builtin("google", "https://generativelanguage.googleapis.com", "gemini-2.5-pro"),
-    "bedrock": Builtin("bedrock", None, "anthropic.claude-sonnet-4-20250514-v1:0"),
-    "llama-cpp": Builtin("llama-cpp", None, "gemma-3-270m"),
+    "openai": Builtin("https://api.openai.com/v1", "gpt-5"),
+    "openrouter": Builtin("https://openrouter.ai/api/v1", "stepfun/step-3.5-flash:free"),
+    "moonshotai": Builtin("https://api.moonshot.ai/v1", "kimi-k2.5"),
+    "zai": Builtin("https://api.z.ai/api/paas/v4", "glm-5"),
+    "stepfun": Builtin("https://api.stepfun.com/v1", "step-3.5-flash"),
+    "github-copilot": Builtin("https://api.githubcopilot.com", "claude-opus-4"),
+    "anthropic": Builtin("https://api.anthropic.com", "claude-sonnet-4-20250514"),
+    "google": Builtin("https://generativelanguage.googleapis.com", "gemini-2.5-pro"),
+    "bedrock": Builtin(None, "anthropic.claude-sonnet-4-20250514-v1:0"),
+    "llama-cpp": Builtin(None, "gemma-3-270m"),
 }
 
 # Wire kind -> "module:Class", imported on first use so that unused SDKs and parsers cost nothing.
@@ -88,12 +87,12 @@ def provider_settings(
             f"unknown provider {name!r}",
             f"known providers: {', '.join(known_providers(config))}; add others as [providers.{name}] in the config",
         )
-    kind = section.kind if section else builtin.kind  # type: ignore[union-attr]
+    kind = section.kind if section is not None and section.kind else BUILTIN_PROVIDER_KINDS[name]
     secret = resolver.resolve(name) if kind != "llama-cpp" else None
     base_url = (
         (secret.base_url if secret else None)
         or (section.base_url if section else None)
-        or (builtin.base_url if builtin and builtin.kind == kind else None)
+        or (builtin.base_url if builtin and BUILTIN_PROVIDER_KINDS[name] == kind else None)
     )
     settings = ProviderSettings(
         name=name,

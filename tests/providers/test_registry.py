@@ -102,3 +102,25 @@ def test_backoff_is_jittered_bounded_and_obeys_the_server():
     assert max(policy.delay(0, rng=rng) for _ in range(100)) <= 1.0
     assert policy.delay(3, retry_after=2.5) == 2.5
     assert policy.delay(3, retry_after=100) == 8.0
+
+
+def test_a_built_in_providers_section_may_leave_out_kind(config_file):
+    """The timeout hints name `[providers.openai] idle_timeout`: setting just that must work."""
+    from codetether.config import load_config
+    from codetether.errors import ConfigError
+
+    config_file.parent.mkdir(parents=True, exist_ok=True)
+    config_file.write_text("[providers.openai]\nidle_timeout = 120\n")
+    config = load_config().config
+    settings = provider_settings("openai", config, SecretResolver(environ={"OPENAI_API_KEY": "sk-0123456789abcdef"}))
+    assert (settings.kind, settings.base_url, settings.timeouts.idle) == ("openai", "https://api.openai.com/v1", 120)
+    config_file.write_text("[providers.mine]\nbase_url = 'http://127.0.0.1:1/v1'\n")
+    with pytest.raises(ConfigError, match=r"`\[providers.mine\]` has no `kind`"):
+        load_config()  # any other provider's section must still say its wire protocol
+
+
+def test_every_built_in_provider_has_a_kind_and_every_kind_a_built_in():
+    from codetether.config.schema import BUILTIN_PROVIDER_KINDS
+    from codetether.providers.registry import BUILTINS
+
+    assert set(BUILTINS) == set(BUILTIN_PROVIDER_KINDS)
