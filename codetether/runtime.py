@@ -64,7 +64,7 @@ class AgentSpec(msgspec.Struct, kw_only=True, frozen=True):
     session: str = "new"  # "new", "memory" (nothing written), "latest" (in cwd) or a session id to resume
     title: str = ""  # a new session's title (default: the model label)
     actor: str = ""  # who the audit log names; "{session}" becomes the session id (default: session:{session})
-    topic: str = ""  # where the run's events go (default: agent.{session_id})
+    topic: str = ""  # where the run's events go; "{session}" becomes the session id (default: agent.{session})
     bus_agent: str = ""  # this agent's id on the bus, for the swarm_share tool
     sub_agents: bool = True  # whether the `task` tool can start sub-agents
     git_status: str | None = None  # the git summary when the caller knows it (sibling worktrees)
@@ -239,15 +239,19 @@ class Runtime:
         resolved = self.model(spec.model)
         tools = self._tools(spec)
         session, resumed = self._session(spec, resolved.label, cwd, git)
-        if resumed:
-            workspace_root = Path(session.meta.cwd)  # a resumed session keeps the workspace it started in
+        if resumed:  # a resumed session keeps the workspace it started in, and starts there unless told
+            workspace_root = Path(session.meta.cwd)
+            if spec.cwd is None and not Workspace(workspace_root).contains(cwd.resolve()):
+                cwd = workspace_root
         actor = (spec.actor or "session:{session}").replace("{session}", session.id)
-        topic = spec.topic or f"agent.{session.id}"
+        topic = (spec.topic or "agent.{session}").replace("{session}", session.id)
+        # The spec as it was carried out: what a sub-agent inherits and what the run reports.
+        spec = msgspec.structs.replace(spec, workspace=str(workspace_root), cwd=str(cwd), topic=topic)
         mode = AccessMode(spec.access_mode or self.config.agent.access_mode)
         policy = policy or PermissionPolicy(mode, self.config.permissions)
         sub_agent = None
         if spec.sub_agents and "task" in self._tool_names(spec):
-            sub_agent = self._sub_agent_runner(spec, resolved, actor, cwd, policy, ask)
+            sub_agent = self._sub_agent_runner(spec, resolved, actor, policy, ask)
         services = Services(
             settings=self.config,
             actor=actor,
@@ -268,9 +272,7 @@ class Runtime:
             max_steps=spec.max_steps or self.config.agent.max_steps,
             compactor=Compactor(resolved.provider, resolved.model, resolved.window),
         )
-        return AgentRun(
-            self, msgspec.structs.replace(spec, topic=topic), agent, context, resumed=resumed, label=resolved.label
-        )
+        return AgentRun(self, spec, agent, context, resumed=resumed, label=resolved.label)
 
     def _tool_names(self, spec: AgentSpec) -> list[str]:
         if spec.tools == "none":
@@ -314,7 +316,6 @@ class Runtime:
         parent: AgentSpec,
         resolved: ResolvedModel,
         actor: str,
-        cwd: Path,
         policy: PermissionPolicy,
         ask: Asker | None,
     ) -> Callable[[str, str], Awaitable[str]]:
@@ -324,14 +325,14 @@ class Runtime:
             child = self.agent(
                 msgspec.structs.replace(
                     parent,
-                    cwd=str(cwd),
                     model=resolved.label,
                     tools=[t for t in SUB_AGENT_TOOLS if t in self._tool_names(parent) or parent.tools == "all"],
                     max_steps=self.config.agent.subagent_max_steps,
                     session="new",
                     title=f"sub-agent: {description}",
                     actor=f"{actor}/task:{{session}}",
-                    topic="",
+                    topic=f"{parent.topic}.task.{{session}}",  # who follows agent.X.# sees its sub-agents too
+                    bus_agent="",  # not the parent's identity on the bus
                     sub_agents=False,
                 ),
                 ask=ask,

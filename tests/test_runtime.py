@@ -212,3 +212,31 @@ async def test_tool_processes_start_from_the_runtimes_environment(llm, configure
         await run.run(Message.user("go"))
     tool_result = llm.requests[1].body["messages"][-1]["content"]
     assert "marker=from-the-runtime key=\n" in tool_result
+
+
+async def test_resuming_from_another_directory_works_in_the_sessions_workspace(llm, configured, tmp_path):
+    llm.script(Reply(text="first"), Reply(text="second"))
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    async with Runtime(load_config(cwd=configured)) as runtime:
+        first = runtime.agent(AgentSpec(workspace=str(configured), model="fake/fake-large", plugins=False))
+        await first.run(Message.user("one"))
+        again = runtime.agent(
+            AgentSpec(workspace=str(elsewhere), model="fake/fake-large", plugins=False, session=first.session.id)
+        )
+        await again.run(Message.user("two"))
+    assert again.resumed
+    assert again.context.workspace.root == again.context.workspace.cwd == configured.resolve()
+    assert again.spec.workspace == str(configured.resolve())  # what a `task` sub-agent inherits
+
+
+async def test_a_sub_agents_events_are_published_under_its_parents_topic(llm, configured):
+    llm.route('"content": "SUB-PROMPT"', Reply(text="sub done"))
+    llm.script(Reply(calls=[Call("task", {"description": "d", "prompt": "SUB-PROMPT"})]), Reply(text="ok"))
+    async with Runtime(load_config(cwd=configured)) as runtime:
+        everything = runtime.bus.subscribe("agent.#")
+        run = runtime.agent(AgentSpec(workspace=str(configured), model="fake/fake-large", plugins=False))
+        await run.run(Message.user("go"))
+    topics = [envelope.topic for envelope in everything.poll()]
+    children = {topic for topic in topics if topic != run.topic}
+    assert len(children) == 1 and next(iter(children)).startswith(f"{run.topic}.task.ses_")

@@ -23,6 +23,7 @@ from ..providers.types import (
 )
 from ..providers.types import TextDelta as ProviderText
 from ..providers.types import ThinkingDelta as ProviderThinking
+from ..secrets.redaction import redact
 from . import events
 from .compaction import Compactor, estimate_tokens
 from .exits import AgentExit, FormatError, Interrupted, LimitsExceeded, OutputLimit, Submitted
@@ -89,12 +90,14 @@ class Agent:
             finished = events.Finished(
                 status=Interrupted.status, text=last_text, steps=self.steps, usage=self.run_usage
             )
-        except CodetetherError as exc:  # provider, auth, limits: report it as the end of the run, then raise
+        except Exception as exc:  # provider, auth, limits (or a bug): report it as the end of the run, then raise
             self.session.discard_pending()
             with contextlib.suppress(CodetetherError):
                 await self.session.flush()
+            # A CodetetherError's text is already redacted; anything else may echo a secret.
+            error = str(exc) if isinstance(exc, CodetetherError) else redact(f"{type(exc).__name__}: {exc}")
             self.emit(
-                events.Finished(status="error", text=last_text, steps=self.steps, usage=self.run_usage, error=str(exc))
+                events.Finished(status="error", text=last_text, steps=self.steps, usage=self.run_usage, error=error)
             )
             raise
         try:

@@ -8,10 +8,13 @@ pending at once (before a prompt is shown, and at the end).
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Callable
 
 from .agent_bus import AgentBus
 from .messages import Envelope
+
+log = logging.getLogger(__name__)
 
 
 class Follower:
@@ -30,18 +33,27 @@ class Follower:
     async def _follow(self) -> None:
         while True:
             for envelope in await self.subscription.next_batch():
-                self.handle(envelope)
+                self._deliver(envelope)
+
+    def _deliver(self, envelope: Envelope) -> None:
+        # A view that fails on one event must not lose the ones after it (the run's ending among them).
+        try:
+            self.handle(envelope)
+        except Exception:
+            log.exception("a bus follower of %r failed on a %s event", self.subscription.pattern, envelope.topic)
 
     def drain(self) -> None:
         """Hand every pending event to the callback now."""
         for envelope in self.subscription.poll():
-            self.handle(envelope)
+            self._deliver(envelope)
 
     async def aclose(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-        self.drain()
-        self.subscription.close()
+        try:
+            if self._task is not None:
+                self._task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await self._task
+                self._task = None
+            self.drain()
+        finally:
+            self.subscription.close()

@@ -11,6 +11,7 @@ aiohttp stays for the servers and the web tools. Timeouts other than connecting 
 
 import asyncio
 import contextlib
+import re
 import time
 import zlib
 from collections.abc import Iterator, Mapping
@@ -20,7 +21,10 @@ from urllib.parse import quote, urlsplit
 if TYPE_CHECKING:
     import ssl
 
-MAX_HEADER_BYTES = 64 * 1024
+MAX_HEADER_BYTES = 64 * 1024  # the status line and headers together; the trailers of a chunked body too
+MAX_INTERIM_ANSWERS = 10  # 1xx answers before the real one
+_DIGITS = re.compile(rb"[0-9]{1,18}")
+_HEX = re.compile(rb"[0-9A-Fa-f]{1,15}")
 _PATH_SAFE = "/:@!$&'()*+,;=-._~%"
 _QUERY_SAFE = _PATH_SAFE + "?"
 READ_SIZE = 64 * 1024
@@ -95,6 +99,7 @@ class Response:
         reason: str,
         headers: Headers,
         *,
+        length: int | None,
         keep_alive: bool = True,
     ) -> None:
         self.status = status
@@ -104,8 +109,7 @@ class Response:
         self._connection: _Connection | None = connection
         self._reader = connection.reader
         self._chunked = "chunked" in headers.get("transfer-encoding", "").lower()
-        length = headers.get("content-length")
-        self._remaining: int | None = None if self._chunked or length is None else int(length)
+        self._remaining: int | None = None if self._chunked else length
         self._chunk_left = 0
         self._done = status in (204, 304) or 100 <= status < 200 or self._remaining == 0
         self._reusable = (
@@ -113,6 +117,7 @@ class Response:
         )
         encoding = headers.get("content-encoding", "").lower()
         self._inflate = zlib.decompressobj(47) if encoding in ("gzip", "deflate", "x-gzip") else None
+        self._flushed = False
         if self._done:
             self.release()
 
@@ -123,15 +128,29 @@ class Response:
         self.release()
 
     async def readany(self) -> bytes:
-        """The next piece of the body as it arrives; b"" once it has all been read."""
-        while not self._done:
-            raw = await self._read_raw()
-            if self._inflate is None:
-                return raw
-            data = self._inflate.decompress(raw) if raw else self._inflate.flush()
-            if data:
-                return data
-        return b""
+        """The next piece of the body as it arrives (at most 64 KiB); b"" once it has all been read."""
+        if self._inflate is None:
+            return b"" if self._done else await self._read_raw()
+        inflate = self._inflate
+        try:
+            while True:
+                # Bounded output per call: a small compressed body may inflate to gigabytes.
+                if inflate.unconsumed_tail:
+                    data = inflate.decompress(inflate.unconsumed_tail, READ_SIZE)
+                elif not self._done:
+                    raw = await self._read_raw()
+                    data = inflate.decompress(raw, READ_SIZE) if raw else b""
+                elif not self._flushed:
+                    self._flushed = True
+                    data = inflate.flush()
+                else:
+                    return b""
+                if data:
+                    return data
+        except zlib.error as exc:
+            self._fail()
+            encoding = self.headers.get("content-encoding")
+            raise TransportError(f"the body is not valid {encoding} data ({exc})") from exc
 
     async def read(self) -> bytes:
         parts = []
@@ -172,10 +191,16 @@ class Response:
     async def _read_chunk(self) -> bytes:
         if self._chunk_left == 0:
             line = await self._reader.readuntil(b"\r\n")
-            size = int(line.split(b";", 1)[0].strip() or b"x", 16)  # ValueError for garbage
+            token = line.split(b";", 1)[0].strip()
+            if not _HEX.fullmatch(token):
+                raise TransportError(f"a chunk's size is not a hexadecimal number: {token[:40]!r}")
+            size = int(token, 16)
             if size == 0:
-                while (await self._reader.readuntil(b"\r\n")) != b"\r\n":  # trailers
-                    pass
+                trailers = 0
+                while (trailer := await self._reader.readuntil(b"\r\n")) != b"\r\n":
+                    trailers += len(trailer)
+                    if trailers > MAX_HEADER_BYTES:
+                        raise TransportError("the trailers after the body are over 64 KiB")
                 self._finish()
                 return b""
             self._chunk_left = size
@@ -225,32 +250,45 @@ class HTTPClient:
         default_port = port == (443 if parts.scheme == "https" else 80)
         host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
         # Model ids end up in paths (Gemini, Bedrock): escape what a request line cannot carry, keep escapes.
-        target = quote(parts.path or "/", safe=_PATH_SAFE) + (
-            "?" + quote(parts.query, safe=_QUERY_SAFE) if parts.query else ""
-        )
-        for name, value in headers.items():
+        target = quote(parts.path or "/", safe=_PATH_SAFE)
+        if parts.query:
+            target += "?" + quote(parts.query, safe=_QUERY_SAFE)
+        fields = {
+            "user-agent": ("User-Agent", self.user_agent),
+            "accept-encoding": ("Accept-Encoding", "gzip, deflate"),
+        }
+        for name, value in headers.items():  # the caller's value wins; Host and Content-Length are ours
             if any(c in name or c in value for c in "\r\n\0"):
                 raise TransportError(f"the header {name!r} holds a line break; check the provider's configured headers")
+            if name.lower() not in ("host", "content-length", "transfer-encoding"):
+                fields[name.lower()] = (name, value)
         lines = [
             f"{method} {target} HTTP/1.1",
             f"Host: {host if default_port else f'{host}:{port}'}",
-            f"User-Agent: {self.user_agent}",
-            "Accept-Encoding: gzip, deflate",
+            *(f"{name}: {value}" for name, value in fields.values()),
             f"Content-Length: {len(body)}",
-            *(f"{name}: {value}" for name, value in headers.items()),
         ]
-        head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-        # A pooled connection the server has meanwhile closed fails before any answer: try a new one once.
+        try:
+            head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        except UnicodeEncodeError as exc:
+            bad = exc.object[exc.start : exc.end]
+            raise TransportError(f"a header holds characters HTTP cannot carry ({bad!r})") from exc
+        # A pooled connection the server has meanwhile closed fails before any byte of an answer: the
+        # request is sent once more on a new connection. After any byte of an answer, never again.
         while True:
             connection, reused = await self._get(key, connect_timeout)
             try:
-                connection.writer.write(head + body)
-                await connection.writer.drain()
+                try:
+                    connection.writer.write(head + body)
+                    await connection.writer.drain()
+                except OSError as exc:
+                    raise _StaleConnection from exc
                 return await self._answer(connection)
-            except (_StaleConnection, ConnectionError) as exc:
+            except _StaleConnection as exc:
                 connection.close()
                 if not reused:
-                    raise TransportError(f"the server closed the connection without answering ({exc})") from None
+                    cause = exc.__cause__ or "it closed the connection"
+                    raise TransportError(f"the server did not answer ({cause})") from None
             except OSError as exc:
                 connection.close()
                 raise TransportError(f"the connection broke: {exc.strerror or exc}") from exc
@@ -259,6 +297,14 @@ class HTTPClient:
                 raise
 
     async def _answer(self, connection: _Connection) -> Response:
+        for _ in range(MAX_INTERIM_ANSWERS):
+            response = await self._one_answer(connection)
+            if response is not None:
+                return response
+        raise TransportError(f"the server sent over {MAX_INTERIM_ANSWERS} interim (1xx) answers")
+
+    async def _one_answer(self, connection: _Connection) -> Response | None:
+        """The answer on ``connection``, or None after an interim (1xx) one."""
         reader = connection.reader
         try:
             status_line = await reader.readuntil(b"\r\n")
@@ -266,7 +312,7 @@ class HTTPClient:
             if not exc.partial:
                 raise _StaleConnection from exc
             raise TransportError("the server sent a truncated status line") from exc
-        except ConnectionResetError as exc:
+        except ConnectionResetError as exc:  # before any byte of the answer
             raise _StaleConnection from exc
         try:
             version, status, reason = [*status_line.decode("latin-1").rstrip("\r\n").split(" ", 2), ""][:3]
@@ -282,9 +328,13 @@ class HTTPClient:
                 pairs.append((name.strip(), value.strip()))
         except (ValueError, asyncio.IncompleteReadError, asyncio.LimitOverrunError) as exc:
             raise TransportError(f"the server's answer is not HTTP/1.x ({type(exc).__name__})") from exc
+        if code == 101:
+            raise TransportError("the server switched protocols (101), which a model API never asks for")
         if 100 <= code < 200:  # an interim answer (100 Continue): the real one follows
-            return await self._answer(connection)
-        return Response(self, connection, code, reason, Headers(pairs), keep_alive=version != "HTTP/1.0")
+            return None
+        headers = Headers(pairs)
+        length = _content_length(headers)
+        return Response(self, connection, code, reason, headers, length=length, keep_alive=version != "HTTP/1.0")
 
     async def _get(self, key: tuple[str, str, int], connect_timeout: float) -> tuple[_Connection, bool]:
         pool = self._idle.get(key, [])
@@ -330,6 +380,17 @@ class HTTPClient:
                 connection.close()
                 with contextlib.suppress(Exception):
                     await connection.writer.wait_closed()
+
+
+def _content_length(headers: Headers) -> int | None:
+    """The body's length; repeated equal values are one (RFC 9110), anything else is refused."""
+    raw = headers.get("content-length")
+    if raw is None:
+        return None
+    values = {value.strip().encode("latin-1") for value in raw.split(",")}
+    if len(values) != 1 or not _DIGITS.fullmatch(next(iter(values))):
+        raise TransportError(f"the answer's Content-Length is not a number: {raw[:40]!r}")
+    return int(next(iter(values)))
 
 
 class _StaleConnection(Exception):

@@ -23,6 +23,7 @@ from .types import Event, Request, Response, Usage, UsageEvent
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+MAX_ANSWER_BYTES = 64 * 2**20  # a whole (non-streamed) answer; streams are parsed as they come
 
 
 class StreamParser(Protocol):
@@ -140,8 +141,12 @@ class HTTPProvider:
 
     async def _read_body(self, response: HTTPResponse) -> bytes:
         parts: list[bytes] = []
+        size = 0
         while chunk := await self._within(response.readany(), self.settings.timeouts.idle, timing.IDLE):
             parts.append(chunk)
+            size += len(chunk)
+            if size > MAX_ANSWER_BYTES:  # no model answer is this big: a broken or hostile server
+                raise ProviderError(self.name, f"the answer is over {MAX_ANSWER_BYTES // 2**20} MiB; it was dropped")
         return b"".join(parts)
 
     async def complete(self, request: Request) -> Response:

@@ -128,7 +128,11 @@ async def test_a_pooled_connection_the_server_closed_is_replaced_without_an_erro
     ("answer", "problem"),
     [
         (b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort", "closed 5 bytes before the body's end"),
-        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "ValueError"),
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "not a hexadecimal number"),
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n-1\r\n", "not a hexadecimal number"),
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0x2\r\n", "not a hexadecimal number"),
+        (b"HTTP/1.1 200 OK\r\nContent-Encoding: deflate\r\nContent-Length: 4\r\n\r\nnope", "not valid deflate"),
+        (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n" + b"X: y\r\n" * 20000, "trailers"),
         (b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n9\r\nabc", "in the middle of a chunk"),
     ],
 )
@@ -274,3 +278,92 @@ async def test_a_model_id_with_spaces_is_escaped_and_a_header_with_a_line_break_
         with pytest.raises(TransportError, match="line break"):
             await client.post(url, data=b"", headers={"X-Team": "a\r\nInjected: 1"}, connect_timeout=5)
     assert seen == [b"POST /models/my%20model:stream?alt=s%20s HTTP/1.1"]
+
+
+@pytest.mark.parametrize(
+    ("head", "problem"),
+    [
+        (b"HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n", "Content-Length is not a number"),
+        (b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nok", "Content-Length is not a number"),
+        (b"HTTP/1.1 100 Continue\r\n\r\n" * 5000, "interim"),
+        (b"HTTP/1.1 101 Switching Protocols\r\n\r\n", "switched protocols"),
+    ],
+)
+async def test_malformed_answers_are_transport_errors(client, head, problem):
+    async def reply(reader, writer):
+        await read_request(reader)
+        writer.write(head)
+        await writer.drain()
+
+    async with RawServer(reply) as url:
+        with pytest.raises(TransportError, match=problem):
+            await client.post(url, data=b"", headers={}, connect_timeout=5)
+
+
+async def test_repeated_equal_content_lengths_are_one(client):
+    async def reply(reader, writer):
+        await read_request(reader)
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 2\r\n\r\nok")
+        await writer.drain()
+
+    async with RawServer(reply) as url:
+        assert await (await client.post(url, data=b"", headers={}, connect_timeout=5)).read() == b"ok"
+
+
+async def test_a_request_is_never_sent_twice_once_an_answer_began(client):
+    requests = []
+
+    async def reset_mid_headers(reader, writer):
+        while True:
+            try:
+                requests.append(await read_request(reader))
+            except (asyncio.IncompleteReadError, ConnectionError):
+                return
+            if len(requests) == 1:  # the first answer completes, so the connection is pooled
+                writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                await writer.drain()
+                continue
+            writer.write(b"HTTP/1.1 200 OK\r\nX-A: 1\r\n")
+            await writer.drain()
+            writer.transport.abort()  # RST in the middle of the headers
+            return
+
+    async with RawServer(reset_mid_headers) as url:
+        assert await (await client.post(url, data=b"1", headers={}, connect_timeout=5)).read() == b"ok"
+        with pytest.raises(TransportError):
+            await client.post(url, data=b"2", headers={}, connect_timeout=5)
+    assert len(requests) == 2  # the second POST went out once, on the pooled connection
+
+
+async def test_a_gzip_bomb_is_inflated_a_bounded_piece_at_a_time(client):
+    bomb = gzip.compress(b"\0" * (64 * 1024 * 1024))  # 64 MiB of zeros in ~64 KiB
+
+    async def reply(reader, writer):
+        await read_request(reader)
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n" % len(bomb) + bomb)
+        await writer.drain()
+
+    async with RawServer(reply) as url:
+        response = await client.post(url, data=b"", headers={}, connect_timeout=5)
+        largest = total = 0
+        while piece := await response.readany():
+            largest, total = max(largest, len(piece)), total + len(piece)
+    assert total == 64 * 1024 * 1024 and largest <= 64 * 1024
+
+
+async def test_the_callers_headers_replace_the_defaults_and_non_latin1_is_refused(client):
+    seen = []
+
+    async def reply(reader, writer):
+        seen.append(await read_request(reader))
+        writer.write(b"HTTP/1.1 204 No Content\r\n\r\n")
+        await writer.drain()
+
+    async with RawServer(reply) as url:
+        headers = {"user-agent": "mine", "Host": "evil", "Content-Length": "999"}
+        await client.post(url, data=b"abc", headers=headers, connect_timeout=5)
+        with pytest.raises(TransportError, match="characters HTTP cannot carry"):
+            await client.post(url, data=b"", headers={"X-Team": "caf\u00e9 \u2014 bar"}, connect_timeout=5)
+    head = seen[0].decode().lower()
+    assert head.count("user-agent:") == 1 and "user-agent: mine" in head
+    assert head.count("host:") == 1 and "host: evil" not in head and "content-length: 3\r\n" in head
