@@ -19,18 +19,11 @@ from codetether.config.schema import A2ASection
 from codetether.security.audit import AuditLog
 from codetether.security.auth import TokenAuth
 from codetether.server.peer import Peer
-from tests.fakes.llm import Call, FakeLLM, Fault, Reply
+from tests.fakes.llm import Call, Fault, Reply
 
 TOKEN = "agent-executor-token-0123456789"
 HEADERS = {"Authorization": f"Bearer {TOKEN}", "A2A-Version": "1.0"}
 
-
-@pytest.fixture
-async def llm():
-    server = await FakeLLM().start()
-    yield server
-    await server.stop()
-    assert server.violations == [], server.violations
 
 
 @pytest.fixture

@@ -14,14 +14,6 @@ from tests.fakes.llm import Call, FakeLLM, Reply
 
 
 @pytest.fixture
-async def llm():
-    server = await FakeLLM().start()
-    yield server
-    await server.stop()
-    assert server.violations == [], server.violations
-
-
-@pytest.fixture
 def repo(tmp_path: Path) -> Path:
     root = tmp_path / "repo"
     root.mkdir()

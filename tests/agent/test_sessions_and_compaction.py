@@ -20,7 +20,7 @@ from codetether.tools.registry import builtin_tools
 from codetether.tools.runner import ToolRunner
 from tests.fakes.llm import Call, Reply
 
-from .test_run_e2e import configure, events_of, llm, repo, run_cli  # noqa: F401
+from .test_run_e2e import configure, events_of, repo, run_cli  # noqa: F401
 
 
 def test_session_survives_a_torn_final_line(tmp_path):
@@ -77,7 +77,7 @@ def test_pruning_keeps_pairs_and_recent_output():
     assert estimate_tokens(pruned) < estimate_tokens(messages)
 
 
-async def test_ten_times_over_long_session_keeps_working(llm, tmp_path):  # noqa: F811
+async def test_ten_times_over_long_session_keeps_working(llm, tmp_path):
     """A 1 500-token window; the session produces ~15 000 tokens of tool output and still finishes."""
     workspace = tmp_path / "ws"
     workspace.mkdir()
@@ -123,7 +123,7 @@ async def test_ten_times_over_long_session_keeps_working(llm, tmp_path):  # noqa
     assert FileSession.load(session.path).messages == session.messages  # the checkpoint was persisted
 
 
-async def test_context_length_error_triggers_compaction_and_retry(llm, tmp_path):  # noqa: F811
+async def test_context_length_error_triggers_compaction_and_retry(llm, tmp_path):
     from tests.fakes.llm import Fault
 
     workspace = tmp_path / "ws"

@@ -17,7 +17,7 @@ from codetether.config import Config
 from codetether.config.schema import SandboxSection
 from codetether.security.sandbox import network_isolation
 from codetether.tools.lsp_client import LSPClient
-from tests.agent.test_run_e2e import configure, llm  # noqa: F401  (fixture)
+from tests.agent.test_run_e2e import configure
 from tests.fakes.llm import Call, Reply
 from tests.procs import HANG_GUARD, exited
 from tests.tools.conftest import Harness
@@ -96,7 +96,7 @@ def _read_fifo(path: Path) -> str:
 
 
 @pytest.mark.parametrize("sandboxed", [False, True], ids=["plain", "sandboxed"])
-async def test_tool_processes_die_with_an_agent_killed_by_sigkill(llm, tmp_path, config_file, sandboxed):  # noqa: F811
+async def test_tool_processes_die_with_an_agent_killed_by_sigkill(llm, tmp_path, config_file, sandboxed):
     if sandboxed and network_isolation() is not None:
         pytest.skip(f"the sandbox cannot isolate the network here: {network_isolation()}")
     repo = tmp_path / "repo"

@@ -25,13 +25,6 @@ KEY = "ctk-live-4f9a2c7e1b8d3f6a0c5e9b2d"  # deliberately not shaped like any kn
 ENV = {"FAKE_API_KEY": KEY}
 
 
-@pytest.fixture
-async def llm():
-    server = await FakeLLM().start()
-    yield server
-    await server.stop()
-    assert server.violations == [], server.violations
-
 
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:

@@ -12,7 +12,7 @@ from codetether.config.schema import AgentSection, SandboxSection
 from codetether.security.sandbox import network_isolation
 from codetether.security.toolenv import tool_environment
 from codetether.tools.lsp_client import LSPClient
-from tests.agent.test_run_e2e import configure, events_of, llm, run_cli  # noqa: F401  (llm: fixture)
+from tests.agent.test_run_e2e import configure, events_of, run_cli
 from tests.fakes.llm import Call, Reply
 from tests.tools.conftest import Harness
 
@@ -83,7 +83,7 @@ def test_the_policy_drops_secret_shaped_names_and_keeps_the_rest():
     assert tool_environment({})["PATH"]  # a shell always has a PATH
 
 
-async def test_credentials_never_reach_the_model_through_a_command(llm, tmp_path, config_file):  # noqa: F811
+async def test_credentials_never_reach_the_model_through_a_command(llm, tmp_path, config_file):
     configure(config_file, llm)
     repo = tmp_path / "repo"
     repo.mkdir()

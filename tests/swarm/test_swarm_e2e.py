@@ -3,9 +3,7 @@
 import json
 import subprocess
 
-import pytest
-
-from tests.agent.test_run_e2e import configure, llm, run_cli  # noqa: F401
+from tests.agent.test_run_e2e import configure, run_cli
 from tests.fakes.llm import Call, Fault, Reply
 
 PLANNER = "You are the planner"
@@ -19,18 +17,6 @@ FIVE = {
     ]
 }
 FILES = {"schema": "schema.py", "docs": "docs.md", "api": "api.py", "cli": "cli.py", "tests": "test_app.py"}
-
-
-@pytest.fixture
-def git_repo(tmp_path):
-    root = tmp_path / "proj"
-    root.mkdir()
-    for cmd in (["init", "-q"], ["config", "user.email", "t@t"], ["config", "user.name", "t"]):
-        subprocess.run(["git", *cmd], cwd=root, check=True)
-    (root / "README.md").write_text("# project\n")
-    subprocess.run(["git", "add", "-A"], cwd=root, check=True)
-    subprocess.run(["git", "commit", "-qm", "init"], cwd=root, check=True)
-    return root
 
 
 def script_subagents(server, names=FILES):
@@ -56,7 +42,7 @@ def branches(repo) -> list[str]:
     return out.stdout.split()
 
 
-async def test_five_subtasks_in_three_stages(llm, git_repo, config_file):  # noqa: F811
+async def test_five_subtasks_in_three_stages(llm, git_repo, config_file):
     configure(config_file, llm)
     llm.route(PLANNER, Reply(text=json.dumps(FIVE)))
     script_subagents(llm)
@@ -76,7 +62,7 @@ async def test_five_subtasks_in_three_stages(llm, git_repo, config_file):  # noq
     assert report["agent_seconds"] > 0 and report["speedup"] > 0
 
 
-async def test_failing_subtask_skips_its_dependents(llm, git_repo, config_file):  # noqa: F811
+async def test_failing_subtask_skips_its_dependents(llm, git_repo, config_file):
     configure(config_file, llm)
     llm.route(PLANNER, Reply(text=json.dumps(FIVE)))
     script_subagents(llm, ["schema", "docs"])
@@ -95,7 +81,7 @@ async def test_failing_subtask_skips_its_dependents(llm, git_repo, config_file):
     assert report["status"] == "partial" and not (git_repo / "cli.py").exists()
 
 
-async def test_cyclic_plan_is_repaired_once(llm, git_repo, config_file):  # noqa: F811
+async def test_cyclic_plan_is_repaired_once(llm, git_repo, config_file):
     configure(config_file, llm)
     cyclic = {
         "subtasks": [
@@ -113,7 +99,7 @@ async def test_cyclic_plan_is_repaired_once(llm, git_repo, config_file):  # noqa
     assert "the dependencies form a cycle" in json.dumps(planner_requests[1].body)
 
 
-async def test_plan_that_stays_invalid_is_a_clear_failure(llm, git_repo, config_file):  # noqa: F811
+async def test_plan_that_stays_invalid_is_a_clear_failure(llm, git_repo, config_file):
     configure(config_file, llm)
     llm.route(PLANNER, Reply(text="no plan here"), Reply(text='{"subtasks": []}'))
     code, report, err = await swarm(git_repo, "anything")
@@ -121,7 +107,7 @@ async def test_plan_that_stays_invalid_is_a_clear_failure(llm, git_repo, config_
     assert "could not produce a valid plan: the plan has no subtasks" in err and "Traceback" not in err
 
 
-async def test_429_storm_slows_the_shared_limiter(llm, git_repo, config_file):  # noqa: F811
+async def test_429_storm_slows_the_shared_limiter(llm, git_repo, config_file):
     configure(config_file, llm)
     two = {
         "subtasks": [
@@ -143,7 +129,7 @@ async def test_429_storm_slows_the_shared_limiter(llm, git_repo, config_file):  
     assert report["rate_limit_slowdowns"] >= 4 and report["status"] == "done"
 
 
-async def test_identical_rerun_uses_the_cache(llm, git_repo, config_file):  # noqa: F811
+async def test_identical_rerun_uses_the_cache(llm, git_repo, config_file):
     configure(config_file, llm)
     llm.route(PLANNER, Reply(text=json.dumps(FIVE)), Reply(text=json.dumps(FIVE)))
     script_subagents(llm)
@@ -159,7 +145,7 @@ async def test_identical_rerun_uses_the_cache(llm, git_repo, config_file):  # no
         assert (git_repo / file).read_text() == f"# written by {name}\n"
 
 
-async def test_subagents_share_results_over_the_bus(llm, git_repo, config_file):  # noqa: F811
+async def test_subagents_share_results_over_the_bus(llm, git_repo, config_file):
     configure(config_file, llm)
     two = {
         "subtasks": [
