@@ -11,7 +11,9 @@ A run publishes every event on the bus (``agent.{session_id}`` unless the spec n
 CLI renderers, the swarm view and A2A task updates are subscribers.
 """
 
+import asyncio
 import importlib.util
+import logging
 import os
 from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -43,6 +45,8 @@ from .tools.services import Question, Services
 
 if TYPE_CHECKING:
     from .swarm.ratelimit import AdaptiveRateLimiter
+
+log = logging.getLogger(__name__)
 
 DEFAULT_CONTEXT_WINDOW = 128_000
 
@@ -113,11 +117,19 @@ class AgentRun:
             self.topic,
             SessionStarted(session_id=self.session.id, model=self.label, cwd=str(workspace.cwd), resumed=self.resumed),
         )
-        self.runtime.audit.append(self.actor, "session.resume" if self.resumed else "session.start", str(workspace.cwd))
+        # The record's flock and fsync run on a thread, beside the first model request, not before it.
+        action = "session.resume" if self.resumed else "session.start"
+        recording = asyncio.ensure_future(
+            asyncio.to_thread(self.runtime.audit.append, self.actor, action, str(workspace.cwd))
+        )
         try:
             return await self.agent.run(prompt)
         finally:
             await self.context.aclose()
+            try:
+                await recording
+            except OSError as exc:  # loud, but it must not hide how the run ended
+                log.error("could not write the audit log: %s", exc)
 
 
 class Runtime:
