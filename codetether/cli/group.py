@@ -28,23 +28,25 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 
 class LazyGroup(click.Group):
-    """A group whose subcommands live in modules imported on first use."""
+    """A group whose subcommands live in modules imported on first use (``table``: name -> (target, help))."""
+
+    table: dict[str, tuple[str, str]] = COMMANDS
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted({*COMMANDS, *self.commands})
+        return sorted({*self.table, *self.commands})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in self.commands:
             return self.commands[cmd_name]
-        if cmd_name not in COMMANDS:
+        if cmd_name not in self.table:
             return None
-        module_name, _, attribute = COMMANDS[cmd_name][0].partition(":")
+        module_name, _, attribute = self.table[cmd_name][0].partition(":")
         command = getattr(importlib.import_module(module_name), attribute)
         self.commands[cmd_name] = command
         return command
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = [(name, COMMANDS[name][1]) for name in sorted(COMMANDS)]
+        rows = [(name, self.table[name][1]) for name in sorted(self.table)]
         if rows:
             with formatter.section("Commands"):
                 formatter.write_dl(rows)
