@@ -240,3 +240,21 @@ async def test_a_sub_agents_events_are_published_under_its_parents_topic(llm, co
     topics = [envelope.topic for envelope in everything.poll()]
     children = {topic for topic in topics if topic != run.topic}
     assert len(children) == 1 and next(iter(children)).startswith(f"{run.topic}.task.ses_")
+
+
+async def test_bedrock_signs_with_the_credentials_the_runtime_resolved(llm, configured, config_file):
+    """No provider reads the process environment: SigV4 keys come from the runtime's environment."""
+    config_file.write_text(config_file.read_text() + f'\n[providers.bedrock]\nbase_url = "{llm.url}"\n')
+    llm.script(Reply(text="signed"))
+    environ = {
+        "AWS_ACCESS_KEY_ID": "AKIDEXAMPLE0000",
+        "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI-K7MDENG-bPxRfiCYEXAMPLEKEY",
+        "AWS_REGION": "eu-west-1",
+    }
+    async with Runtime(load_config(cwd=configured), environ=environ) as runtime:
+        run = runtime.agent(AgentSpec(workspace=str(configured), model="bedrock/test-model", plugins=False))
+        finished = await run.run(Message.user("hi"))
+    assert finished.status == "submitted" and finished.text == "signed"
+    authorization = llm.requests[0].headers["Authorization"]
+    assert authorization.startswith("AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE0000/")
+    assert "/eu-west-1/bedrock/aws4_request" in authorization

@@ -24,6 +24,10 @@ class ProviderSettings(msgspec.Struct, kw_only=True):
     retry: RetryPolicy = RetryPolicy()
     region: str | None = None
     model_path: str | None = None
+    # Bedrock's SigV4 signing, when it has no bearer key: resolved with the rest, never read by the provider.
+    aws_access_key_id: str | None = None
+    aws_secret_access_key: str | None = None
+    aws_session_token: str | None = None
 
     def __repr__(self) -> str:  # never show the key
         return f"ProviderSettings(name={self.name!r}, kind={self.kind!r}, base_url={self.base_url!r})"

@@ -4,7 +4,6 @@ Auth is a Bedrock API key (``AWS_BEARER_TOKEN_BEDROCK``, sent as a bearer token)
 the usual ``AWS_ACCESS_KEY_ID`` / ``AWS_SECRET_ACCESS_KEY`` / ``AWS_SESSION_TOKEN``.
 """
 
-import os
 from typing import Any
 from urllib.parse import quote
 
@@ -139,14 +138,14 @@ class BedrockProvider(HTTPProvider):
         if self.settings.api_key:
             headers["Authorization"] = f"Bearer {self.settings.api_key}"
             return headers
-        access, secret = os.environ.get("AWS_ACCESS_KEY_ID"), os.environ.get("AWS_SECRET_ACCESS_KEY")
+        access, secret = self.settings.aws_access_key_id, self.settings.aws_secret_access_key
         if not access or not secret:
             raise AuthError(
                 self.name,
                 "no credentials: neither AWS_BEARER_TOKEN_BEDROCK nor AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY is set",
                 "export one of them, or run `codetether auth login bedrock` with a Bedrock API key",
             )
-        session_token = os.environ.get("AWS_SESSION_TOKEN")
+        session_token = self.settings.aws_session_token
         register_secret(secret)
         register_secret(session_token)
         return sign(

@@ -107,6 +107,9 @@ def provider_settings(
         settings.timeouts, settings.retry = _limits(section, settings.timeouts, settings.retry)
     if kind == "bedrock":
         settings.region = env.get("AWS_REGION") or env.get("AWS_DEFAULT_REGION") or "us-east-1"
+        settings.aws_access_key_id = env.get("AWS_ACCESS_KEY_ID") or None
+        settings.aws_secret_access_key = env.get("AWS_SECRET_ACCESS_KEY") or None
+        settings.aws_session_token = env.get("AWS_SESSION_TOKEN") or None
         settings.base_url = settings.base_url or f"https://bedrock-runtime.{settings.region}.amazonaws.com"
         return settings  # Bedrock may sign with AWS credentials instead of a bearer key
     if kind == "llama-cpp":
