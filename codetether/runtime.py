@@ -181,7 +181,7 @@ class Runtime:
         name, model = split_model(spec or self.default_model(), self.config)
         provider = self._providers.get(name)
         if provider is None:
-            settings = provider_settings(name, self.config, self.secrets)
+            settings = provider_settings(name, self.config, self.secrets, self.environ)
             if settings.kind == "llama-cpp" and spec is None and "default.provider" not in self.loaded.origins:
                 self._explain_local_model(model)
             provider = create_provider(settings)
