@@ -28,6 +28,7 @@ class ProviderSettings(msgspec.Struct, kw_only=True):
     aws_access_key_id: str | None = None
     aws_secret_access_key: str | None = None
     aws_session_token: str | None = None
+    proxy: str | None = None  # the http:// proxy to reach base_url through (providers.proxy), or None
 
     def __repr__(self) -> str:  # never show the key
         return f"ProviderSettings(name={self.name!r}, kind={self.kind!r}, base_url={self.base_url!r})"

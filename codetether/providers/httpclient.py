@@ -76,8 +76,12 @@ def _tls_context() -> "ssl.SSLContext":
     return _tls
 
 
+# (scheme, host, port, proxy URL or ""): connections are pooled per target and route.
+_Key = tuple[str, str, int, str]
+
+
 class _Connection:
-    def __init__(self, key: tuple[str, str, int], reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    def __init__(self, key: _Key, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         self.key = key
         self.reader = reader
         self.writer = writer
@@ -227,11 +231,19 @@ class HTTPClient:
 
     def __init__(self, *, user_agent: str) -> None:
         self.user_agent = user_agent
-        self._idle: dict[tuple[str, str, int], list[_Connection]] = {}
+        self._idle: dict[_Key, list[_Connection]] = {}
         self.closed = False
 
-    async def post(self, url: str, *, data: bytes, headers: Mapping[str, str], connect_timeout: float) -> Response:
-        return await self.request("POST", url, body=data, headers=headers, connect_timeout=connect_timeout)
+    async def post(
+        self,
+        url: str,
+        *,
+        data: bytes,
+        headers: Mapping[str, str],
+        connect_timeout: float,
+        proxy: str | None = None,
+    ) -> Response:
+        return await self.request("POST", url, body=data, headers=headers, connect_timeout=connect_timeout, proxy=proxy)
 
     async def request(
         self,
@@ -241,12 +253,14 @@ class HTTPClient:
         body: bytes = b"",
         headers: Mapping[str, str],
         connect_timeout: float,
+        proxy: str | None = None,
     ) -> Response:
+        """``proxy``: an ``http://[user:password@]host:port`` proxy; https goes through it in a CONNECT tunnel."""
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise TransportError(f"not an http(s) URL: {url}")
         port = parts.port or (443 if parts.scheme == "https" else 80)
-        key = (parts.scheme, parts.hostname, port)
+        key = (parts.scheme, parts.hostname, port, proxy or "")
         default_port = port == (443 if parts.scheme == "https" else 80)
         host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
         # Model ids end up in paths (Gemini, Bedrock): escape what a request line cannot carry, keep escapes.
@@ -262,9 +276,14 @@ class HTTPClient:
                 raise TransportError(f"the header {name!r} holds a line break; check the provider's configured headers")
             if name.lower() not in ("host", "content-length", "transfer-encoding"):
                 fields[name.lower()] = (name, value)
+        authority = host if default_port else f"{host}:{port}"
+        if proxy and parts.scheme == "http":  # a plain-http request through a proxy names its whole URL
+            target = f"http://{authority}{target}"
+            if credentials := _proxy_credentials(proxy):
+                fields["proxy-authorization"] = ("Proxy-Authorization", credentials)
         lines = [
             f"{method} {target} HTTP/1.1",
-            f"Host: {host if default_port else f'{host}:{port}'}",
+            f"Host: {authority}",
             *(f"{name}: {value}" for name, value in fields.values()),
             f"Content-Length: {len(body)}",
         ]
@@ -336,7 +355,7 @@ class HTTPClient:
         length = _content_length(headers)
         return Response(self, connection, code, reason, headers, length=length, keep_alive=version != "HTTP/1.0")
 
-    async def _get(self, key: tuple[str, str, int], connect_timeout: float) -> tuple[_Connection, bool]:
+    async def _get(self, key: _Key, connect_timeout: float) -> tuple[_Connection, bool]:
         pool = self._idle.get(key, [])
         now = time.monotonic()
         while pool:
@@ -344,21 +363,21 @@ class HTTPClient:
             if now - connection.idle_since < IDLE_KEEPALIVE and not connection.reader.at_eof():
                 return connection, True
             connection.close()
-        scheme, hostname, port = key
+        scheme, hostname, port, proxy = key
         tls = _tls_context() if scheme == "https" else None
+        where = f"{hostname}:{port}" + (f" through the proxy {_without_credentials(proxy)}" if proxy else "")
         try:
             async with asyncio.timeout(connect_timeout):
-                reader, writer = await asyncio.open_connection(
-                    hostname,
-                    port,
-                    ssl=tls,
-                    server_hostname=hostname if tls else None,
-                    limit=MAX_HEADER_BYTES,
-                )
+                if not proxy:
+                    reader, writer = await asyncio.open_connection(
+                        hostname, port, ssl=tls, server_hostname=hostname if tls else None, limit=MAX_HEADER_BYTES
+                    )
+                else:
+                    reader, writer = await _via_proxy(proxy, hostname, port, tls)
         except TimeoutError as exc:
-            raise ConnectTimeout(f"no connection to {hostname}:{port} within {connect_timeout:g} s") from exc
+            raise ConnectTimeout(f"no connection to {where} within {connect_timeout:g} s") from exc
         except OSError as exc:  # refused, unreachable, DNS, TLS (ssl.SSLError is an OSError)
-            raise TransportError(f"cannot connect to {hostname}:{port}: {exc.strerror or exc}") from exc
+            raise TransportError(f"cannot connect to {where}: {exc.strerror or exc}") from exc
         return _Connection(key, reader, writer), False
 
     def _put(self, connection: _Connection) -> None:
@@ -380,6 +399,54 @@ class HTTPClient:
                 connection.close()
                 with contextlib.suppress(Exception):
                     await connection.writer.wait_closed()
+
+
+async def _via_proxy(
+    proxy: str, hostname: str, port: int, tls: "ssl.SSLContext | None"
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+    """A connection to the proxy; for https, a CONNECT tunnel through it with TLS to the target inside."""
+    parts = urlsplit(proxy)
+    if parts.scheme != "http" or not parts.hostname:
+        raise TransportError(f"only http:// proxies are supported, not {_without_credentials(proxy)}")
+    reader, writer = await asyncio.open_connection(parts.hostname, parts.port or 80, limit=MAX_HEADER_BYTES)
+    if tls is None:
+        return reader, writer
+    authority = f"[{hostname}]:{port}" if ":" in hostname else f"{hostname}:{port}"
+    request = f"CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n"
+    if credentials := _proxy_credentials(proxy):
+        request += f"Proxy-Authorization: {credentials}\r\n"
+    writer.write((request + "\r\n").encode("latin-1"))
+    await writer.drain()
+    try:
+        status = (await reader.readuntil(b"\r\n")).split(b" ", 2)
+        while await reader.readuntil(b"\r\n") != b"\r\n":
+            pass
+    except (asyncio.IncompleteReadError, asyncio.LimitOverrunError) as exc:
+        writer.close()
+        raise TransportError(f"the proxy {_without_credentials(proxy)} broke off the tunnel request") from exc
+    if len(status) < 2 or not status[1].startswith(b"2"):
+        writer.close()
+        code = status[1].decode("latin-1", "replace") if len(status) > 1 else "?"
+        raise TransportError(f"the proxy {_without_credentials(proxy)} refused the tunnel to {authority} ({code})")
+    await writer.start_tls(tls, server_hostname=hostname)
+    return reader, writer
+
+
+def _proxy_credentials(proxy: str) -> str | None:
+    """A Basic ``Proxy-Authorization`` value from the proxy URL's user:password, if it has one."""
+    import base64
+    from urllib.parse import unquote
+
+    parts = urlsplit(proxy)
+    if parts.username is None:
+        return None
+    pair = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+    return "Basic " + base64.b64encode(pair.encode()).decode()
+
+
+def _without_credentials(proxy: str) -> str:
+    parts = urlsplit(proxy)
+    return f"{parts.scheme}://{parts.hostname}:{parts.port or 80}" if parts.hostname else proxy
 
 
 def _content_length(headers: Headers) -> int | None:

@@ -11,8 +11,10 @@ import msgspec
 from ..config.schema import BUILTIN_PROVIDER_KINDS, Config, ProviderSection
 from ..errors import UsageError
 from ..secrets import SecretResolver
+from ..secrets.redaction import register_secret
 from .base import Provider, ProviderSettings
 from .errors import AuthError
+from .proxy import proxy_for
 from .resilience import RetryPolicy
 from .timing import Timeouts
 
@@ -111,13 +113,23 @@ def provider_settings(
         settings.aws_secret_access_key = env.get("AWS_SECRET_ACCESS_KEY") or None
         settings.aws_session_token = env.get("AWS_SESSION_TOKEN") or None
         settings.base_url = settings.base_url or f"https://bedrock-runtime.{settings.region}.amazonaws.com"
+        settings.proxy = _proxy(settings.base_url, env)
         return settings  # Bedrock may sign with AWS credentials instead of a bearer key
     if kind == "llama-cpp":
         settings.model_path = env.get("CODETETHER_LLAMA_MODEL_PATH") or None
         return settings
     if settings.api_key is None and not is_loopback(settings.base_url):
         raise AuthError(name, "no API key configured", resolver.env_hint(name))
+    settings.proxy = _proxy(settings.base_url, env)
     return settings
+
+
+def _proxy(base_url: str | None, env: Mapping[str, str]) -> str | None:
+    """The proxy for ``base_url``; its password, if any, is masked wherever it might be printed."""
+    proxy = proxy_for(base_url, env)
+    if proxy:
+        register_secret(urlsplit(proxy).password)
+    return proxy
 
 
 def _limits(section: ProviderSection, timeouts: Timeouts, retry: RetryPolicy) -> tuple[Timeouts, RetryPolicy]:

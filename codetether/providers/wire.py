@@ -103,7 +103,11 @@ class HTTPProvider:
         headers = {"Content-Type": self.content_type, **self.headers(request, stream, body)}
         # Only the connect is the client's to time: the other waits are timed here, each naming its setting.
         response = await shared_client().post(
-            self.url(request, stream), data=body, headers=headers, connect_timeout=self.settings.timeouts.connect
+            self.url(request, stream),
+            data=body,
+            headers=headers,
+            connect_timeout=self.settings.timeouts.connect,
+            proxy=self.settings.proxy,
         )
         for observe in self.observers:
             observe(response.status, response.headers)
