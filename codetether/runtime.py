@@ -31,6 +31,7 @@ from .bus import AgentBus, BusHandle
 from .config import LoadedConfig
 from .errors import CodetetherError
 from .events import Finished, RunEvent, SessionStarted
+from .hooks import Hooks
 from .providers.base import Provider
 from .providers.catalog import lookup
 from .providers.registry import create_provider, known_providers, provider_settings, split_model
@@ -239,10 +240,12 @@ class Runtime:
         ask: Asker | None = None,
         question: Question | None = None,
         policy: PermissionPolicy | None = None,
+        as_sub_agent: bool = False,
     ) -> AgentRun:
         """Build the run ``spec`` describes. ``ask``/``question`` reach a person; None means nobody can answer.
 
         ``policy`` shares a permission policy (and the "always" answers given to it) with a parent run.
+        ``as_sub_agent`` marks a `task` sub-agent: its hooks fire subagent_stop, not session_start/user_prompt/stop.
         """
         workspace_root = Path(spec.workspace)
         cwd = Path(spec.cwd) if spec.cwd else workspace_root
@@ -264,6 +267,17 @@ class Runtime:
         sub_agent = None
         if spec.sub_agents and "task" in self._tool_names(spec):
             sub_agent = self._sub_agent_runner(spec, resolved, actor, policy, ask)
+        hooks = Hooks.from_config(
+            self.config,
+            self.environ,
+            session_id=session.id,
+            cwd=str(cwd),
+            project_dir=str(workspace_root),
+            transcript_path=str(getattr(session, "path", "")),
+            resumed=resumed,
+            sub_agent=as_sub_agent,
+            notice=self.notice,
+        )
         services = Services(
             settings=self.config,
             actor=actor,
@@ -273,6 +287,7 @@ class Runtime:
             on_event=lambda event: self.publish(topic, event),
             run_sub_agent=sub_agent,
             ask_question=question,
+            hooks=hooks,
         )
         context = ToolContext(Workspace(workspace_root, cwd), PermissionGate(policy, ask), services, SessionState())
         agent = Agent(
@@ -283,6 +298,7 @@ class Runtime:
             emit=services.emit,
             max_steps=spec.max_steps or self.config.agent.max_steps,
             compactor=Compactor(resolved.provider, resolved.model, resolved.window),
+            hooks=hooks,
         )
         return AgentRun(self, spec, agent, context, resumed=resumed, label=resolved.label)
 
@@ -349,6 +365,7 @@ class Runtime:
                 ),
                 ask=ask,
                 policy=policy,
+                as_sub_agent=True,
             )
             finished = await child.run(Message.user(prompt))
             if finished.status != "submitted":

@@ -7,7 +7,9 @@ Ralph, RLM and the A2A executor run this same loop. A run ends with an :class:`A
 import asyncio
 import contextlib
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+import msgspec
 
 from ..errors import CodetetherError
 from ..providers.base import Provider
@@ -17,6 +19,7 @@ from ..providers.types import (
     ImagePart,
     Message,
     Request,
+    TextPart,
     ToolCall,
     Usage,
     UsageEvent,
@@ -29,10 +32,14 @@ from .compaction import Compactor, estimate_tokens
 from .exits import AgentExit, FormatError, Interrupted, LimitsExceeded, OutputLimit, Submitted
 from .session import Session
 
+if TYPE_CHECKING:
+    from ..hooks import Hooks
+
 MAX_EMPTY_REPLIES = 2
 MAX_CONTINUATIONS = 3
 CONTINUE_NUDGE = "Your reply was cut off at the output limit. Continue exactly where it stopped."
 EMPTY_REPLY_NUDGE = "Your last reply was empty. Continue the task: call a tool, or give your final answer."
+MAX_STOP_HOOK_TURNS = 3  # a stop hook that always says "go on" must not keep a run alive forever
 
 
 class Agent:
@@ -48,6 +55,7 @@ class Agent:
         compactor: Compactor | None = None,
         temperature: float | None = None,
         max_tokens: int | None = None,
+        hooks: "Hooks | None" = None,
     ) -> None:
         self.provider = provider
         self.model = model
@@ -64,6 +72,9 @@ class Agent:
         self.run_usage = Usage()
         self._last_stop = "end_turn"
         self._cut: list[str] = []
+        self.hooks = hooks
+        self._session_started = False
+        self._stop_turns = 0
 
     # --- the run ------------------------------------------------------------------------------------
     async def run(self, prompt: Message) -> events.Finished:
@@ -73,6 +84,14 @@ class Agent:
         provider outage on resume) leaves the session as it was. Every ending waits for the session
         to be on disk, so what the run reports is what a resume will find.
         """
+        if self.hooks is not None:
+            prompt, blocked = await self._prompt_hooks(prompt)
+            if blocked is not None:  # nothing was sent or stored: the run ends before it began
+                usage = self.run_usage
+                finished = events.Finished(status="error", text="", steps=self.steps, usage=usage, error=blocked)
+                self.emit(finished)
+                return finished
+        self._stop_turns = 0
         self.session.add_pending(prompt)
         last_text = ""
         try:
@@ -110,6 +129,23 @@ class Agent:
         self.emit(finished)
         return finished
 
+    async def _prompt_hooks(self, prompt: Message) -> tuple[Message, str | None]:
+        """session_start (once) and user_prompt hooks: context joins the prompt; a block ends the run."""
+        assert self.hooks is not None
+        context = []
+        if not self._session_started:
+            self._session_started = True
+            context.append(await self.hooks.session_start())
+        verdict = await self.hooks.user_prompt(prompt.text)
+        if verdict.blocked is not None:
+            return prompt, f"a user_prompt hook blocked the prompt: {verdict.blocked}"
+        context.append(verdict.context)
+        added = "\n".join(c for c in context if c)
+        if not added:
+            return prompt, None
+        part = TextPart(text=f"<system-reminder>\n{added}\n</system-reminder>")
+        return msgspec.structs.replace(prompt, content=[*prompt.content, part]), None
+
     def _check_interrupt(self, text: str) -> None:
         """End the run if this task was cancelled, even where an await swallowed the CancelledError.
 
@@ -144,6 +180,12 @@ class Agent:
                 self.session.add(Message.user(CONTINUE_NUDGE))
                 return reply.text
             text, self._cut = "".join([*self._cut, reply.text]), []
+            if self.hooks is not None and self._stop_turns < MAX_STOP_HOOK_TURNS:
+                reason = await self.hooks.stop(text, active=self._stop_turns > 0)
+                if reason is not None:
+                    self._stop_turns += 1
+                    self.session.add(Message.user(f"A stop hook asked you to continue before finishing:\n{reason}"))
+                    return text
             raise Submitted(text)
         self._cut = []
         self._check_interrupt(reply.text)  # a cancel swallowed while the reply streamed: run no tools
@@ -243,6 +285,8 @@ class Agent:
             await self._compact(force=False)
 
     async def _compact(self, *, force: bool) -> None:
+        if self.hooks is not None:
+            await self.hooks.pre_compact("overflow" if force else "auto")
         before = estimate_tokens(self.session.messages, self._schema_chars)
         messages, summarised = await self.compactor.compact(
             self.session.messages, extra_chars=self._schema_chars, force=force

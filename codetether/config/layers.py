@@ -19,6 +19,8 @@ from .schema import (
     CREDENTIAL_KEYS,
     SCALAR_SECTIONS,
     Config,
+    HookEvent,
+    HookSection,
     PermissionAction,
     ProviderSection,
     section_fields,
@@ -103,6 +105,8 @@ def check_layer(data: Mapping[str, Any], origin: str) -> Layer:
                 _check_section(f"providers.{provider}", table, ProviderSection, origin, provider=provider)
         elif name == "permissions":
             _check_permissions(value, origin)
+        elif name == "hooks":
+            _check_hooks(value, origin)
         elif name in CREDENTIAL_KEYS:
             raise _credential_error(name, None, origin)
         else:
@@ -119,6 +123,16 @@ def _check_permissions(value: Any, origin: str) -> None:
     for tool, rules in value.items():
         for pattern, action in rules.items():
             check_value(f"permissions.{tool}.{pattern}", action, PermissionAction, origin)
+
+
+def _check_hooks(value: Any, origin: str) -> None:
+    events = get_args(HookEvent)
+    if not isinstance(value, dict):
+        raise ConfigError(f"{origin}: `hooks` must hold lists like [[hooks.pre_tool]]", "see docs/hooks.md")
+    for event, entries in value.items():
+        if event not in events:
+            raise ConfigError(f"{origin}: unknown hook event `hooks.{event}`", "events: " + ", ".join(events))
+        check_value(f"hooks.{event}", entries, list[HookSection], origin)
 
 
 def _check_section(prefix: str, table: Any, section: type, origin: str, provider: str | None) -> None:

@@ -61,9 +61,14 @@ def load_config(
 
     merged: layers.Layer = {}
     origins: dict[str, str] = {}
+    hooks: dict[str, list] = {}  # every layer's hooks run: a project adds to the user's, never replaces them
     for origin, layer in stack:
         merged = layers.merge(merged, layer)
         _record(origins, layer, origin)
+        for event, entries in layer.get("hooks", {}).items():
+            hooks.setdefault(event, []).extend(entries)
+    if hooks:
+        merged["hooks"] = hooks
     return LoadedConfig(
         config=layers.build(merged),
         user_file=user_file,

@@ -11,6 +11,7 @@ from collections.abc import Callable
 
 import msgspec
 
+from ..hooks import Hooks
 from ..providers.types import ToolCall, ToolSpec
 from ..security.permissions import PermissionRequest
 from .base import ToolDef, ToolError, ToolResult
@@ -182,6 +183,10 @@ class ToolRunner:
             raise ToolError(
                 f"invalid arguments for {tool.name}: {exc}", f"expected arguments matching {schema}"
             ) from exc
+        hooks = self.context.services.hooks
+        arguments: dict = {}
+        if hooks is not None:
+            params, arguments = await self._pre_tool(hooks, tool, call, params)
         if self.context.state.plan_mode and (tool.kind in PLAN_MODE_BLOCKED or tool.name == "task"):
             raise ToolError(f"{tool.name} is not available in plan mode", "finish the plan, then call plan_exit")
         if tool.subject is not None and tool.kind != "read":
@@ -197,4 +202,37 @@ class ToolRunner:
                 await self.context.check(request)
         current_call_id.set(call.id)  # run() is awaited in its own task by run_many, so this stays local
         result = await tool.run(params, self.context)
-        return result if isinstance(result, ToolResult) else ToolResult(output=result)
+        result = result if isinstance(result, ToolResult) else ToolResult(output=result)
+        if hooks is not None:
+            note = await hooks.post_tool(tool.name, arguments, result.output)
+            if note:
+                result.output = f"{result.output}\n\n[post_tool hook]\n{note}"
+        return result
+
+    async def _pre_tool(self, hooks: Hooks, tool: ToolDef, call: ToolCall, params: object) -> tuple[object, dict]:
+        """The pre_tool hooks may deny the call, rewrite its arguments, or have the user confirm it.
+
+        They run before the permission checks, which then see the arguments that will really run; an
+        "allow" is no objection but does not lift a permission rule (tools check some rules themselves).
+        """
+        arguments = call.arguments_object()
+        verdict = await hooks.pre_tool(tool.name, arguments)
+        if verdict.decision == "deny":
+            raise ToolError(f"permission denied by a pre_tool hook: {verdict.reason or 'no reason given'}")
+        if verdict.arguments is not None:
+            try:
+                params = msgspec.json.decode(msgspec.json.encode(verdict.arguments), type=tool.params)
+            except msgspec.ValidationError as exc:
+                raise ToolError(
+                    f"a pre_tool hook rewrote the arguments of {tool.name} into invalid ones: {exc}"
+                ) from exc
+            arguments = verdict.arguments
+        if verdict.decision == "ask":
+            gate = self.context.gate
+            subject = verdict.reason or tool.describe(msgspec.json.encode(arguments).decode())
+            if gate.ask is None:
+                raise ToolError(f"permission denied: a pre_tool hook asks for confirmation ({subject}) and nobody can")
+            kind = tool.kind if tool.kind in ("read", "edit", "execute", "network") else "execute"
+            if await gate.ask(PermissionRequest(tool.name, subject, kind)) not in ("yes", "always"):  # type: ignore[arg-type]
+                raise ToolError(f"the user declined {tool.name} ({subject})", "do something else or ask why")
+        return params, arguments

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from ..bus.handle import BusHandle
     from ..config.schema import Config
     from ..events import RunEvent
+    from ..hooks import Hooks
 
 SubAgent = Callable[[str, str], Awaitable[str]]  # (description, prompt) -> the sub-agent's answer
 Question = Callable[[str, list[str]], Awaitable[str]]  # (question, options) -> the user's answer
@@ -61,6 +62,11 @@ class ToolServices(Protocol):
         """This agent's handle on the bus (the ``swarm_share`` tool), when it runs in a swarm."""
         ...
 
+    @property
+    def hooks(self) -> "Hooks | None":
+        """The run's pre_tool/post_tool hooks (``[hooks]``); None when none are configured."""
+        ...
+
     def emit(self, event: "RunEvent") -> None:
         """Publish progress (live command output) on the run's topic."""
         ...
@@ -92,6 +98,7 @@ class Services:
     on_event: Callable[["RunEvent"], None] | None = None
     run_sub_agent: SubAgent | None = None
     ask_question: Question | None = None
+    hooks: "Hooks | None" = None
 
     def emit(self, event: "RunEvent") -> None:
         if self.on_event is not None:
