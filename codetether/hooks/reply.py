@@ -38,6 +38,8 @@ def _failure(done: Completed, timeout: float) -> str:
     if done.timed_out:
         return f"timed out after {timeout:g}s and was killed"
     detail = done.stderr.strip().splitlines()[-1:] or ["no output on stderr"]
+    if done.exit_code is not None and done.exit_code < 0:
+        return f"was killed by signal {-done.exit_code} ({detail[0][:300]})"
     return f"exited with code {done.exit_code} ({detail[0][:300]})"
 
 
