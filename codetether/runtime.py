@@ -45,6 +45,7 @@ from .tools.runner import ToolRunner
 from .tools.services import Question, Services
 
 if TYPE_CHECKING:
+    from .mcp.client import McpClients
     from .swarm.ratelimit import AdaptiveRateLimiter
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,7 @@ class AgentSpec(msgspec.Struct, kw_only=True, frozen=True):
     model: str | None = None  # "provider/model"; None: the config's default
     tools: list[str] | Literal["all", "none"] = "all"  # built-in tool names
     plugins: bool = True  # add the installed, verified plugins as tools (not with tools="none")
+    mcp: bool = True  # add the [mcp.*] servers' tools (not with tools="none")
     access_mode: AccessMode | None = None  # None: the config's [agent] access_mode
     max_steps: int | None = None  # None: the config's [agent] max_steps
     system_extra: str = ""  # appended to the system prompt (a swarm role, a Ralph story)
@@ -157,6 +159,7 @@ class Runtime:
         self._providers: dict[str, Provider] = {}
         self._limiters: dict[str, AdaptiveRateLimiter] = {}
         self._threads: ThreadPoolExecutor | None = None
+        self._mcp: McpClients | None = None
 
     async def __aenter__(self) -> "Runtime":
         return self
@@ -170,6 +173,8 @@ class Runtime:
 
         if self._threads is not None:
             self._threads.shutdown(wait=False, cancel_futures=True)
+        if self._mcp is not None:
+            await self._mcp.aclose()
         await close_shared_session()
 
     # --- events ---------------------------------------------------------------------------------------
@@ -316,7 +321,20 @@ class Runtime:
             from .plugins.store import load_tools
 
             tools += load_tools(self.config, self.notice)
+        if spec.mcp and self.config.mcp:
+            from .mcp.tools import mcp_tools
+
+            tools += mcp_tools(self.mcp)
         return tools
+
+    @property
+    def mcp(self) -> "McpClients":
+        """The ``[mcp.*]`` servers, each started on first use and stopped when the runtime closes."""
+        if self._mcp is None:
+            from .mcp.client import McpClients
+
+            self._mcp = McpClients(self.config.mcp, self.environ, self.notice)
+        return self._mcp
 
     def _git_status(self, spec: AgentSpec, cwd: Path) -> "Future[str] | None":
         """The git summary a new session's system prompt needs, started on a thread (None: not needed)."""
