@@ -2,7 +2,7 @@
 
 import json
 
-from tests.fakes.llm import Call, Reply
+from tests.fakes.llm import Call, Fault, Reply
 
 
 def user_text(message: dict) -> str:
@@ -72,3 +72,13 @@ async def test_a_task_sub_agent_fires_subagent_stop_and_not_stop(hooked, tmp_pat
     await hooked.run()
     # The parent's start, then the sub-agent's end, then the parent's end.
     assert log.read_text().split() == ["session_start", "user_prompt", "subagent_stop", "stop"]
+
+
+async def test_a_pre_compact_hook_runs_before_the_context_is_shortened(hooked, tmp_path):
+    seen = tmp_path / "compact.json"
+    hooked.add("pre_compact", hooked.script("compact", f"open({str(seen)!r}, 'w').write(sys.stdin.read())\n"))
+    hooked.llm.script(Fault("context_length"), Reply(text="## Task\nx"), Reply(text="fits now"))
+    finished = await hooked.run()
+    assert finished.status == "submitted"
+    payload = json.loads(seen.read_text())
+    assert (payload["hook_event_name"], payload["trigger"]) == ("pre_compact", "overflow")
