@@ -225,30 +225,6 @@ class McpServerSection(_Section):
     ] = 30.0
 
 
-class McpServerSection(_Section):
-    """One MCP server: a command spoken to over stdio, or a streamable-HTTP ``url`` (see docs/mcp.md)."""
-
-    command: Annotated[str | None, msgspec.Meta(description="stdio: the program that runs the server")] = None
-    args: Annotated[list[str], msgspec.Meta(description="stdio: its arguments")] = []
-    env: Annotated[
-        dict[str, str],
-        msgspec.Meta(description="stdio: extra environment variables; ${VAR} takes VAR from codetether's environment"),
-    ] = {}
-    cwd: Annotated[str | None, msgspec.Meta(description="stdio: the directory it starts in")] = None
-    url: Annotated[
-        str | None, msgspec.Meta(description="streamable HTTP: the endpoint, e.g. http://127.0.0.1:8000/mcp")
-    ] = None
-    headers: Annotated[
-        dict[str, str],
-        msgspec.Meta(description="streamable HTTP: headers sent with every request; ${VAR} as in env"),
-    ] = {}
-    enabled: Annotated[bool, msgspec.Meta(description="false: keep the entry but never start the server")] = True
-    timeout: Annotated[float, msgspec.Meta(gt=0, description="seconds a tool call may take")] = 60.0
-    startup_timeout: Annotated[
-        float, msgspec.Meta(gt=0, description="seconds to start, connect and list its tools")
-    ] = 30.0
-
-
 class Config(_Section):
     """The effective configuration after layering (defaults < user < trusted project < env < flags)."""
 
@@ -263,7 +239,6 @@ class Config(_Section):
     plugins: PluginsSection = msgspec.field(default_factory=PluginsSection)
     a2a: A2ASection = msgspec.field(default_factory=A2ASection)
     permissions: dict[str, dict[str, PermissionAction]] = {}
-    mcp: dict[str, McpServerSection] = {}
     mcp: dict[str, McpServerSection] = {}
     hooks: dict[HookEvent, list[HookSection]] = {}
 
