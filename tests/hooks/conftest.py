@@ -44,11 +44,12 @@ class Hooked:
             '[agent]\naccess_mode = "full"\n\n' + "\n\n".join(self.hooks) + "\n"
         )
 
-    async def run(self, prompt: str = "go", environ: dict[str, str] | None = None, **spec):
+    async def run(self, prompt: str = "go", environ: dict[str, str] | None = None, ask=None, **spec):
         self.write_config()
         loaded = load_config(cwd=self.repo)
         async with Runtime(loaded, notice=self.notices.append, environ=environ) as runtime:
-            run = runtime.agent(AgentSpec(workspace=str(self.repo), model="fake/fake-large", plugins=False, **spec))
+            spec = AgentSpec(workspace=str(self.repo), model="fake/fake-large", plugins=False, **spec)
+            run = runtime.agent(spec, ask=ask)
             return await run.run(Message.user(prompt))
 
     def request_text(self, index: int) -> str:

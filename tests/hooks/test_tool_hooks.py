@@ -100,3 +100,27 @@ async def test_hooks_get_the_tool_environment_without_secrets(hooked, tmp_path):
     assert env["MARKER"] == "kept"
     assert "OPENAI_API_KEY" not in env
     assert env["CODETETHER_PROJECT_DIR"] == str(hooked.repo)
+
+
+async def test_a_pre_tool_ask_in_a_run_that_cannot_ask_is_a_denial(hooked):
+    hooked.add("pre_tool", """echo '{"hookSpecificOutput": {"permissionDecision": "ask"}}'""", matcher="bash")
+    hooked.llm.script(Reply(calls=[Call("bash", {"command": "touch made.txt"})]), Reply(text="ok"))
+    await hooked.run()
+    assert "a pre_tool hook asks for confirmation" in hooked.last_message(1)["content"]
+    assert not (hooked.repo / "made.txt").exists()
+
+
+async def test_a_pre_tool_ask_puts_the_call_to_the_user_even_in_full_access(hooked):
+    asked = []
+
+    async def answer(request):
+        asked.append(request)
+        return "no" if "made" in request.subject else "yes"
+
+    reason = """echo '{"hookSpecificOutput": {"permissionDecision": "ask", "permissionDecisionReason": "%s"}}'"""
+    hooked.add("pre_tool", reason % "creates made.txt", matcher="bash")
+    hooked.llm.script(Reply(calls=[Call("bash", {"command": "touch made.txt"})]), Reply(text="ok"))
+    await hooked.run(ask=answer)
+    assert [(r.tool, r.subject) for r in asked] == [("bash", "creates made.txt")]
+    assert "the user declined bash (creates made.txt)" in hooked.last_message(1)["content"]
+    assert not (hooked.repo / "made.txt").exists()
