@@ -19,6 +19,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "config": ("codetether.cli.commands.config:config", "Show, create and change settings; trust project files."),
     "crash": ("codetether.cli.commands.crash:crash", "List, show and delete crash reports."),
     "models": ("codetether.cli.commands.models:models", "List models with context, limits and prices."),
+    "mcp": ("codetether.cli.commands.mcp:mcp", "Use MCP servers' tools (list, tools, call), or serve ours."),
     "plugin": ("codetether.cli.commands.plugin:plugin", "Sign, verify, install and remove signed plugins."),
     "run": ("codetether.cli.commands.run:run", "Run the agent on a task in the current directory."),
     "serve": ("codetether.cli.commands.serve:serve", "Serve the agent over A2A (JSON-RPC, REST and gRPC)."),

@@ -21,6 +21,7 @@ from .schema import (
     Config,
     HookEvent,
     HookSection,
+    McpServerSection,
     PermissionAction,
     ProviderSection,
     section_fields,
@@ -107,6 +108,11 @@ def check_layer(data: Mapping[str, Any], origin: str) -> Layer:
             _check_permissions(value, origin)
         elif name == "hooks":
             _check_hooks(value, origin)
+        elif name == "mcp":
+            if not isinstance(value, dict):
+                raise ConfigError(f"{origin}: `mcp` must be a table of [mcp.NAME] sections", "see docs/mcp.md")
+            for server, table in value.items():
+                _check_section(f"mcp.{server}", table, McpServerSection, origin, provider=None)
         elif name in CREDENTIAL_KEYS:
             raise _credential_error(name, None, origin)
         else:

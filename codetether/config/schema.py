@@ -279,5 +279,6 @@ def valid_keys() -> list[str]:
     """Every dotted key a user may set, for error messages and ``config --set``."""
     keys = [key for name, section in SCALAR_SECTIONS.items() for key in _keys(name, section)]
     keys += _keys("providers.NAME", ProviderSection)
+    keys += _keys("mcp.NAME", McpServerSection)
     keys.append("permissions.TOOL.PATTERN")
     return keys
