@@ -13,12 +13,12 @@ final answer and how it ended. This module knows nothing of the MCP SDK; ``serve
 import asyncio
 import itertools
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any
 
 import msgspec
 
+from ..errors import CodetetherError
 from ..events import Finished
 from ..providers.registry import BUILTINS
 from ..providers.types import Message, ToolCall, ToolSpec
@@ -38,6 +38,17 @@ RUN_AGENT = "run_agent"
 # costs nothing (llama.cpp loads on the first request, never made), needs no key and no network, so serving
 # tools works whatever [default] names.
 _TOOLS_ONLY_MODEL = f"llama-cpp/{BUILTINS['llama-cpp'].default_model}"
+
+
+# What an MCP client's model reads about run_agent (kept here, not in a package data file: one tool, one place).
+RUN_AGENT_DESCRIPTION = """\
+Run a whole CodeTether agent task in the server's workspace and return its final answer.
+
+The agent plans, reads, edits and runs commands on its own with CodeTether's built-in tools, under the
+server's permission rules and access mode, until it answers or runs out of steps. Use it for a task you
+would hand to a colleague ("add a --verbose flag and test it"); use the other tools for single steps.
+The task is saved as a session: `session_id` in the result continues it with `codetether run --session`.
+If it did not finish (status other than `submitted`), the result is an error that says how it ended."""
 
 
 class RunAgentParams(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
@@ -81,9 +92,9 @@ class ServedTool:
 
 
 def run_agent_tool() -> ServedTool:
-    description = resources.files("codetether.mcp").joinpath("server_run_agent.md").read_text("utf-8").strip()
     return ServedTool(
-        spec=ToolSpec(name=RUN_AGENT, description=description, parameters=json_schema(RunAgentParams)), kind="delegate"
+        spec=ToolSpec(name=RUN_AGENT, description=RUN_AGENT_DESCRIPTION, parameters=json_schema(RunAgentParams)),
+        kind="delegate",
     )
 
 
@@ -97,6 +108,11 @@ class ToolServer:
         # As in the agent loop, a call that may change something runs alone; reads run side by side.
         self._writing = asyncio.Lock()
         self._ids = itertools.count(1)
+
+    def check(self) -> None:
+        """Fail before serving, not on the client's first request, when run_agent's model cannot be used."""
+        if self.options.agent:
+            self.runtime.model(self.options.model)
 
     def _run_for(self, client: str) -> AgentRun:
         run = self._runs.get(client)
@@ -127,7 +143,10 @@ class ToolServer:
                 params = msgspec.convert(arguments or {}, RunAgentParams)
             except msgspec.ValidationError as exc:
                 return Reply(text=f"Error: invalid arguments for {RUN_AGENT}: {exc}", is_error=True)
-            return await self._agent_task(params, client)
+            try:
+                return await self._agent_task(params, client)
+            except CodetetherError as exc:  # a model that cannot be used (unknown, no key): the client can fix it
+                return Reply(text=f"Error: {exc}", is_error=True)
         runner = self._run_for(client).agent.tools
         assert runner is not None  # built with a tool list
         call = ToolCall(id=f"mcp_{next(self._ids)}", name=name, arguments=msgspec.json.encode(arguments or {}).decode())
@@ -151,7 +170,7 @@ class ToolServer:
             )
         )
         finished: Finished = await run.run(Message.user(params.prompt))
-        structured = {"answer": finished.text, "status": finished.status.value, "session_id": run.session.id}
+        structured = {"answer": finished.text, "status": str(finished.status), "session_id": run.session.id}
         if finished.status != "submitted":
             text = f"[agent stopped: {finished.status}] {finished.text}".rstrip()
             return Reply(text=text, is_error=True, structured=structured)

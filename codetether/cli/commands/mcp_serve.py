@@ -39,6 +39,8 @@ def serve(ctx, workspace, access_mode, with_agent, model) -> None:
 
     async def main() -> None:
         async with Runtime(loaded, notice=output.notice) as runtime:
-            await serve_stdio(ToolServer(runtime, options))
+            server = ToolServer(runtime, options)
+            server.check()
+            await serve_stdio(server)
 
     asyncio.run(main())
