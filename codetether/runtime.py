@@ -39,12 +39,14 @@ from .providers.types import Message
 from .secrets import SecretResolver
 from .security.audit import AuditLog
 from .security.permissions import AccessMode, PermissionPolicy
+from .tools.base import ToolError
 from .tools.context import Asker, PermissionGate, SessionState, ToolContext, Workspace
 from .tools.registry import BUILTIN_TOOLS, builtin_tools
 from .tools.runner import ToolRunner
 from .tools.services import Question, Services
 
 if TYPE_CHECKING:
+    from .agent.profiles import AgentCatalog
     from .mcp.client import McpClients
     from .swarm.ratelimit import AdaptiveRateLimiter
 
@@ -159,6 +161,7 @@ class Runtime:
         self._providers: dict[str, Provider] = {}
         self._limiters: dict[str, AdaptiveRateLimiter] = {}
         self._threads: ThreadPoolExecutor | None = None
+        self._agents_noticed: set[str] = set()  # projects whose ignored agent files were reported
         self._mcp: McpClients | None = None
 
     async def __aenter__(self) -> "Runtime":
@@ -307,6 +310,29 @@ class Runtime:
         )
         return AgentRun(self, spec, agent, context, resumed=resumed, label=resolved.label)
 
+    def agent_catalog(self, project: Path) -> "AgentCatalog":
+        """The named agents a run in ``project`` can use: built-in, the user's and the trusted project's."""
+        from .agent.profiles import load_catalog
+
+        def notice(text: str) -> None:
+            if text not in self._agents_noticed:
+                self._agents_noticed.add(text)
+                self.notice(text)
+
+        return load_catalog(project, notice)
+
+    def spec_for_agent(self, name: str, base: AgentSpec, *, project: Path | None = None) -> AgentSpec:
+        """``base`` as the agent ``name`` runs it: its model, tools, access mode, step limit and prompt.
+
+        ``project`` (default: the spec's cwd) is where the project's agents are looked up; an unknown
+        name is a :class:`UsageError` listing the known ones.
+        """
+        profile = self.agent_catalog(project or Path(base.cwd or base.workspace)).get(name)
+        changes = profile.changes(base.system_extra)
+        if "tools" in changes:  # a listed tool set is the whole tool set: no plugin or MCP tool may write
+            changes.update(plugins=False, mcp=False)
+        return msgspec.structs.replace(base, **changes)
+
     def _tool_names(self, spec: AgentSpec) -> list[str]:
         if spec.tools == "none":
             return []
@@ -364,23 +390,37 @@ class Runtime:
         actor: str,
         policy: PermissionPolicy,
         ask: Asker | None,
-    ) -> Callable[[str, str], Awaitable[str]]:
-        """The `task` tool: a fresh agent sharing the parent's workspace, model, rules and answers."""
+    ) -> Callable[[str, str, str | None], Awaitable[str]]:
+        """The `task` tool: a fresh agent sharing the parent's workspace, model, rules and answers.
 
-        async def run(description: str, prompt: str) -> str:
+        A named ``agent`` brings its own model, tools, step limit and prompt, but never a tool its parent
+        lacks, nor `task` or `question`; it shares the parent's permission policy, so its access mode.
+        """
+        parent_tools = set(self._tool_names(parent))
+
+        async def run(description: str, prompt: str, agent: str | None = None) -> str:
+            spec = msgspec.structs.replace(
+                parent,
+                model=resolved.label,
+                tools=[t for t in SUB_AGENT_TOOLS if t in parent_tools],
+                max_steps=self.config.agent.subagent_max_steps,
+                system_extra="" if agent else parent.system_extra,  # a named agent brings its own prompt
+                session="new",
+                title=f"sub-agent: {description}",
+                actor=f"{actor}/task:{{session}}",
+                topic=f"{parent.topic}.task.{{session}}",  # who follows agent.X.# sees its sub-agents too
+                bus_agent="",  # not the parent's identity on the bus
+                sub_agents=False,
+            )
+            if agent:
+                try:
+                    spec = self.spec_for_agent(agent, spec)
+                except CodetetherError as exc:  # an unknown name, a broken agent file: the model can act on it
+                    raise ToolError(exc.message, exc.hint) from exc
+                allowed = [t for t in self._tool_names(spec) if t in parent_tools and t not in ("task", "question")]
+                spec = msgspec.structs.replace(spec, tools=allowed)
             child = self.agent(
-                msgspec.structs.replace(
-                    parent,
-                    model=resolved.label,
-                    tools=[t for t in SUB_AGENT_TOOLS if t in self._tool_names(parent) or parent.tools == "all"],
-                    max_steps=self.config.agent.subagent_max_steps,
-                    session="new",
-                    title=f"sub-agent: {description}",
-                    actor=f"{actor}/task:{{session}}",
-                    topic=f"{parent.topic}.task.{{session}}",  # who follows agent.X.# sees its sub-agents too
-                    bus_agent="",  # not the parent's identity on the bus
-                    sub_agents=False,
-                ),
+                spec,
                 ask=ask,
                 policy=policy,
                 as_sub_agent=True,

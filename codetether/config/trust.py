@@ -3,6 +3,8 @@
 A ``codetether.toml`` in a cloned repo can change models, endpoints and tools, so it applies
 only after ``codetether config project trust``. Trust is pinned to the file's SHA-256: an
 edit (a ``git pull``, say) makes the file untrusted again until the user looks and re-trusts.
+The pin covers the project's agent files (``.codetether/agents/*.md``) too: an agent file can choose
+a model, its tools and its access mode, so it is trusted, and un-trusted by an edit, with the file.
 """
 
 import hashlib
@@ -14,6 +16,8 @@ from pathlib import Path
 
 from ..errors import ConfigError
 from ..paths import PROJECT_FILE, data_dir, ensure_private_dir
+
+AGENTS_DIR = Path(".codetether", "agents")  # a project's agent files, pinned with its codetether.toml
 
 
 class TrustState(StrEnum):
@@ -60,6 +64,21 @@ def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def agent_files(root: Path) -> list[Path]:
+    """The project's agent files, in a stable order."""
+    directory = root / AGENTS_DIR
+    return sorted(p for p in directory.glob("*.md") if p.is_file()) if directory.is_dir() else []
+
+
+def project_digest(root: Path) -> str:
+    """SHA-256 of codetether.toml, then of each agent file's name and content. Without agent files it is
+    the file's own digest, so projects trusted before agent files existed stay trusted."""
+    hasher = hashlib.sha256(project_file(root).read_bytes())
+    for path in agent_files(root):
+        hasher.update(b"\0" + path.name.encode() + b"\0" + path.read_bytes())
+    return hasher.hexdigest()
+
+
 def project_file(root: Path) -> Path:
     return root / PROJECT_FILE
 
@@ -72,7 +91,7 @@ def state(root: Path) -> TrustState:
     pinned = _read_store().get(str(root.resolve()))
     if pinned is None:
         return TrustState.UNTRUSTED
-    return TrustState.TRUSTED if pinned == digest(path) else TrustState.CHANGED
+    return TrustState.TRUSTED if pinned == project_digest(root) else TrustState.CHANGED
 
 
 def trust(root: Path) -> Path:
@@ -81,7 +100,7 @@ def trust(root: Path) -> Path:
     if not path.is_file():
         raise ConfigError(f"no {PROJECT_FILE} in {root}", f"create {path} first, then trust it")
     store = _read_store()
-    store[str(root.resolve())] = digest(path)
+    store[str(root.resolve())] = project_digest(root)
     _write_store(store)
     return path
 

@@ -35,6 +35,7 @@ class ResultCache:
                 "specialty": subtask.specialty,
                 "dependencies": sorted(dependency_results.items()),
                 "base": base,
+                **({"agent": subtask.agent} if subtask.agent else {}),  # old keys stay valid without one
             }
         )
         return hashlib.sha256(material).hexdigest()

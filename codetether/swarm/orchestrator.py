@@ -116,10 +116,12 @@ class Swarm:
     async def plan(self) -> Plan:
         if self.options.strategy == "none":
             return Plan(subtasks=[Subtask(name="task", instruction=self.options.task)])
+        agents = self.runtime.agent_catalog(self.cwd)
         prompt = (
             _prompt("plan.md")
             .replace("{max_subagents}", str(self.options.max_subagents))
             .replace("{strategy}", self.options.strategy)
+            .replace("{agents}", "\n".join(f"  {line}" for line in agents.summary().splitlines()))
             .replace("{task}", self.options.task)
         )
         messages = [Message.system("You plan work for parallel coding agents."), Message.user(prompt)]
@@ -127,7 +129,7 @@ class Swarm:
             response = await self.provider.complete(Request(model=self.model, messages=messages, max_tokens=4096))
             try:
                 plan = parse_plan(response.text)
-                validate(plan, self.options.max_subagents)
+                validate(plan, self.options.max_subagents, agents.agents)
                 return plan
             except PlanError as exc:
                 self.publish(SwarmKind.PLAN_REJECTED, detail=exc.message)
@@ -314,19 +316,22 @@ class Swarm:
     def _agent(self, subtask: Subtask, workdir: Path) -> AgentRun:
         if self._git is None:
             self._git = git_summary(workdir)  # every worktree starts from the same commit: ask git once
-        return self.runtime.agent(
-            AgentSpec(
-                workspace=str(workdir),
-                model=self.label,
-                tools=SUBAGENT_TOOLS,
-                access_mode=AccessMode(self.options.access_mode),
-                max_steps=self.options.max_steps,
-                title=f"swarm {self.id}: {subtask.name}",
-                actor=f"swarm:{self.id}/{subtask.name}",
-                topic=f"{self.topic}.{segment(subtask.name)}",
-                bus_agent=f"{self.id}-{subtask.name}",
-                sub_agents=False,
-                git_status=self._git,
-                sessions_dir=str(self.sessions_dir) if self.sessions_dir else None,
-            )
+        spec = AgentSpec(
+            workspace=str(workdir),
+            model=self.label,
+            tools=SUBAGENT_TOOLS,
+            access_mode=AccessMode(self.options.access_mode),
+            max_steps=self.options.max_steps,
+            title=f"swarm {self.id}: {subtask.name}",
+            actor=f"swarm:{self.id}/{subtask.name}",
+            topic=f"{self.topic}.{segment(subtask.name)}",
+            bus_agent=f"{self.id}-{subtask.name}",
+            sub_agents=False,
+            git_status=self._git,
+            sessions_dir=str(self.sessions_dir) if self.sessions_dir else None,
         )
+        if subtask.agent:  # its own model, tools and prompt; agents are those of the repository, not the worktree
+            spec = self.runtime.spec_for_agent(subtask.agent, spec, project=self.cwd)
+            tools = spec.tools if isinstance(spec.tools, list) else SUBAGENT_TOOLS
+            spec = msgspec.structs.replace(spec, tools=[t for t in SUBAGENT_TOOLS if t in tools or t == "swarm_share"])
+        return self.runtime.agent(spec)

@@ -1,6 +1,7 @@
 """The swarm plan: parse the model's JSON, check it, and sort it into stages."""
 
 import re
+from collections.abc import Collection
 
 import msgspec
 
@@ -18,6 +19,7 @@ class Subtask(msgspec.Struct, kw_only=True, forbid_unknown_fields=False):
     instruction: str
     specialty: str = "general"
     depends_on: list[str] = []
+    agent: str = ""  # a named agent profile to run it (agent/profiles.py); "" for the swarm's default sub-agent
 
 
 class Plan(msgspec.Struct, kw_only=True):
@@ -60,7 +62,8 @@ def parse_plan(text: str) -> Plan:
         raise PlanError(f"the plan is not valid JSON for {{subtasks: [...]}}: {exc}") from exc
 
 
-def validate(plan: Plan, max_subtasks: int) -> None:
+def validate(plan: Plan, max_subtasks: int, agents: Collection[str] = ()) -> None:
+    """Raise :class:`PlanError` for an unusable plan; ``agents`` are the agent names a subtask may give."""
     if not plan.subtasks:
         raise PlanError("the plan has no subtasks")
     if len(plan.subtasks) > max_subtasks:
@@ -75,6 +78,9 @@ def validate(plan: Plan, max_subtasks: int) -> None:
     for subtask in plan.subtasks:
         if not subtask.instruction.strip():
             raise PlanError(f"subtask {subtask.name!r} has no instruction")
+        if subtask.agent and subtask.agent not in agents:
+            known = ", ".join(sorted(agents)) or "none"
+            raise PlanError(f"subtask {subtask.name!r} names unknown agent {subtask.agent!r}; known agents: {known}")
         for dep in subtask.depends_on:
             if dep not in names:
                 raise PlanError(f"subtask {subtask.name!r} depends on unknown subtask {dep!r}")

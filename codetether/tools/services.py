@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from ..events import RunEvent
     from ..hooks import Hooks
 
-SubAgent = Callable[[str, str], Awaitable[str]]  # (description, prompt) -> the sub-agent's answer
+SubAgent = Callable[[str, str, str | None], Awaitable[str]]  # (description, prompt, agent) -> the answer
 Question = Callable[[str, list[str]], Awaitable[str]]  # (question, options) -> the user's answer
 
 
@@ -71,8 +71,9 @@ class ToolServices(Protocol):
         """Publish progress (live command output) on the run's topic."""
         ...
 
-    async def sub_agent(self, description: str, prompt: str) -> str:
-        """Run a sub-agent (the ``task`` tool) and return its final answer."""
+    async def sub_agent(self, description: str, prompt: str, agent: str | None = None) -> str:
+        """Run a sub-agent (the ``task`` tool), as the named agent profile if ``agent`` is given, and return
+        its final answer."""
         ...
 
     async def question(self, question: str, options: list[str]) -> str:
@@ -104,10 +105,10 @@ class Services:
         if self.on_event is not None:
             self.on_event(event)
 
-    async def sub_agent(self, description: str, prompt: str) -> str:
+    async def sub_agent(self, description: str, prompt: str, agent: str | None = None) -> str:
         if self.run_sub_agent is None:
             raise ToolError("sub-agents are not available here", "do the work yourself with the other tools")
-        return await self.run_sub_agent(description, prompt)
+        return await self.run_sub_agent(description, prompt, agent)
 
     async def question(self, question: str, options: list[str]) -> str:
         if self.ask_question is None:

@@ -40,9 +40,14 @@ async def _ask_question(question: str, options: list[str]) -> str:
 @click.option("--yolo", is_flag=True, help="Same as --access-mode full.")
 @click.option("-c", "--continue", "continue_latest", is_flag=True, help="Continue the latest session here.")
 @click.option("--session", "session_id", default=None, help="Continue the session with this id.")
+@click.option("--agent", "agent", default=None, metavar="NAME", help="Run as this agent (build, plan, explore, yours).")
 @click.pass_context
-def run(ctx, prompt, model, fmt, files, max_steps, no_tools, access_mode, yolo, continue_latest, session_id) -> None:
+def run(
+    ctx, prompt, model, fmt, files, max_steps, no_tools, access_mode, yolo, continue_latest, session_id, agent
+) -> None:
     """Run the agent on PROMPT in the current directory."""
+    import msgspec
+
     from ...agent.attachments import user_message
     from ...agent.loop import MAX_CONTINUATIONS
     from ...bus import Follower
@@ -54,14 +59,12 @@ def run(ctx, prompt, model, fmt, files, max_steps, no_tools, access_mode, yolo, 
     renderer = {"text": TextRenderer, "json": JsonRenderer, "jsonl": JsonLinesRenderer}[fmt]()
     interactive = fmt == "text" and sys.stdin.isatty() and sys.stderr.isatty()
     cwd = Path.cwd()
-    spec = AgentSpec(
-        workspace=str(cwd),
-        model=model,
-        tools="none" if no_tools else "all",
-        access_mode="full" if yolo else access_mode,
-        max_steps=max_steps,
-        session=session_id or ("latest" if continue_latest else "new"),
-    )
+    base = AgentSpec(workspace=str(cwd), session=session_id or ("latest" if continue_latest else "new"))
+    # What the command line says wins over the agent's own settings.
+    flags = {"model": model, "access_mode": "full" if yolo else access_mode, "max_steps": max_steps}
+    flags = {key: value for key, value in flags.items() if value is not None}
+    if no_tools:
+        flags["tools"] = "none"
     message = user_message(" ".join(prompt), list(files), cwd)
 
     async def main():
@@ -70,6 +73,7 @@ def run(ctx, prompt, model, fmt, files, max_steps, no_tools, access_mode, yolo, 
 
     async def _main():
         async with Runtime(loaded, notice=output.notice) as runtime:
+            spec = msgspec.structs.replace(runtime.spec_for_agent(agent, base) if agent else base, **flags)
             follower: Follower | None = None
 
             async def ask(request):
