@@ -220,14 +220,16 @@ def load_catalog(project: Path, notice: Callable[[str], None] | None = None) -> 
     layers: list[Iterable[AgentProfile]] = [builtin_profiles(), _directory(config_dir() / "agents")]
     ignored: list[Path] = []
     if trust.agent_files(root):
-        if trust.state(root) is trust.TrustState.TRUSTED:
+        state = trust.state(root)
+        if state is trust.TrustState.TRUSTED:
             layers.append(_directory(root / trust.AGENTS_DIR))
         else:
             ignored = trust.agent_files(root)
             if notice is not None:
+                first = "add a codetether.toml (it may be empty), " if state is trust.TrustState.ABSENT else ""
                 notice(
                     f"ignoring {len(ignored)} agent file(s) in {root / trust.AGENTS_DIR}: the project is not trusted "
-                    "(review them, then `codetether config project trust`)"
+                    f"({first}review them, then `codetether config project trust`)"
                 )
     agents: dict[str, AgentProfile] = {}
     for layer in layers:

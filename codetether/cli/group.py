@@ -14,6 +14,7 @@ from .context import AppContext
 # name -> ("module:attribute", one-line help). Add a command here only when it really works.
 COMMANDS: dict[str, tuple[str, str]] = {
     "a2a": ("codetether.cli.commands.a2a:a2a", "Talk to A2A agents: read an agent card, send a message."),
+    "agents": ("codetether.cli.commands.agents:agents", "List the named agents (build, plan, explore, yours)."),
     "audit": ("codetether.cli.commands.audit:audit", "Read and verify the tamper-evident audit trail."),
     "auth": ("codetether.cli.commands.auth:auth", "Store, list and remove provider credentials."),
     "config": ("codetether.cli.commands.config:config", "Show, create and change settings; trust project files."),

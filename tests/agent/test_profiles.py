@@ -146,6 +146,7 @@ def test_untrusted_project_agents_are_ignored_with_a_notice(repo):
     catalog = load_catalog(repo, notices.append)
     assert catalog.agents["plan"].source == "built-in: plan.md"
     assert len(notices) == 1 and "not trusted" in notices[0]
+    assert "add a codetether.toml" in notices[0]  # trust needs the file; the agents are pinned with it
 
 
 def test_editing_an_agent_file_after_trust_untrusts_the_project(repo):
@@ -180,7 +181,7 @@ async def test_spec_for_agent_sets_model_tools_mode_steps_and_prompt(repo):
         "ask",
         7,
     )
-    assert spec.plugins is False  # a listed tool set is the whole tool set
+    assert spec.plugins is False and spec.mcp is False  # a listed tool set is the whole tool set
     assert spec.system_extra == "ROLE\n\nREVIEWER-PROMPT: point at lines."
     assert caught.value.message == "unknown agent 'nobody'"
     assert "build, explore, plan, reviewer" in (caught.value.hint or "")
@@ -295,3 +296,13 @@ async def test_swarm_subtask_runs_as_its_named_agent(llm, git_repo, config_file)
     agent = next(r for r in llm.requests if "Your subtask 'look'" in json.dumps(r.body))
     assert "swarm_share" in tools_offered(agent) and not tools_offered(agent) & WRITING_TOOLS
     assert "You are in planning mode" in system_text(agent)
+
+
+def test_agents_list_shows_each_agent_and_where_it_comes_from(cli, repo, isolated_env):
+    write_agent(isolated_env / ".config" / "codetether-agent" / "agents", "reviewer", REVIEWER)
+    result = cli("agents", "list", cwd=repo)
+    assert result.code == 0, result.stderr
+    assert "reviewer  (" in result.stdout and "Reviews code, changes nothing" in result.stdout
+    assert "read_file, grep; model: fake/fake-small; access_mode: ask; max_steps: 7" in result.stdout
+    listed = json.loads(cli("agents", "list", "--json", cwd=repo).stdout)
+    assert [a["name"] for a in listed] == ["build", "explore", "plan", "reviewer"]
