@@ -306,3 +306,16 @@ def test_agents_list_shows_each_agent_and_where_it_comes_from(cli, repo, isolate
     assert "read_file, grep; model: fake/fake-small; access_mode: ask; max_steps: 7" in result.stdout
     listed = json.loads(cli("agents", "list", "--json", cwd=repo).stdout)
     assert [a["name"] for a in listed] == ["build", "explore", "plan", "reviewer"]
+
+
+def test_trusting_a_project_checks_and_pins_its_agent_files(cli, repo):
+    (repo / "codetether.toml").write_text("")
+    path = write_agent(repo / ".codetether" / "agents", "helper", "---\ntools: [nope]\n---\n")
+    refused = cli("config", "project", "trust", cwd=repo)
+    assert refused.code != 0 and f"{path}:2: unknown tool 'nope'" in refused.stderr
+    assert trust.state(repo) is trust.TrustState.UNTRUSTED
+    path.write_text("---\ntools: [read_file]\n---\n")
+    trusted = cli("config", "project", "trust", cwd=repo)
+    assert trusted.code == 0 and "and 1 agent file(s)" in trusted.stdout, trusted.stderr
+    status = cli("config", "project", "status", cwd=repo)
+    assert "1 agent file(s), trusted together with codetether.toml" in status.stdout

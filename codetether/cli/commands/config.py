@@ -67,6 +67,9 @@ def status(path: Path | None) -> None:
         trust.TrustState.CHANGED: "changed since it was trusted: ignored until you review and trust it again",
     }
     click.echo(f"{trust.project_file(root)}: {messages[state]}")
+    agents = trust.agent_files(root)
+    if agents:  # they are trusted with the file, so they share its state
+        click.echo(f"{root / trust.AGENTS_DIR}: {len(agents)} agent file(s), trusted together with codetether.toml")
 
 
 @project.command("trust")
@@ -80,8 +83,18 @@ def trust_command(path: Path | None) -> None:
 
     file = trust.project_file(root)
     check_layer(read_toml(file), str(file))  # never trust a file that would break every command
+    from ...agent.profiles import load_file
+
+    agents = trust.agent_files(root)
+    for agent in agents:
+        load_file(agent)  # nor an agent file that would break every --agent
     trust.trust(root)
-    click.echo(f"trusted {file}; it applies until its content changes")
+    if agents:
+        click.echo(
+            f"trusted {file} and {len(agents)} agent file(s) in {root / trust.AGENTS_DIR}; they apply until one changes"
+        )
+    else:
+        click.echo(f"trusted {file}; it applies until its content changes")
 
 
 @project.command("untrust")
