@@ -22,12 +22,7 @@ from mcp.client.stdio import StdioServerParameters, stdio_client  # noqa: E402
 
 SCHEMAS = {t["name"]: t for t in json.loads((Path(__file__).parents[1] / "tools" / "tool_schemas.json").read_text())}
 CLIENT = "pytest-ide"
-# Until `mcp` is in the CLI's command table: the real entry point, with the group added to the table first.
-_ENTRY = (
-    "from codetether.cli.group import COMMANDS; COMMANDS['mcp'] = ('codetether.cli.commands.mcp:mcp', 'MCP'); "
-    "from codetether.cli.entry import main; main()"
-)
-SERVE = ["-c", _ENTRY, "mcp", "serve"]
+SERVE = ["-m", "codetether", "mcp", "serve"]
 LIMIT = 60  # seconds for a whole session; a hung server fails the test instead of the run
 
 
