@@ -85,12 +85,12 @@ class Agent:
         to be on disk, so what the run reports is what a resume will find.
         """
         if self.hooks is not None:
-            prompt, blocked = await self._prompt_hooks(prompt)
-            if blocked is not None:  # nothing was sent or stored: the run ends before it began
-                usage = self.run_usage
-                finished = events.Finished(status="error", text="", steps=self.steps, usage=usage, error=blocked)
-                self.emit(finished)
-                return finished
+            try:
+                prompt, blocked = await self._prompt_hooks(prompt)
+            except asyncio.CancelledError:  # Ctrl+C while a hook ran
+                return self._ended_early(Interrupted.status, None)
+            if blocked is not None:
+                return self._ended_early("error", blocked)
         self._stop_turns = 0
         self.session.add_pending(prompt)
         last_text = ""
@@ -126,6 +126,12 @@ class Agent:
                 events.Finished(status="error", text=last_text, steps=self.steps, usage=self.run_usage, error=str(exc))
             )
             raise
+        self.emit(finished)
+        return finished
+
+    def _ended_early(self, status: str, error: str | None) -> events.Finished:
+        """The run ends before its prompt was stored or sent (a hook blocked it, or Ctrl+C during one)."""
+        finished = events.Finished(status=status, text="", steps=self.steps, usage=self.run_usage, error=error)
         self.emit(finished)
         return finished
 

@@ -1,5 +1,6 @@
 """A hook that hangs, crashes or talks nonsense is reported to the user and otherwise ignored."""
 
+import asyncio
 import os
 import select
 
@@ -58,3 +59,17 @@ async def test_a_user_prompt_hook_that_is_too_slow_does_not_hold_the_run(hooked)
     finished = await hooked.run()
     assert finished.status == "submitted"
     assert any("timed out after 1s" in n for n in hooked.notices)
+
+
+async def test_ctrl_c_while_a_hook_runs_ends_the_run_and_the_hook(hooked, tmp_path):
+    fifo = tmp_path / "started"
+    os.mkfifo(fifo)
+    # The hook says it started (and its pid) through the FIFO, then waits forever.
+    hooked.add("user_prompt", f"echo $$ > {fifo}; exec sleep 600")
+    run = asyncio.ensure_future(hooked.run())
+    pid = int(await asyncio.to_thread(fifo.read_text))  # returns once the hook has written
+    run.cancel()
+    finished = await run
+    assert finished.status == "interrupted"
+    assert hooked.llm.requests == []
+    assert ended(pid)
