@@ -189,3 +189,13 @@ async def test_serving_tools_needs_no_usable_model_and_saves_no_session(git_repo
     assert result["isError"] is False, text(result)
     assert "README.md" in text(result)
     assert not (data_dir / "sessions").exists()
+
+
+async def test_a_permissions_rule_lets_a_client_run_a_command_in_ask_mode(git_repo, config_file):
+    configure(config_file, '[permissions.bash]\n"echo *" = "allow"\n')
+    async with served(git_repo) as session:
+        allowed = await call(session, "bash", {"command": "echo ruled"})
+        denied = await call(session, "bash", {"command": "touch made-by-bash"})
+    assert allowed["isError"] is False, text(allowed)
+    assert "ruled" in text(allowed)
+    assert denied["isError"] is True
