@@ -27,14 +27,16 @@ LIMIT = 60  # seconds for a whole session; a hung server fails the test instead 
 
 
 @asynccontextmanager
-async def served(repo: Path, *flags: str, env: dict[str, str] | None = None) -> AsyncIterator[ClientSession]:
+async def served(
+    repo: Path, *flags: str, env: dict[str, str] | None = None, cwd: Path | None = None
+) -> AsyncIterator[ClientSession]:
     """An initialized client session with `codetether mcp serve FLAGS` running in ``repo``."""
     errlog = (repo.parent / "server-stderr.txt").open("w")
     params = StdioServerParameters(
         command=sys.executable,
         args=[*SERVE, *flags],
         env={**os.environ, **(env or {})},
-        cwd=repo,
+        cwd=cwd or repo,
     )
     try:
         with anyio.fail_after(LIMIT):
@@ -199,3 +201,13 @@ async def test_a_permissions_rule_lets_a_client_run_a_command_in_ask_mode(git_re
     assert allowed["isError"] is False, text(allowed)
     assert "ruled" in text(allowed)
     assert denied["isError"] is True
+
+
+async def test_the_tools_are_confined_to_the_workspace_given(git_repo):
+    (git_repo.parent / "outside.txt").write_text("not yours\n")
+    async with served(git_repo, "--workspace", str(git_repo), cwd=git_repo.parent) as session:
+        inside = await call(session, "read_file", {"file_path": "README.md"})
+        outside = await call(session, "read_file", {"file_path": str(git_repo.parent / "outside.txt")})
+    assert text(inside) == "     1\t# project"
+    assert outside["isError"] is True
+    assert "is outside the workspace" in text(outside)
