@@ -8,7 +8,7 @@ import pytest
 
 from codetether import __version__
 
-HEAVY = {"aiohttp", "grpc", "urwid", "kubernetes", "llama_cpp", "hvac", "msgspec", "requests", "tomlkit"}
+HEAVY = {"aiohttp", "grpc", "urwid", "kubernetes", "llama_cpp", "hvac", "msgspec", "requests", "tomlkit", "mcp"}
 
 
 # sys.modules at exit, not `-X importtime`: importtime misses modules loaded by importlib.import_module,
@@ -29,7 +29,8 @@ def imported_modules(*args: str) -> set[str]:
 
 
 @pytest.mark.parametrize(
-    "args", [("--version",), ("--help",), ("config", "--help"), ("auth", "--help"), ("models", "--help")]
+    "args",
+    [("--version",), ("--help",), ("config", "--help"), ("auth", "--help"), ("models", "--help"), ("mcp", "--help")],
 )
 def test_nothing_heavy_is_imported(args):
     modules = imported_modules(*args)

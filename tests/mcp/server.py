@@ -10,8 +10,9 @@ import os
 import sys
 
 try:
-    from mcp.server.mcpserver import MCPServer
+    from mcp.server.mcpserver import Context, MCPServer
 except ImportError:  # mcp 1.x
+    from mcp.server.fastmcp import Context
     from mcp.server.fastmcp import FastMCP as MCPServer
 
 server = MCPServer("fixture")
@@ -36,6 +37,12 @@ def secret() -> str:
 
 
 @server.tool()
+def pid() -> int:
+    """The server's process id."""
+    return os.getpid()
+
+
+@server.tool()
 def fail() -> str:
     """Always fails."""
     raise ValueError("the fixture tool failed on purpose")
@@ -54,6 +61,16 @@ async def hang() -> str:
     """Never answer (the server itself stays responsive)."""
     await asyncio.Event().wait()
     return "unreachable"
+
+
+@server.tool()
+def header(name: str, ctx: Context) -> str:
+    """The value of an HTTP header of this request (streamable HTTP only)."""
+    headers = getattr(ctx, "headers", None)
+    if headers is None:  # mcp 1.x keeps the Starlette request on the request context
+        request = ctx.request_context.request
+        headers = request.headers if request is not None else {}
+    return {k.lower(): v for k, v in (headers or {}).items()}.get(name.lower(), "<none>")
 
 
 @server.resource("fixture://readme", name="readme", description="the fixture's readme")
