@@ -181,6 +181,8 @@ class McpConnection:
 
     async def tools(self) -> list[dict[str, Any]]:
         """Every tool the server offers (wire JSON), listed once per connection."""
+        if self.failure is not None:  # a server that died since it was listed offers nothing to a new run
+            raise McpError(f"MCP server {self.config.name} is not available: {self.failure}")
         if self._tools is None:
             self._tools = [tool for page in await self._pages("list_tools", "tools") for tool in page]
         return self._tools

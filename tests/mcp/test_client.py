@@ -133,3 +133,12 @@ async def test_a_tool_error_is_a_result_not_a_failure(clients):
     assert result["isError"] is True
     assert (await c.run("fx", "call_tool", "echo", {"text": "x"}))["isError"] is False
     assert c.notices == []
+
+
+async def test_a_server_that_crashed_is_not_offered_to_later_runs(clients):
+    c = clients(fx=stdio())
+    assert "fx" in await asyncio.to_thread(c.tool_lists)
+    with pytest.raises(McpError, match="it stopped"):
+        await c.run("fx", "call_tool", "crash", {})
+    assert await asyncio.to_thread(c.tool_lists) == {}  # e.g. a sub-agent built after the crash
+    assert len(c.notices) == 1
