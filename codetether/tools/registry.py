@@ -31,8 +31,10 @@ BUILTIN_TOOLS = [
 
 
 def builtin_tools(names: list[str] | None = None) -> list[ToolDef]:
-    """ToolDefs for ``names`` (default: every built-in tool), in a stable order."""
-    return [define(import_module(f"codetether.tools.{name}")) for name in (names or BUILTIN_TOOLS)]
+    """ToolDefs for ``names`` (None: every built-in tool), in a stable order. An empty list is no tools: an
+    agent whose tool list was narrowed to nothing must not get them all."""
+    chosen = BUILTIN_TOOLS if names is None else names
+    return [define(import_module(f"codetether.tools.{name}")) for name in chosen]
 
 
 def describe(name: str, arguments: str, width: int = 70) -> str:

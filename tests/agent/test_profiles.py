@@ -319,3 +319,16 @@ def test_trusting_a_project_checks_and_pins_its_agent_files(cli, repo):
     assert trusted.code == 0 and "and 1 agent file(s)" in trusted.stdout, trusted.stderr
     status = cli("config", "project", "status", cwd=repo)
     assert "1 agent file(s), trusted together with codetether.toml" in status.stdout
+
+
+async def test_task_agent_left_with_no_tools_gets_none_not_all(llm, repo, config_file):
+    configure(config_file, llm)
+    write_agent(repo / ".codetether" / "agents", "writer", "---\ntools: [write_file]\n---\n")
+    write_agent(repo / ".codetether" / "agents", "boss", "---\ntools: [glob, task]\n---\n")
+    trusted_repo(repo)
+    llm.route('"content": "SUB-PROMPT"', Reply(text="ok"))
+    llm.script(task_call("writer"), Reply(text="done"))
+    code, _, err = await run_cli("run", "--agent", "boss", "--yolo", "--model", "fake/fake-large", "go", cwd=repo)
+    assert code == 0, err
+    child = [r for r in llm.requests if '"content": "SUB-PROMPT"' in json.dumps(r.body)]
+    assert tools_offered(child[0]) == set()  # write_file is not the boss's to give; an empty list is no tools
