@@ -41,6 +41,19 @@ class TextRenderer:
             self.err.write(("\r\x1b[2K" if self.tty else "") + styled + "\n")
         self.err.flush()
 
+    def sub_agent(self, event: Any) -> None:
+        """A `task` sub-agent's tool activity, indented under the call that started it."""
+        if isinstance(event, events.ToolCallStarted):
+            summary = describe(event.name, event.arguments)
+            self.calls[event.call_id] = summary
+            self._status(f"  ↳ ⋯ {summary}", "cyan", final=False)
+        elif isinstance(event, events.ToolCallFinished):
+            summary = self.calls.pop(event.call_id, event.name)
+            if event.is_error:
+                self._status(f"  ↳ ✗ {summary}: {_one_line(event.output, 100)}", "red")
+            else:
+                self._status(f"  ↳ ✓ {summary} ({event.duration_ms:.0f} ms)", "green")
+
     def __call__(self, event: Any) -> None:
         if isinstance(event, events.TextDelta):
             self.out.write(event.text)

@@ -194,3 +194,14 @@ async def test_tool_call_without_tools_gets_an_answer(llm, repo, config_file):
     code, out, err = await run_cli("run", "--model", "fake/fake-large", "--no-tools", "--format", "json", "x", cwd=repo)
     assert code == 0, err
     assert json.loads(out)["text"] == "ok, no tools"
+
+
+async def test_text_format_shows_a_sub_agents_tool_calls_indented(llm, repo, config_file):
+    configure(config_file, llm)
+    llm.route('"content": "SUB-PROMPT"', Reply(calls=[Call("list_dir", {})]), Reply(text="the sub-agent looked"))
+    llm.script(Reply(calls=[Call("task", {"description": "look", "prompt": "SUB-PROMPT"})]), Reply(text="Done."))
+    code, out, err = await run_cli("run", "--model", "fake/fake-large", "--yolo", "delegate", cwd=repo)
+    assert code == 0, err
+    assert out == "Done.\n"
+    assert "  ↳ ✓ list_dir" in err and "✓ task look" in err
+    assert err.index("↳ ✓ list_dir") < err.index("✓ task look")  # the sub-agent's work, then its call ends

@@ -67,6 +67,12 @@ def run(
         flags["tools"] = "none"
     message = user_message(" ".join(prompt), list(files), cwd)
 
+    def show(envelope, topic: str) -> None:
+        if envelope.topic == topic:
+            renderer(envelope.message)
+        else:
+            renderer.sub_agent(envelope.message)
+
     async def main():
         with sigint_cancels_current_task():
             return await _main()
@@ -82,7 +88,10 @@ def run(
                 return await _ask_permission(request)
 
             run = runtime.agent(spec, ask=ask if interactive else None, question=_ask_question if interactive else None)
-            follower = Follower(runtime.bus, run.topic, lambda envelope: renderer(envelope.message))
+            if fmt == "text":  # people also see what `task` sub-agents do; scripts get the run's own events
+                follower = Follower(runtime.bus, f"{run.topic}.#", lambda envelope: show(envelope, run.topic))
+            else:
+                follower = Follower(runtime.bus, run.topic, lambda envelope: renderer(envelope.message))
             async with follower:
                 return await run.run(message)
 
