@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from ..events import RunEvent
 from ..paths import user_config_file
@@ -26,7 +26,10 @@ from .freshness import FileStamps, Stamp
 from .services import Services, ToolServices
 
 if TYPE_CHECKING:
+    from ..config.schema import Config
+    from .lsp_client import LSPClient
     from .runner import ToolRunner
+    from .todo import Todo
 
 current_call_id: ContextVar[str] = ContextVar("current_call_id", default="")
 Asker = Callable[[PermissionRequest], Awaitable[str]]  # returns "yes", "no" or "always"
@@ -101,10 +104,10 @@ class PermissionGate:
 class SessionState:
     """What the tools of one session remember between calls; tools change it, nothing else does."""
 
-    todos: list[Any] = field(default_factory=list)
+    todos: "list[Todo]" = field(default_factory=list)
     plan_mode: bool = False
     stamps: FileStamps = field(default_factory=FileStamps)  # what the agent last saw of each file
-    lsp_clients: dict[str, Any] = field(default_factory=dict)  # server name -> running LSPClient
+    lsp_clients: "dict[str, LSPClient]" = field(default_factory=dict)  # server name -> running client
     cleanups: list[Callable[[], Awaitable[None]]] = field(default_factory=list)  # e.g. language servers
 
     async def aclose(self) -> None:
@@ -151,7 +154,7 @@ class ToolContext:
         return self.workspace.cwd
 
     @property
-    def settings(self) -> Any:
+    def settings(self) -> "Config":
         return self.services.settings
 
     @property
