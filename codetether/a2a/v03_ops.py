@@ -13,6 +13,7 @@ import msgspec
 
 from . import proto_convert as pc
 from . import types as t
+from .card import card_v03
 from .handler import RequestHandler
 from .streams import MappedStream
 from .versions import V03
@@ -67,4 +68,5 @@ class V03Operations:
         await self.handler.on_delete_push_config(t.DeletePushConfigRequest(task_id=task_id, id=config_id))
 
     async def card(self) -> dict[str, Any]:
-        return pc.card_to_v03(_to_dict(await self.handler.on_get_extended_agent_card()))
+        card = await self.handler.on_get_extended_agent_card()  # 0.3 fields from card_v03, schemes in proto form
+        return pc.card_to_v03(card_v03(card) | {"securitySchemes": card.security_schemes})

@@ -15,6 +15,7 @@ from aiohttp import web
 from ..a2a import compat_v03 as v03
 from ..a2a import errors
 from ..a2a import types as t
+from ..a2a.card import card_v03
 from ..a2a.handler import RequestHandler
 from ..a2a.streams import MappedStream
 from ..a2a.versions import HEADER, V1, negotiate
@@ -78,7 +79,7 @@ async def _v03_push_delete(handler: RequestHandler, params: v03.PushConfigParams
 
 
 async def _v03_extended_card(handler: RequestHandler, params: Any) -> Any:
-    return await handler.on_get_extended_agent_card()
+    return card_v03(await handler.on_get_extended_agent_card())
 
 
 METHODS_V1: dict[str, Method] = {

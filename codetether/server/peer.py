@@ -11,7 +11,7 @@ from pathlib import Path
 import msgspec
 from aiohttp import web
 
-from ..a2a.card import ServedInterfaces, build_card, tool_skills
+from ..a2a.card import build_card, check_public_url, served_interfaces, tool_skills
 from ..a2a.executor import Executor
 from ..a2a.handler import RequestHandler
 from ..a2a.push import PushNotifier, PushSettings
@@ -61,6 +61,7 @@ class Peer:
         bus: AgentBus | None = None,
         grpc: bool = True,
     ) -> "Peer":
+        check_public_url(settings.public_url)  # before anything listens
         peer = cls()
         audit = audit or AuditLog()
         bus = bus or AgentBus(capacity=SERVER_BUS_CAPACITY)
@@ -96,10 +97,9 @@ class Peer:
 
             peer._grpc = await GrpcServer.start(handler, auth, app[AUDIT_WRITER_KEY], settings)
             grpc_address = f"{_host_for_url(settings.host)}:{peer._grpc.port}"
-        http_url = settings.public_url.rstrip("/") or f"http://{_host_for_url(settings.host)}:{port}"
-        peer.addresses = PeerAddresses(http_url=http_url, grpc_address=grpc_address)
+        served = served_interfaces(f"http://{_host_for_url(settings.host)}:{port}", grpc_address, settings.public_url)
+        peer.addresses = PeerAddresses(http_url=served.http_url, grpc_address=grpc_address)
 
-        served = ServedInterfaces(http_url=http_url, grpc_address=grpc_address)
         handler.card = build_card(settings.name, served)
         handler.extended_card = lambda: build_card(settings.name, served, extended_skills=tool_skills())
         return peer

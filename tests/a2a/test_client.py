@@ -75,7 +75,8 @@ def state_of(event: t.StreamResponse) -> t.TaskState | None:
 async def test_connect_picks_the_interface_asked_for(client, server):
     transport, version = client.asked
     assert (client.endpoint.binding, client.version) == ({"jsonrpc": "JSONRPC", "grpc": "GRPC"}[transport], version)
-    assert client.endpoint.url == (server.grpc if transport == "grpc" else server.url + "/")
+    expected = server.url + "/" if transport == "jsonrpc" else server.grpc
+    assert client.endpoint.url in (expected, "http://" + expected)  # ours is an absolute URL, the SDK's host:port
     assert client.card_url == server.url + "/.well-known/agent-card.json"
     assert client.card.capabilities.streaming
 
@@ -325,7 +326,7 @@ def test_cli_card(cli, ours):
     shown = cli("a2a", "card", ours.url)
     assert shown.code == 0, shown.stderr
     assert "CodeTether" in shown.stdout
-    assert f"GRPC       0.3  {ours.grpc}" in shown.stdout
+    assert f"GRPC       0.3  http://{ours.grpc}" in shown.stdout
     assert "capabilities: streaming, push notifications, extended card" in shown.stdout
     as_json = cli("a2a", "card", ours.url + "/.well-known/agent-card.json", "--json")
     assert as_json.code == 0

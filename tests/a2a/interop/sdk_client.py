@@ -266,7 +266,7 @@ class Scenario:
         config = ClientConfig(
             streaming=streaming,
             httpx_client=self.http,
-            grpc_channel_factory=lambda url: grpc.aio.insecure_channel(url),
+            grpc_channel_factory=lambda url: grpc.aio.insecure_channel(urlsplit(url).netloc or url),  # URL -> host:port
             supported_protocol_bindings=[self.args.transport],
         )
         # The SDK's AuthInterceptor only acts when the card declares a bearer-style scheme (that path is worth
