@@ -26,7 +26,8 @@ Version = Literal["auto", "1.0", "0.3"]
 
 class Endpoint(msgspec.Struct, frozen=True):
     """One interface a card offers: ``binding`` (``JSONRPC``, ``GRPC``, ``HTTP+JSON``), spec ``version``
-    (``1.0``/``0.3``, patch dropped) and ``url`` (a gRPC one is a ``host:port`` target)."""
+    (``1.0``/``0.3``, patch dropped) and ``url`` (a gRPC one is an absolute URL, or the ``host:port``
+    target the a2a-sdk's server lists; ``client_grpc`` dials either)."""
 
     binding: str
     version: str

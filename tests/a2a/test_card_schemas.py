@@ -11,7 +11,9 @@ import jsonschema
 import pytest
 from referencing import Registry, Resource
 
+from codetether.a2a import client_decode
 from codetether.a2a.card import card_v03, card_v1
+from codetether.a2a.client_card import choose_endpoint
 from codetether.a2a.store import SQLiteTaskStore
 from codetether.config.schema import A2ASection
 from codetether.errors import UsageError
@@ -181,3 +183,12 @@ async def test_a_public_url_that_is_not_absolute_is_a_usage_error(tmp_path):
             store=SQLiteTaskStore(tmp_path / "tasks.sqlite3"),
             audit=AuditLog(tmp_path / "audit"),
         )
+
+
+async def test_our_client_reads_both_card_shapes_to_the_same_interfaces(peer):
+    base = peer.addresses.http_url
+    for headers in (None, {"A2A-Version": "0.3"}):
+        _, _, data = await _get(base + "/.well-known/agent-card.json", headers)
+        card = client_decode.card(data, "the card")
+        assert choose_endpoint(card, "jsonrpc", "0.3").url == base + "/"
+        assert choose_endpoint(card, "grpc", "0.3").url == "http://" + peer.addresses.grpc_address
