@@ -263,7 +263,8 @@ async def test_health_and_agent_card_are_public_and_the_card_is_cacheable(tmp_pa
                 )
                 parsedate_to_datetime(response.headers["Last-Modified"])  # a valid HTTP date
             assert card["name"] and card["skills"] and etag.startswith('"')
-            async with session.get(peer.addresses.http_url + "/.well-known/agent.json") as response:
+            legacy = peer.addresses.http_url + "/.well-known/agent.json"  # 0.3's shape unless 1.0 is asked for
+            async with session.get(legacy, headers={"A2A-Version": "1.0"}) as response:
                 assert response.headers["ETag"] == etag and await response.json() == card
             for validator in (etag, f"W/{etag}", f'"other", {etag}', "*"):
                 async with session.get(card_url, headers={"If-None-Match": validator}) as response:
