@@ -412,13 +412,11 @@ class RequestHandler:
         return ListPushConfigsResponse(configs=self.store.list_push_configs(request.task_id))
 
     async def on_delete_push_config(self, request: DeletePushConfigRequest) -> None:
+        """Idempotent (spec 1.0 §3.1.10): deleting a config the task no longer has succeeds, so a client
+        retrying a delete whose reply it lost is not told the delete failed. An unknown task still fails."""
         self._require_push()
         self._load(request.task_id)
-        if not self.store.delete_push_config(request.task_id, request.id):
-            raise errors.TaskNotFoundError(
-                f"task {request.task_id} has no push notification config {request.id!r}",
-                metadata={"taskId": request.task_id, "configId": request.id},
-            )
+        self.store.delete_push_config(request.task_id, request.id)
 
     # -- cards -----------------------------------------------------------------------------------
 

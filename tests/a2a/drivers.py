@@ -426,7 +426,8 @@ class JsonRpcDriver(Driver):
         return [PushView.parse(config) for config in (result["configs"] if self.version == "1.0" else result)]
 
     async def push_delete(self, task_id: str, config_id: str) -> None:
-        await self.rpc("push_delete", self._push_ids(task_id, config_id))
+        result = await self.rpc("push_delete", self._push_ids(task_id, config_id))
+        assert result is None, result  # a success is `"result": null`
 
     async def extended_card(self, *, token: str | None = TOKEN) -> dict[str, Any]:
         return await self.rpc("card", {}, token=token)

@@ -258,11 +258,22 @@ async def test_push_config_create_get_list_delete(driver: Driver):
     with pytest.raises(CallError) as gone:
         await driver.push_get(task.id, "cfg-1")
     assert gone.value.kind == "TaskNotFound"
-    with pytest.raises(CallError) as again:
-        await driver.push_delete(task.id, "cfg-1")
-    assert again.value.kind == "TaskNotFound"
     with pytest.raises(CallError) as no_task:
         await driver.push_list(f"missing-{uuid.uuid4()}")
+    assert no_task.value.kind == "TaskNotFound"
+
+
+async def test_push_config_delete_is_idempotent(driver: Driver):
+    """Spec 1.0 §3.1.10: "multiple deletions of the same config have the same effect" — a repeated
+    delete (or one of a config never made) succeeds; only an unknown task is an error."""
+    task = await driver.send("push delete twice")
+    await driver.push_create(task.id, Push(url=HOOK, id="cfg-twice"))
+    await driver.push_delete(task.id, "cfg-twice")
+    await driver.push_delete(task.id, "cfg-twice")
+    await driver.push_delete(task.id, "never-made")
+    assert await driver.push_list(task.id) == []
+    with pytest.raises(CallError) as no_task:
+        await driver.push_delete(f"missing-{uuid.uuid4()}", "cfg-twice")
     assert no_task.value.kind == "TaskNotFound"
 
 
