@@ -8,6 +8,12 @@ once per message, in its own asyncio task, and:
 - reports progress through ``updater`` (:class:`TaskUpdater`): ``working``, ``artifact``, then one
   of ``complete``, ``fail``, ``reject``, ``input_required`` or ``auth_required``. Every call is
   persisted, streamed to subscribers, pushed to webhooks and published on the bus as it happens;
+- or, instead of any of those, answers with a message only (spec 1.0 §3.1.1: "a direct response
+  message (for simple interactions that don't require task tracking)"): ``updater.reply(text)``,
+  allowed while ``updater.can_reply`` holds, i.e. the message starts a new task, the caller did not
+  ask for the task at once (``returnImmediately``) and nothing was reported yet. The handler keeps
+  a new task to itself until its first update, so a reply leaves no task behind: SendMessage
+  answers with the ``Message``, SendStreamingMessage streams that one ``Message`` and closes;
 - is *cancelled* (``asyncio.CancelledError`` raised at its current ``await``) when a client cancels
   the task: clean up and re-raise, and the task ends ``canceled``.
 
@@ -30,6 +36,7 @@ from .types import (
     Message,
     Part,
     Role,
+    SendMessageConfiguration,
     StreamResponse,
     Task,
     TaskArtifactUpdateEvent,
@@ -45,6 +52,8 @@ class RequestContext(msgspec.Struct, kw_only=True):
     message: Message
     task: Task  # the task as it stands when this message starts work, history included
     metadata: dict[str, Any] | None = None
+    configuration: SendMessageConfiguration | None = None  # as the client sent it
+    streaming: bool = False  # the client called SendStreamingMessage
 
     @property
     def text(self) -> str:
@@ -62,11 +71,36 @@ def now_iso() -> str:
 class TaskUpdater:
     """The executor's handle on its task: each call becomes one status or artifact update."""
 
-    def __init__(self, task_id: str, context_id: str, emit: Emitter) -> None:
+    def __init__(self, task_id: str, context_id: str, emit: Emitter, *, may_reply: bool = False) -> None:
         self.task_id = task_id
         self.context_id = context_id
         self._emit = emit
+        self._may_reply = may_reply
+        self._reported = False  # a status or artifact update went out: the task exists for the client
         self.final_state: TaskState | None = None
+        self.reply_message: Message | None = None  # set by reply(): the answer, with no task
+
+    @property
+    def can_reply(self) -> bool:
+        """Whether :meth:`reply` may still answer this message without a task (see the module docstring)."""
+        return self._may_reply and not self._reported and self.reply_message is None
+
+    async def reply(self, content: str | list[Part]) -> Message:
+        """Answer with one agent message and no task; nothing may be reported after it."""
+        if not self.can_reply:
+            why = "it already reported on" if self._reported else "the caller asked for"
+            raise RuntimeError(f"cannot answer with a message only: {why} task {self.task_id}")
+        parts = [Part(text=content)] if isinstance(content, str) else content
+        self.reply_message = Message(
+            message_id=uuid.uuid4().hex, role=Role.AGENT, parts=parts, context_id=self.context_id
+        )
+        await self._emit(StreamResponse(message=self.reply_message))
+        return self.reply_message
+
+    def _report(self) -> None:
+        if self.reply_message is not None:
+            raise RuntimeError(f"the message for task {self.task_id} was already answered with a message only")
+        self._reported = True
 
     def agent_message(self, text: str) -> Message:
         return Message(
@@ -80,6 +114,7 @@ class TaskUpdater:
     async def status(self, state: TaskState, text: str | None = None) -> None:
         if self.final_state is not None:
             raise RuntimeError(f"task {self.task_id} already ended as {self.final_state.value}")
+        self._report()
         if state.terminal or state.interrupted:
             self.final_state = state
         message = self.agent_message(text) if text else None
@@ -103,6 +138,7 @@ class TaskUpdater:
         last_chunk: bool = True,
     ) -> str:
         """Add (or, with ``append``, extend) an artifact; returns its id for later chunks."""
+        self._report()
         parts = [Part(text=content)] if isinstance(content, str) else content
         artifact = Artifact(artifact_id=artifact_id or uuid.uuid4().hex, parts=parts, name=name)
         await self._emit(

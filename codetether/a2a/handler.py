@@ -35,6 +35,7 @@ from .types import (
     ListTasksRequest,
     ListTasksResponse,
     Message,
+    Part,
     PushConfig,
     Role,
     SendMessageRequest,
@@ -159,6 +160,8 @@ class RequestHandler:
         message = request.message
         if not message.parts:
             raise errors.InvalidParamsError("message.parts: at least one part is required")
+        for index, part in enumerate(message.parts):
+            _check_part(part, f"message.parts[{index}]")
         if message.role is not Role.USER:
             raise errors.InvalidParamsError("message.role: a client message must have role ROLE_USER")
         _check_history_length(request.configuration.history_length if request.configuration else None)
@@ -478,6 +481,15 @@ def _check_free_form(value: Any, where: str, depth: int = 0) -> None:
             _check_free_form(item, f"{where}[{index}]", depth + 1)
     elif isinstance(value, int | float) and not isinstance(value, bool) and not abs(value) <= _MAX_JSON_NUMBER:
         raise errors.InvalidParamsError(f"{where}: the number {value!r} is out of range")
+
+
+def _check_part(part: Part, where: str) -> None:
+    """Spec 1.0 §4.1.6: a part's content is a oneof, so exactly one of text, raw, url and data is set."""
+    fields = part.content_fields()
+    if not fields:
+        raise errors.InvalidParamsError(f"{where}: a part needs one of text, raw, url or data")
+    if len(fields) > 1:
+        raise errors.InvalidParamsError(f"{where}: a part holds one content field, got {' and '.join(fields)}")
 
 
 def _check_history_length(value: int | None) -> None:

@@ -70,8 +70,10 @@ def part_from_v03(part: dict[str, Any]) -> dict[str, Any]:
         out.update(_drop_empty({"mediaType": file.get("mimeType"), "filename": file.get("name")}))
     elif "data" in part:
         out = {"data": part["data"].get("data", {})}
-    else:
-        out = {"text": part.get("text", "")}
+    elif "text" in part:
+        out = {"text": part["text"]}
+    else:  # no content set: kept empty so the handler refuses it (spec 1.0 §4.1.6), not read as ""
+        out = {}
     if part.get("metadata"):
         out["metadata"] = part["metadata"]
     return out

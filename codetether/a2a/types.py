@@ -57,6 +57,14 @@ class Part(_Wire):
     filename: str = ""
     media_type: str = ""
 
+    def content_fields(self) -> list[str]:
+        """The wire names of the ``content`` oneof fields that are set: a valid part has exactly one.
+
+        Protobuf keeps one by construction, JSON does not, so the handler checks this for every binding.
+        A ``data`` of JSON ``null`` counts as unset: this model cannot tell it from an absent field.
+        """
+        return [name for name in ("text", "raw", "url", "data") if getattr(self, name) is not None]
+
 
 class Message(_Wire):
     message_id: str

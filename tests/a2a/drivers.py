@@ -171,12 +171,17 @@ class Push:
     auth: str = ""
 
 
-def _message(text: str, version: str, task_id: str, context_id: str) -> dict[str, Any]:
+def _message(
+    text: str, version: str, task_id: str, context_id: str, parts: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """``parts``, when given, replaces the one text part as it is (for tests of malformed parts)."""
     message: dict[str, Any] = {"messageId": uuid.uuid4().hex}
     if version == "1.0":
         message |= {"role": "ROLE_USER", "parts": [{"text": text}]}
     else:
         message |= {"kind": "message", "role": "user", "parts": [{"kind": "text", "text": text}]}
+    if parts is not None:
+        message["parts"] = parts
     if task_id:
         message["taskId"] = task_id
     if context_id:
@@ -208,6 +213,7 @@ def send_params(
     blocking: bool = True,
     history_length: int | None = None,
     push: Push | None = None,
+    parts: list[dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """``SendMessageRequest`` (1.0) or ``MessageSendParams`` (0.3) JSON."""
     config: dict[str, Any]
@@ -221,7 +227,7 @@ def send_params(
             config["pushNotificationConfig"] = _push_json(push, version)
     if history_length is not None:
         config["historyLength"] = history_length
-    return {"message": _message(text, version, task_id, context_id), "configuration": config}
+    return {"message": _message(text, version, task_id, context_id, parts), "configuration": config}
 
 
 async def sse_data(response: aiohttp.ClientResponse) -> AsyncIterator[dict[str, Any]]:
@@ -536,7 +542,7 @@ class RestV03Driver(RestDriver):
         return _http_headers(token, None)
 
     def _send_body(self, text: str, **options: Any) -> dict[str, Any]:
-        message = _message(text, "1.0", options.get("task_id", ""), options.get("context_id", ""))
+        message = _message(text, "1.0", options.get("task_id", ""), options.get("context_id", ""), options.get("parts"))
         message["content"] = message.pop("parts")
         config: dict[str, Any] = {"blocking": options.get("blocking", True)}
         if options.get("history_length") is not None:
@@ -641,7 +647,7 @@ class GrpcDriver(Driver):
     def _send_fields(self, text: str, **options: Any) -> dict[str, Any]:
         if self.version == "1.0":
             return send_params(text, "1.0", **options)
-        message = _message(text, "1.0", options.get("task_id", ""), options.get("context_id", ""))
+        message = _message(text, "1.0", options.get("task_id", ""), options.get("context_id", ""), options.get("parts"))
         message["role"] = "ROLE_USER"
         message["content"] = message.pop("parts")
         config: dict[str, Any] = {"blocking": options.get("blocking", True)}

@@ -12,6 +12,8 @@ class so a test can read exactly what one does:
   artifact quoting the follow-up;
 - ``fail``: raises, so the task fails with the exception's text;
 - ``chunks``: two ``working`` updates around one artifact streamed in three appended chunks;
+- ``reply``: answers with a message only (``reply: <text>``) where the handler allows it, else
+  completes a task with the artifact ``task: <text>``;
 - anything else is echoed back as an artifact and the completing status message.
 """
 
@@ -90,6 +92,15 @@ class ChunkExecutor:
         await updater.complete("chunks done")
 
 
+class ReplyExecutor:
+    async def execute(self, context: RequestContext, updater: TaskUpdater) -> None:
+        if updater.can_reply:
+            await updater.reply(f"reply: {context.text}")
+        else:
+            await updater.artifact(f"task: {context.text}", name="reply")
+            await updater.complete()
+
+
 class ScriptedExecutor:
     """Dispatches on the first word of the text (a follow-up on an input-required task goes to ``ask``)."""
 
@@ -99,10 +110,12 @@ class ScriptedExecutor:
         self.ask = AskExecutor()
         self.fail = FailingExecutor()
         self.chunks = ChunkExecutor()
+        self.reply = ReplyExecutor()
 
     async def execute(self, context: RequestContext, updater: TaskUpdater) -> None:
         word = (context.text.split() or [""])[0]
         if context.task.status.state is TaskState.INPUT_REQUIRED:
             word = "ask"
-        behaviour = {"slow": self.slow, "ask": self.ask, "fail": self.fail, "chunks": self.chunks}.get(word, self.echo)
+        behaviours = {"slow": self.slow, "ask": self.ask, "fail": self.fail, "chunks": self.chunks, "reply": self.reply}
+        behaviour = behaviours.get(word, self.echo)
         await behaviour.execute(context, updater)

@@ -277,6 +277,22 @@ async def test_push_config_delete_is_idempotent(driver: Driver):
     assert no_task.value.kind == "TaskNotFound"
 
 
+async def test_part_without_content_or_with_two_is_invalid_params(driver: Driver):
+    """Spec 1.0 §4.1.6: a part's content is a oneof, exactly one of text, raw, url and data. Protobuf
+    keeps at most one by construction (gRPC can only send none); JSON can carry two."""
+    good = {"kind": "text", "text": "a"} if driver.name == "jsonrpc-0.3" else {"text": "a"}
+    bad: list[dict] = [{}]
+    if driver.name in ("jsonrpc-1.0", "rest-1.0"):
+        bad += [{"text": "a", "url": "https://example.com/a.txt"}, {"text": "a", "data": {"k": 1}}]
+    elif driver.name == "rest-0.3":
+        bad += [{"text": "a", "file": {"fileWithUri": "https://example.com/a.txt"}}]
+    for part in bad:
+        with pytest.raises(CallError) as caught:
+            await driver.send("", parts=[good, part])
+        assert caught.value.kind == "InvalidParams", part
+    assert (await driver.send("", parts=[good])).artifacts == ["echo: a"]
+
+
 async def test_extended_card_needs_auth_and_says_more(driver: Driver, server: Server):
     async with server.session.get(server.peer.addresses.http_url + "/.well-known/agent-card.json") as response:
         assert response.status == 200
