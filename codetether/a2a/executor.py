@@ -81,6 +81,11 @@ class TaskUpdater:
         self.reply_message: Message | None = None  # set by reply(): the answer, with no task
 
     @property
+    def ended(self) -> bool:
+        """Nothing more may be reported: the task reached a final or interrupted state, or a reply answered."""
+        return self.final_state is not None or self.reply_message is not None
+
+    @property
     def can_reply(self) -> bool:
         """Whether :meth:`reply` may still answer this message without a task (see the module docstring)."""
         return self._may_reply and not self._reported and self.reply_message is None

@@ -4,6 +4,16 @@ It owns the task lifecycle: a message creates or continues a task, the executor 
 asyncio task, and each update the executor reports is applied to the task, written to the store,
 fanned out to stream subscribers, posted to push webhooks and published on the agent bus, in that
 order. Adapters only translate requests and results; they never touch tasks themselves.
+
+A new task the executor may still answer with a message only (spec 1.0 §3.1.1) is *pending*: it is
+saved, published and given its push config at its first update, so a reply leaves no task anywhere.
+
+Streams: a SendStreamingMessage stream closes at a terminal or an interrupted state (§11.7: "until
+the task reaches a terminal or interrupted state, at which point the stream closes"), since that
+client answers with a new message and a new stream. A SubscribeToTask stream follows its task to a
+terminal state (§3.1.6: "The stream MUST terminate when the task reaches a terminal state"; the
+a2a-sdk server does the same), across the follow-up that answers an ``input-required`` question, so
+a watcher sees the task finish.
 """
 
 import asyncio
@@ -55,13 +65,17 @@ CANCEL_GRACE_SECONDS = 10.0
 class _Run:
     """A task that has work in flight (or streams open on it) in this process."""
 
-    __slots__ = ("done", "job", "subscribers", "task")
+    __slots__ = ("done", "job", "pending", "push", "reply", "subscribers", "task")
 
     def __init__(self, task: Task) -> None:
         self.task = task
         self.job: asyncio.Task | None = None
-        self.subscribers: set[asyncio.Queue] = set()
-        self.done = asyncio.Event()  # set at a terminal or interrupted state
+        # queue -> whether it follows the task past interrupted states (a SubscribeToTask stream)
+        self.subscribers: dict[asyncio.Queue, bool] = {}
+        self.done = asyncio.Event()  # set at a terminal or interrupted state, or at a message-only reply
+        self.pending = False  # a new task not yet saved: its executor may still reply with a message only
+        self.push: tuple[PushConfig, str] | None = None  # the request's push config, stored at commit
+        self.reply: Message | None = None
 
 
 def view(task: Task, history_length: int | None = None, *, artifacts: bool = True) -> Task:
@@ -122,6 +136,8 @@ class RequestHandler:
             job.cancel()
         if jobs:
             await asyncio.wait(jobs, timeout=CANCEL_GRACE_SECONDS)
+        for run in list(self._runs.values()):  # SubscribeToTask streams on waiting tasks end with the server
+            self._finish(run, terminal=True)
         if self.push is not None:
             await self.push.close()
         closer = getattr(self.executor, "aclose", None)  # optional: executors holding connections
@@ -131,12 +147,14 @@ class RequestHandler:
     # -- messages --------------------------------------------------------------------------------
 
     async def on_send_message(self, request: SendMessageRequest, version: str = "1.0") -> SendMessageResponse:
-        run, context = await self._begin(request, version)
+        run, context = await self._begin(request, version, streaming=False)
         self._launch(run, context)
         config = request.configuration
         history_length = config.history_length if config else None
         if not (config and config.return_immediately):
             await run.done.wait()
+        if run.reply is not None:
+            return SendMessageResponse(message=run.reply)
         reply = SendMessageResponse(task=view(run.task, history_length))
         await self.store.committed()
         return reply
@@ -147,13 +165,16 @@ class RequestHandler:
         """Validates and starts the work now (errors raise here), then returns the event stream."""
         if self.card is not None and self.card.capabilities.streaming is False:
             raise errors.UnsupportedOperationError("this agent does not stream")
-        run, context = await self._begin(request, version)
-        stream = self._stream(run, StreamResponse(task=view(run.task)))
+        run, context = await self._begin(request, version, streaming=True)
+        # A pending task's stream starts at its first update (with the task) or with the executor's reply.
+        stream = self._stream(run, None if run.pending else StreamResponse(task=view(run.task)))
         self._launch(run, context)
         await self.store.committed()
         return stream
 
-    async def _begin(self, request: SendMessageRequest, version: str) -> tuple[_Run, RequestContext]:
+    async def _begin(
+        self, request: SendMessageRequest, version: str, *, streaming: bool
+    ) -> tuple[_Run, RequestContext]:
         """Check the request, then create or continue its task. The only await (the webhook's DNS
         check) comes first: from the task checks to the caller's ``_launch`` nothing yields, so two
         messages can never both start work on one task."""
@@ -200,58 +221,92 @@ class RequestHandler:
                 status=TaskStatus(state=TaskState.SUBMITTED),
             )
             run = _Run(task)
+            # The client did not ask for the task at once nor gave it a webhook: the executor may answer
+            # with a message only (return_immediately means nothing to a stream, §3.2.2).
+            config = request.configuration
+            run.pending = push_config is None and (streaming or not (config and config.return_immediately))
         message = msgspec.structs.replace(message, task_id=task.id, context_id=task.context_id)
         task.history.append(message)
-        self.store.save(task)
         self._runs[task.id] = run
         if push_config is not None:
-            self._store_push(msgspec.structs.replace(push_config, task_id=task.id), version)
-        if self.bus is not None:  # observers see the task from its first message, not its first update
+            run.push = (msgspec.structs.replace(push_config, task_id=task.id), version)
+        if not run.pending:
+            self._commit(run)
+        context = RequestContext(
+            task_id=task.id,
+            context_id=task.context_id,
+            message=message,
+            task=view(task),
+            metadata=request.metadata,
+            configuration=request.configuration,
+            streaming=streaming,
+        )
+        return run, context
+
+    def _commit(self, run: _Run) -> None:
+        """Make the task exist: save it, store its push config, tell the bus (from its first message)."""
+        run.pending = False
+        task = run.task
+        self.store.save(task)
+        if run.push is not None:
+            self._store_push(*run.push)
+            run.push = None
+        if self.bus is not None:
             try:
                 self.bus.publish(
                     f"task.{task.id}",
-                    TaskUpdate(task_id=task.id, state=task.status.state.value, message=message.text()),
+                    TaskUpdate(task_id=task.id, state=task.status.state.value, message=task.history[-1].text()),
                     sender=self.agent_id,
                     correlation_id=task.context_id,
                 )
             except Exception:
                 log.exception("could not publish task %s on the bus", task.id)
-        context = RequestContext(
-            task_id=task.id, context_id=task.context_id, message=message, task=view(task), metadata=request.metadata
-        )
-        return run, context
 
     def _launch(self, run: _Run, context: RequestContext) -> None:
-        updater = TaskUpdater(context.task_id, context.context_id, lambda event: self._apply(run, event))
+        updater = TaskUpdater(
+            context.task_id, context.context_id, lambda event: self._apply(run, event), may_reply=run.pending
+        )
         run.job = asyncio.create_task(self._execute(run, context, updater), name=f"a2a-task-{context.task_id}")
 
     async def _execute(self, run: _Run, context: RequestContext, updater: TaskUpdater) -> None:
         try:
             await self.executor.execute(context, updater)
-            if updater.final_state is None:
+            if not updater.ended:
                 await updater.complete()
         except asyncio.CancelledError:
-            if updater.final_state is None:
+            if not updater.ended:
                 await updater.status(TaskState.CANCELED, "canceled at the client's request")
         except Exception as exc:
             log.warning("executor failed on task %s: %s", context.task_id, exc, exc_info=True)
-            if updater.final_state is None:
+            if not updater.ended:
                 # Not a CodetetherError (those redact themselves): its text may echo a key, mask it.
                 await updater.fail(redact(f"{type(exc).__name__}: {exc}"))
         finally:
-            self._finish(run)  # even if the final update itself could not be applied
+            # Even if the final update itself could not be applied; a task waiting for input keeps its watchers.
+            self._finish(run, terminal=not run.task.status.state.interrupted)
             if self._runs.get(context.task_id) is run and not run.subscribers:
                 del self._runs[context.task_id]
 
     async def _apply(self, run: _Run, event: StreamResponse) -> None:
         task = run.task
-        final = False
+        if event.message is not None:  # the executor's message-only reply: the pending task never existed
+            run.reply = event.message
+            for queue in run.subscribers:
+                queue.put_nowait(event)
+            self._finish(run, terminal=True)
+            return
+        if run.pending:
+            self._commit(run)
+            for queue in run.subscribers:  # a stream begins with the task (§3.1.2)
+                queue.put_nowait(StreamResponse(task=view(task)))
+        final = terminal = False
         if event.status_update is not None:
             status = event.status_update.status
             if task.status.message is not None:
                 task.history.append(task.status.message)  # the previous status message becomes history
             task.status = status
-            final = status.state.terminal or status.state.interrupted
+            terminal = status.state.terminal
+            final = terminal or status.state.interrupted
             self.store.save(task)
         elif event.artifact_update is not None:
             # Not saved on its own: every task ends with a status update, which saves the artifacts too.
@@ -266,16 +321,17 @@ class RequestHandler:
         except Exception:
             log.exception("could not notify observers of task %s", task.id)
         if final:
-            self._finish(run)
+            self._finish(run, terminal=terminal)
 
     @staticmethod
-    def _finish(run: _Run) -> None:
-        """Wake the blocking sender and end every stream (once)."""
-        if run.done.is_set():
-            return
+    def _finish(run: _Run, *, terminal: bool) -> None:
+        """Wake the blocking sender and end the streams that stop here: all of them at a terminal state,
+        all but SubscribeToTask's at an interrupted one (see the module docstring). Each ends once."""
         run.done.set()
-        for queue in run.subscribers:
-            queue.put_nowait(END)
+        for queue, follows in list(run.subscribers.items()):
+            if terminal or not follows:
+                del run.subscribers[queue]
+                queue.put_nowait(END)
 
     def _publish(self, task: Task, event: StreamResponse) -> None:
         topic = f"task.{task.id}"
@@ -297,16 +353,16 @@ class RequestHandler:
 
     # -- streams ---------------------------------------------------------------------------------
 
-    def _stream(self, run: _Run, first: StreamResponse) -> EventStream:
+    def _stream(self, run: _Run, first: StreamResponse | None, *, follows: bool = False) -> EventStream:
         queue: asyncio.Queue = asyncio.Queue()
-        run.subscribers.add(queue)
+        run.subscribers[queue] = follows
 
         def unsubscribe() -> None:
-            run.subscribers.discard(queue)
+            run.subscribers.pop(queue, None)
             if not run.subscribers and (run.job is None or run.job.done()) and self._runs.get(run.task.id) is run:
                 del self._runs[run.task.id]
 
-        return EventStream(first, queue, unsubscribe, done=run.done.is_set())
+        return EventStream(first, queue, unsubscribe, done=run.done.is_set() and not follows)
 
     async def on_subscribe_to_task(self, request: SubscribeToTaskRequest) -> AsyncIterator[StreamResponse]:
         task = self._load(request.id)
@@ -316,16 +372,19 @@ class RequestHandler:
                 metadata={"taskId": task.id},
             )
         run = self._runs.get(task.id)
-        if run is None or run.job is None or run.job.done():
-            # Waiting for input (or left by a previous process): its current state is all there is.
-            return EventStream(StreamResponse(task=view(task)), asyncio.Queue(), lambda: None, done=True)
-        return self._stream(run, StreamResponse(task=view(run.task)))
+        if run is None:
+            if not task.status.state.interrupted:
+                # Working on another replica sharing the store: its updates never reach this process.
+                return EventStream(StreamResponse(task=view(task)), asyncio.Queue(), lambda: None, done=True)
+            # Waiting for input: the follow-up message (or a cancel) continues this run, and the stream with it.
+            run = self._runs[task.id] = _Run(task)
+        return self._stream(run, StreamResponse(task=view(run.task)), follows=True)
 
     # -- tasks -----------------------------------------------------------------------------------
 
     def _load(self, task_id: str) -> Task:
         run = self._runs.get(task_id)
-        if run is not None:
+        if run is not None and not run.pending:
             return run.task
         task = self.store.get(task_id) if task_id else None
         if task is None:

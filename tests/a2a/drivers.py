@@ -259,6 +259,10 @@ class Driver:
     async def send(self, text: str, **options: Any) -> TaskView:
         raise NotImplementedError
 
+    async def send_result(self, text: str, **options: Any) -> Event:
+        """SendMessage's result as it came: the task, or the agent's message-only reply."""
+        raise NotImplementedError
+
     async def stream(self, text: str, **options: Any) -> list[Event]:
         return [event async for event in self.stream_iter(text, **options)]
 
@@ -382,6 +386,9 @@ class JsonRpcDriver(Driver):
         result = await self.rpc("send", send_params(text, self.version, **options))
         return TaskView.parse(result["task"] if self.version == "1.0" else result)
 
+    async def send_result(self, text: str, **options: Any) -> Event:
+        return Event.parse(await self.rpc("send", send_params(text, self.version, **options)))
+
     async def stream_iter(self, text: str, **options: Any) -> AsyncIterator[Event]:
         async for result in self.rpc_stream("stream", send_params(text, self.version, **options)):
             yield Event.parse(result)
@@ -488,6 +495,9 @@ class RestDriver(Driver):
             (await self._call("POST", "/message:send", body=send_params(text, "1.0", **options)))["task"]
         )
 
+    async def send_result(self, text: str, **options: Any) -> Event:
+        return Event.parse(await self._call("POST", "/message:send", body=send_params(text, "1.0", **options)))
+
     def stream_iter(self, text: str, **options: Any) -> AsyncIterator[Event]:
         return self._stream("POST", "/message:stream", send_params(text, "1.0", **options))
 
@@ -555,6 +565,9 @@ class RestV03Driver(RestDriver):
         return TaskView.parse(
             (await self._call("POST", "/message:send", body=self._send_body(text, **options)))["task"]
         )
+
+    async def send_result(self, text: str, **options: Any) -> Event:
+        return Event.parse(await self._call("POST", "/message:send", body=self._send_body(text, **options)))
 
     def stream_iter(self, text: str, **options: Any) -> AsyncIterator[Event]:
         return self._stream("POST", "/message:stream", self._send_body(text, **options))
@@ -660,6 +673,9 @@ class GrpcDriver(Driver):
     async def send(self, text: str, **options: Any) -> TaskView:
         result = await self.call("SendMessage", self._send_fields(text, **options))
         return TaskView.parse(result["task"])
+
+    async def send_result(self, text: str, **options: Any) -> Event:
+        return Event.parse(await self.call("SendMessage", self._send_fields(text, **options)))
 
     async def stream_iter(self, text: str, **options: Any) -> AsyncIterator[Event]:
         async for result in self.call_stream("SendStreamingMessage", self._send_fields(text, **options)):

@@ -19,6 +19,7 @@ from codetether.a2a.types import (
     Role,
     SendMessageConfiguration,
     SendMessageRequest,
+    SubscribeToTaskRequest,
     TaskState,
 )
 
@@ -139,3 +140,22 @@ async def test_quiet_streams_yield_heartbeats(handler):
     assert None in seen[1:]  # then quiet: heartbeats
     slow.release(task_id)
     await stream.aclose()
+
+
+async def test_a_message_only_reply_ends_its_job_cleanly_and_leaves_nothing(handler, caplog):
+    reply = await handler.on_send_message(request("reply quietly"))
+    assert reply.task is None and reply.message is not None and reply.message.text() == "reply: reply quietly"
+    jobs = [job for job in asyncio.all_tasks() if job.get_name().startswith("a2a-task-")]
+    await asyncio.gather(*jobs)  # the handler must not try to complete (or fail) a task after the reply
+    assert not [record for record in caplog.records if "executor failed" in record.getMessage()]
+    assert handler._runs == {}
+    assert handler.store.list_tasks(page_size=10).total_size == 0
+
+
+async def test_stopping_the_server_ends_a_stream_watching_a_waiting_task(handler):
+    task = (await handler.on_send_message(request("ask and wait"))).task
+    stream = await handler.on_subscribe_to_task(SubscribeToTaskRequest(id=task.id))
+    assert (await anext(stream)).task.status.state is TaskState.INPUT_REQUIRED
+    await handler.close()
+    rest = [event async for event in stream]  # before the fix this waited forever
+    assert rest == []

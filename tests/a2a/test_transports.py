@@ -19,7 +19,7 @@ from codetether.security.audit import AuditLog
 from codetether.security.auth import TokenAuth
 from codetether.server.peer import Peer
 
-from .drivers import TOKEN, TRANSPORTS, CallError, Driver, Event, Push, closing_stream, make_driver
+from .drivers import TOKEN, TRANSPORTS, CallError, Driver, Event, Push, closing_stream, make_driver, state
 from .executors import CHUNKS, ScriptedExecutor
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -186,6 +186,63 @@ async def test_subscribe_to_terminal_task_is_refused(driver: Driver):
         async for _ in driver.subscribe(task.id):
             pass
     assert caught.value.kind == "UnsupportedOperation"
+
+
+async def test_subscribe_to_waiting_task_follows_it_to_the_end(driver: Driver):
+    """Spec 1.0 §3.1.6: the stream ends at a terminal state, so a watcher of an input-required task sees
+    the follow-up's updates and the completion, not one snapshot and an early close."""
+    task = await driver.send("ask to be watched")
+    assert task.state == "input-required"
+    async with closing_stream(driver.subscribe(task.id)) as stream:
+        first = await anext(stream)
+        assert first.kind == "task" and first.task_id == task.id and first.state == "input-required"
+        follow = await driver.send("notes.md", task_id=task.id, context_id=task.context_id)
+        assert follow.state == "completed"
+        events = [event async for event in stream]
+    assert [(e.kind, e.state or e.text) for e in events] == [("artifact", "got: notes.md"), ("status", "completed")]
+
+
+async def test_subscribe_to_waiting_task_ends_when_it_is_canceled(driver: Driver):
+    task = await driver.send("ask then cancel")
+    async with closing_stream(driver.subscribe(task.id)) as stream:
+        assert (await anext(stream)).state == "input-required"
+        assert (await driver.cancel(task.id)).state == "canceled"
+        events = [event async for event in stream]
+    assert [(e.kind, e.state) for e in events] == [("status", "canceled")]
+
+
+def _reply_message(event: Event) -> dict:
+    return event.raw if event.raw.get("kind") == "message" else event.raw["message"]
+
+
+async def _context_tasks(server: Server, context: str) -> int:
+    return server.peer.handler.store.list_tasks(context_id=context, page_size=10).total_size
+
+
+async def test_message_only_reply_leaves_no_task(driver: Driver, server: Server):
+    """Spec 1.0 §3.1.1: the agent MAY answer with a direct Message; then no task exists anywhere."""
+    context = str(uuid.uuid4())
+    result = await driver.send_result("reply hi", context_id=context)
+    assert (result.kind, result.text, result.task_id) == ("message", "reply: reply hi", "")
+    message = _reply_message(result)
+    assert message["contextId"] == context and state(message["role"]) in ("role-agent", "agent")
+    assert await _context_tasks(server, context) == 0
+
+
+async def test_message_only_reply_streams_one_message(driver: Driver, server: Server):
+    """Spec 1.0 §3.1.2: a message-only stream holds exactly one Message and then closes."""
+    context = str(uuid.uuid4())
+    events = await driver.stream("reply streamed", context_id=context)
+    assert [(e.kind, e.text) for e in events] == [("message", "reply: reply streamed")]
+    assert _reply_message(events[0])["contextId"] == context
+    assert await _context_tasks(server, context) == 0
+
+
+async def test_return_immediately_gets_a_task_not_a_reply(driver: Driver):
+    """The caller asked for the task at once (§3.2.2), so the executor cannot answer with a message only."""
+    task = await driver.send("reply later", blocking=False)
+    done = await wait_for_state(driver, task.id, "completed")
+    assert done.artifacts == ["task: reply later"]
 
 
 async def test_multi_turn_input_required(driver: Driver):
