@@ -13,7 +13,7 @@ import msgspec
 from aiohttp import web
 
 from ..a2a import compat_v03 as v03
-from ..a2a import errors
+from ..a2a import errors, wire_names
 from ..a2a import types as t
 from ..a2a.card import card_v03
 from ..a2a.handler import RequestHandler
@@ -33,6 +33,10 @@ class _Envelope(msgspec.Struct):
     method: str
     id: _ID = None
     params: msgspec.Raw = msgspec.Raw(b"{}")
+
+
+class _IdOnly(msgspec.Struct):
+    id: _ID = None
 
 
 class _Result(msgspec.Struct):
@@ -145,6 +149,7 @@ METHODS_V03: dict[str, Method] = {
 
 _encode = msgspec.json.Encoder().encode
 _decode_envelope = msgspec.json.Decoder(_Envelope).decode
+_decode_id = msgspec.json.Decoder(_IdOnly).decode
 _decoders: dict[type, msgspec.json.Decoder] = {}
 
 
@@ -159,14 +164,24 @@ def _json(body: bytes, status: int = 200) -> web.Response:
     return web.Response(body=body, status=status, content_type="application/json")
 
 
-def _decode_params(method: Method, raw: msgspec.Raw) -> Any:
+def _recover_id(body: bytes) -> _ID:
+    """JSON-RPC 2.0 §5: an error answers with the request's id whenever it can be read, even when the
+    rest of the envelope is invalid (no method, say); ``null`` only when it cannot."""
+    try:
+        return _decode_id(body).id
+    except (msgspec.DecodeError, RecursionError):  # ValidationError is a DecodeError
+        return None
+
+
+def _decode_params(method: Method, raw: msgspec.Raw, snake: bool) -> Any:
+    """The typed params; ``snake``: the request has an underscore, so snake_case names may be in it."""
     if method.params is msgspec.Raw:
         return raw
     decoder = _decoders.get(method.params)
     if decoder is None:
         decoder = _decoders[method.params] = msgspec.json.Decoder(method.params)
     try:
-        return decoder.decode(raw)
+        return wire_names.decode(raw, method.params) if snake else decoder.decode(raw)
     except msgspec.ValidationError as exc:
         raise errors.InvalidParamsError(f"Invalid parameters: {exc}") from exc
     except RecursionError:
@@ -203,6 +218,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
         try:
             envelope = _decode_envelope(body)
         except msgspec.ValidationError as exc:
+            request_id = _recover_id(body)
             raise errors.InvalidRequestError(f"Request payload validation error: {exc}") from exc
         except msgspec.DecodeError as exc:
             raise errors.JSONParseError(f"Invalid JSON payload: {exc}") from exc
@@ -212,7 +228,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
         if envelope.jsonrpc != "2.0":
             raise errors.InvalidRequestError('Request payload validation error: "jsonrpc" must be "2.0"')
         method = _resolve(envelope.method, version)
-        params = _decode_params(method, envelope.params)
+        params = _decode_params(method, envelope.params, b"_" in body)
         result = await method.call(handler, params)
     except errors.A2AError as exc:
         status = 413 if isinstance(exc, errors.PayloadTooLargeError) else 200

@@ -16,6 +16,7 @@ from ..a2a import errors
 from ..a2a import types as t
 from ..a2a.handler import RequestHandler
 from ..a2a.versions import HEADER, V1, negotiate
+from ..a2a.wire_names import camel_keys
 from .jsonrpc import HANDLER_KEY, MAX_BODY_KEY
 from .sse import write_events
 
@@ -48,6 +49,7 @@ async def _body(request: web.Request, kind: type, **fields: Any) -> Any:
         data = msgspec.json.decode(raw or b"{}")
         if not isinstance(data, dict):
             raise errors.InvalidRequestError("the request body must be a JSON object")
+        data = camel_keys(data, kind)
         data.update(fields)
         return msgspec.convert(data, type=kind)
     except msgspec.ValidationError as exc:

@@ -9,6 +9,7 @@ spec's error name without ``Error``) and the raw wire error in ``raw`` for per-t
 
 import contextlib
 import json
+import re
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -189,6 +190,15 @@ def _message(
     return message
 
 
+def snake_keys(value: Any) -> Any:
+    """Every key renamed camelCase -> snake_case, as a client using proto field names sends them."""
+    if isinstance(value, dict):
+        return {re.sub(r"(?<!^)([A-Z])", r"_\1", key).lower(): snake_keys(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [snake_keys(item) for item in value]
+    return value
+
+
 def _push_json(push: Push, version: str) -> dict[str, Any]:
     out: dict[str, Any] = {"url": push.url}
     if push.token:
@@ -293,6 +303,10 @@ class Driver:
         raise NotImplementedError
 
     async def push_delete(self, task_id: str, config_id: str) -> None:
+        raise NotImplementedError
+
+    async def send_snake(self, text: str, **options: Any) -> TaskView:
+        """``send`` with every JSON field name in snake_case (JSON bindings only)."""
         raise NotImplementedError
 
     async def extended_card(self, *, token: str | None = TOKEN) -> dict[str, Any]:
@@ -438,6 +452,10 @@ class JsonRpcDriver(Driver):
         result = await self.rpc("push_list", {"taskId": task_id} if self.version == "1.0" else {"id": task_id})
         return [PushView.parse(config) for config in (result["configs"] if self.version == "1.0" else result)]
 
+    async def send_snake(self, text: str, **options: Any) -> TaskView:
+        result = await self.rpc("send", snake_keys(send_params(text, self.version, **options)))
+        return TaskView.parse(result["task"] if self.version == "1.0" else result)
+
     async def push_delete(self, task_id: str, config_id: str) -> None:
         result = await self.rpc("push_delete", self._push_ids(task_id, config_id))
         assert result is None, result  # a success is `"result": null`
@@ -536,6 +554,13 @@ class RestDriver(Driver):
 
     async def push_delete(self, task_id: str, config_id: str) -> None:
         await self._call("DELETE", f"/tasks/{task_id}/pushNotificationConfigs/{config_id}")
+
+    def _send_body(self, text: str, **options: Any) -> dict[str, Any]:
+        return send_params(text, "1.0", **options)
+
+    async def send_snake(self, text: str, **options: Any) -> TaskView:
+        body = snake_keys(self._send_body(text, **options))
+        return TaskView.parse((await self._call("POST", "/message:send", body=body))["task"])
 
     async def extended_card(self, *, token: str | None = TOKEN) -> dict[str, Any]:
         return await self._call("GET", "/extendedAgentCard", token=token)

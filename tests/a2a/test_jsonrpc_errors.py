@@ -118,6 +118,21 @@ async def test_wrong_envelope_is_an_invalid_request(session, peer):
 
 
 @module_loop
+async def test_request_without_method_is_answered_with_its_id(session, peer):
+    """JSON-RPC 2.0 §5: the id is null only when it cannot be read; an invalid envelope with an id keeps it."""
+    for headers in (V1, AUTH):
+        for body, request_id in (
+            ({"jsonrpc": "2.0", "id": 41}, 41),
+            ({"jsonrpc": "2.0", "id": "req-7", "params": {}}, "req-7"),
+            ({"jsonrpc": "2.0", "id": "req-8", "method": 7}, "req-8"),
+            ({"id": "req-9", "method": "GetTask"}, "req-9"),
+        ):
+            status, reply = await post(session, peer, body, headers)
+            assert status == 200 and check_response(reply)["error"]["code"] == -32600, body
+            assert reply["id"] == request_id, (body, reply)
+
+
+@module_loop
 async def test_unknown_method(session, peer):
     error = await error_of(session, peer, {"jsonrpc": "2.0", "id": 3, "method": "tasks/explode", "params": {}})
     assert error["code"] == -32601 and "tasks/explode" in error["message"]

@@ -350,6 +350,19 @@ async def test_part_without_content_or_with_two_is_invalid_params(driver: Driver
     assert (await driver.send("", parts=[good])).artifacts == ["echo: a"]
 
 
+async def test_snake_case_field_names_are_accepted_and_camel_case_is_emitted(driver: Driver):
+    """ProtoJSON parsers accept the proto field name as well as the JSON name (the reference SDK does):
+    snake_case optional fields (``context_id``, ``task_id``, ``history_length``) are read, not dropped."""
+    if driver.name.startswith("grpc-"):
+        pytest.skip("gRPC carries field numbers, not names")
+    context = str(uuid.uuid4())
+    first = await driver.send_snake("ask me", context_id=context)
+    assert (first.context_id, first.state) == (context, "input-required")
+    follow = await driver.send_snake("src/app.py", task_id=first.id, context_id=context, history_length=1)
+    assert (follow.id, follow.state, len(follow.history)) == (first.id, "completed", 1)
+    assert "contextId" in follow.raw and "context_id" not in follow.raw
+
+
 async def test_extended_card_needs_auth_and_says_more(driver: Driver, server: Server):
     async with server.session.get(server.peer.addresses.http_url + "/.well-known/agent-card.json") as response:
         assert response.status == 200
