@@ -3,7 +3,15 @@
 A ``contextId`` is one agent session, so a conversation continues across messages and tasks: the
 first message of a context starts a session, later ones resume it (the mapping is kept next to the
 sessions, so it survives a restart). Tool activity is reported as ``working`` status updates, the
-final answer as an artifact and the completing status message. Running out of steps ends the task
+final answer as an artifact and the completing status message.
+
+A plain chat reply comes back as a message only, with no task (spec 1.0 §3.1.1 "a direct response
+message (for simple interactions that don't require task tracking)"), when all of these hold: the
+message starts a new task (no ``taskId``), the caller used the blocking SendMessage (not streaming,
+``returnImmediately`` false or unset), it registered no push webhook, no tool ran and the agent
+finished with an answer. Anything else is a task: a streaming caller is owed progress as it happens
+(§3.1.2), so its task starts ``working`` at once. The reply still carries the ``contextId``, and the
+session is recorded for it, so the conversation goes on. Running out of steps ends the task
 ``input-required``, as does an answer still cut off at the output limit (send another message in the
 context to go on); a provider or tool failure ends it ``failed`` with the reason. Cancelling the task
 cancels the agent at its current await, which stops a model stream or a running command.
@@ -96,19 +104,25 @@ class AgentExecutor:
             )
         )
         progress: asyncio.Queue[str] = asyncio.Queue()
+        # A blocking SendMessage may get a plain answer as a message only: report nothing until a tool runs.
+        chat = updater.can_reply and not context.streaming
+        tools_ran = False
 
         def observe(envelope: Envelope) -> None:
+            nonlocal tools_ran
             event = envelope.message
             if isinstance(event, SessionStarted):
                 self.sessions.set(context.context_id, event.session_id)
             elif isinstance(event, ToolCallStarted):
+                tools_ran = True
                 progress.put_nowait(f"running {describe(event.name, event.arguments, 80)}")
 
         async def relay() -> None:
             while True:
                 await updater.working(await progress.get())
 
-        await updater.working()
+        if not chat:
+            await updater.working()
         relaying = asyncio.create_task(relay())
         try:
             async with Follower(runtime.bus, run.topic, observe):
@@ -120,6 +134,9 @@ class AgentExecutor:
             # The agent loop turns cancellation into an orderly "interrupted" ending (the session keeps
             # the partial turn); here the cancel came from CancelTask, so let it end the task canceled.
             raise asyncio.CancelledError
+        if chat and not tools_ran and finished.status == "submitted" and finished.text and updater.can_reply:
+            await updater.reply(finished.text)
+            return
         while not progress.empty():
             await updater.working(progress.get_nowait())
         if finished.text:

@@ -25,7 +25,6 @@ TOKEN = "agent-executor-token-0123456789"
 HEADERS = {"Authorization": f"Bearer {TOKEN}", "A2A-Version": "1.0"}
 
 
-
 @pytest.fixture
 async def peer(llm, tmp_path, config_file):
     repo = tmp_path / "repo"
@@ -78,9 +77,10 @@ async def test_the_agent_works_streams_progress_and_continues_its_session(peer, 
         assert (Path(peer.repo) / "hello.txt").read_text() == "hi\n"
 
         follow_up = await rpc(session, url, "SendMessage", message("what does it say?", contextId=task["contextId"]))
-    second = follow_up["result"]["task"]
-    assert second["contextId"] == task["contextId"] and second["id"] != task["id"]
-    assert second["status"]["state"] == "TASK_STATE_COMPLETED"
+    # No tool ran in a blocking SendMessage: the plain answer comes back as a message only.
+    second = follow_up["result"]["message"]
+    assert second["contextId"] == task["contextId"] and second["role"] == "ROLE_AGENT"
+    assert second["parts"][0]["text"] == "It says hi." and "taskId" not in second
     # The third model call saw the whole first exchange: the session was resumed, not restarted.
     sent = json.dumps(llm.requests[-1].body["messages"])
     assert "write hello.txt" in sent and "Wrote hello.txt." in sent and "what does it say?" in sent
@@ -114,3 +114,37 @@ async def test_an_answer_cut_off_at_the_output_limit_asks_for_input(peer, llm):
     assert task["status"]["state"] == "TASK_STATE_INPUT_REQUIRED"
     assert "output limit" in task["status"]["message"]["parts"][0]["text"]
     assert task["artifacts"][0]["parts"][0]["text"] == "part 0 part 1 part 2 part 3 "  # the partial answer is kept
+
+
+async def test_a_plain_chat_reply_is_a_message_and_the_context_goes_on(peer, llm):
+    """The documented rule: a blocking SendMessage with no tool run gets a message only, no task; the
+    session is still recorded for the context, and a turn that runs a tool is a task again."""
+    llm.script(
+        Reply(text="Hello!"),
+        Reply(calls=[Call("write_file", {"file_path": "x.txt", "content": "x\n"})]),
+        Reply(text="Wrote x.txt."),
+    )
+    url = peer.addresses.http_url + "/"
+    async with aiohttp.ClientSession() as session:
+        first = (await rpc(session, url, "SendMessage", message("hi there")))["result"]
+        assert list(first) == ["message"] and first["message"]["parts"][0]["text"] == "Hello!"
+        context = first["message"]["contextId"]
+        assert context and peer.handler.store.list_tasks(context_id=context, page_size=10).total_size == 0
+        second = (await rpc(session, url, "SendMessage", message("write x.txt", contextId=context)))["result"]
+    task = second["task"]
+    assert task["contextId"] == context and task["status"]["state"] == "TASK_STATE_COMPLETED"
+    assert task["artifacts"][0]["parts"][0]["text"] == "Wrote x.txt."
+    sent = json.dumps(llm.requests[1].body["messages"])  # the second turn resumed the first one's session
+    assert "hi there" in sent and "Hello!" in sent
+
+
+async def test_a_streaming_chat_reply_stays_a_task(peer, llm):
+    llm.script(Reply(text="Hello!"))
+    body = {"jsonrpc": "2.0", "id": 1, "method": "SendStreamingMessage", "params": message("hi")}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(peer.addresses.http_url + "/", json=body, headers=HEADERS) as reply,
+    ):
+        events = [json.loads(raw[6:])["result"] async for raw in reply.content if raw.startswith(b"data: ")]
+    assert "task" in events[0]
+    assert events[-1]["statusUpdate"]["status"]["state"] == "TASK_STATE_COMPLETED"

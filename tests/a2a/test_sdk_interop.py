@@ -85,6 +85,8 @@ async def test_sdk_client_scenario(server, hook, tmp_path, version, transport):
         "list_tasks",
         "cancel_running",
         "subscribe_then_cancel",
+        "message_reply",
+        "subscribe_waiting",
         "push_config_crud",
         "get_missing_task",
         "extended_card",

@@ -329,6 +329,48 @@ class Scenario:
             raise StepFailed("completed task has no artifact text", detail)
         return detail
 
+    async def message_reply(self) -> dict[str, Any]:
+        """The server's executor answers "reply ..." with a message only: one Message, unary and streamed."""
+        request = SendMessageRequest(message=user_message("reply hi"))
+        unary = [e async for e in self.unary.send_message(request, context=self.ctx())]
+        request = SendMessageRequest(message=user_message("reply streamed"))
+        streamed = [e async for e in self.streaming.send_message(request, context=self.ctx())]
+        detail = {"unary": [event_summary(e) for e in unary], "streamed": [event_summary(e) for e in streamed]}
+        if [(s["kind"], s.get("text")) for s in detail["unary"]] != [("message", ["reply: reply hi"])]:
+            raise StepFailed("SendMessage did not return the one reply message", detail)
+        if [(s["kind"], s.get("text")) for s in detail["streamed"]] != [("message", ["reply: reply streamed"])]:
+            raise StepFailed("the stream did not carry exactly the one reply message", detail)
+        return detail
+
+    async def subscribe_waiting(self) -> dict[str, Any]:
+        """A subscription to an input-required task stays open through the follow-up to the completion."""
+        request = SendMessageRequest(message=user_message("ask me"))
+        sent = [e async for e in self.unary.send_message(request, context=self.ctx())]
+        task = sent[0].task
+        events: list[dict[str, Any]] = []
+        first = asyncio.Event()
+
+        async def consume() -> None:
+            async for event in self.streaming.subscribe(SubscribeToTaskRequest(id=task.id), context=self.ctx()):
+                events.append(event_summary(event))
+                first.set()
+
+        consumer = asyncio.create_task(consume())
+        try:
+            await asyncio.wait_for(first.wait(), timeout=CALL_TIMEOUT)
+            follow = user_message("notes.md")
+            follow.task_id, follow.context_id = task.id, task.context_id
+            [e async for e in self.unary.send_message(SendMessageRequest(message=follow), context=self.ctx())]
+            await asyncio.wait_for(consumer, timeout=CALL_TIMEOUT)
+        finally:
+            consumer.cancel()
+        detail = {"task_id": task.id, "events": events, "states": [e["state"] for e in events if "state" in e]}
+        if detail["states"][:1] != [state_name(TaskState.TASK_STATE_INPUT_REQUIRED)]:
+            raise StepFailed("the subscription did not start with the waiting task", detail)
+        if detail["states"][-1] != state_name(TaskState.TASK_STATE_COMPLETED):
+            raise StepFailed("the subscription closed before the task completed", detail)
+        return detail
+
     async def stream(self) -> dict[str, Any]:
         request = SendMessageRequest(message=user_message("hello"))
         events = [e async for e in self.streaming.send_message(request, context=self.ctx())]
@@ -559,6 +601,8 @@ class Scenario:
             await self.step("list_tasks", self.list_tasks)
             await self.step("cancel_running", self.cancel)
             await self.step("subscribe_then_cancel", self.subscribe)
+            await self.step("message_reply", self.message_reply)
+            await self.step("subscribe_waiting", self.subscribe_waiting)
             await self.step("push_config_crud", self.push_config)
             await self.step("get_missing_task", self.task_not_found)
             await self.step("extended_card", self.extended_card)
