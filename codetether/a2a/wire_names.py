@@ -117,8 +117,19 @@ def camel_keys(data: Any, kind: type) -> Any:
     return data
 
 
+# A JSON object key holding an underscore. Inside a string value a quote is escaped (``\"``), which
+# the class excludes, so text such as ``my_file.py`` does not match; free-form keys may (harmless).
+_SNAKE_KEY = re.compile(rb'"[a-z][a-z0-9]*_[a-z0-9_]*"\s*:')
+
+
+def may_have_snake_keys(body: bytes) -> bool:
+    """False when no key of ``body`` can be snake_case: then the typed decoder may read it directly.
+    The memchr test first: most requests have no underscore at all."""
+    return b"_" in body and _SNAKE_KEY.search(body) is not None
+
+
 def decode(raw: bytes | msgspec.Raw, kind: type) -> Any:
     """Decode JSON ``raw`` as ``kind`` accepting either spelling of each field name: plain JSON first,
-    renamed, then converted. Callers take this path only when an underscore appears in the request
-    (no snake_case key can hide without one) and decode straight into ``kind`` otherwise."""
+    renamed, then converted. Callers take this path only when :func:`may_have_snake_keys` says so
+    and decode straight into ``kind`` otherwise."""
     return msgspec.convert(camel_keys(msgspec.json.decode(raw), kind), kind)

@@ -174,7 +174,7 @@ def _recover_id(body: bytes) -> _ID:
 
 
 def _decode_params(method: Method, raw: msgspec.Raw, snake: bool) -> Any:
-    """The typed params; ``snake``: the request has an underscore, so snake_case names may be in it."""
+    """The typed params; ``snake``: the request may hold snake_case field names (rename them first)."""
     if method.params is msgspec.Raw:
         return raw
     decoder = _decoders.get(method.params)
@@ -228,7 +228,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
         if envelope.jsonrpc != "2.0":
             raise errors.InvalidRequestError('Request payload validation error: "jsonrpc" must be "2.0"')
         method = _resolve(envelope.method, version)
-        params = _decode_params(method, envelope.params, b"_" in body)
+        params = _decode_params(method, envelope.params, wire_names.may_have_snake_keys(body))
         result = await method.call(handler, params)
     except errors.A2AError as exc:
         status = 413 if isinstance(exc, errors.PayloadTooLargeError) else 200

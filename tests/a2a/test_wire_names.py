@@ -7,7 +7,7 @@ import pytest
 from codetether.a2a import compat_v03 as v03
 from codetether.a2a import errors
 from codetether.a2a import types as t
-from codetether.a2a.wire_names import camel_keys, decode
+from codetether.a2a.wire_names import camel_keys, decode, may_have_snake_keys
 
 
 def test_snake_case_fields_are_renamed_but_free_form_keys_are_not():
@@ -50,3 +50,10 @@ def test_spec_0_3_tagged_parts_are_renamed_by_their_kind():
 def test_a_field_in_both_spellings_is_invalid_params():
     with pytest.raises(errors.InvalidParamsError, match="contextId"):
         camel_keys({"message": {"contextId": "a", "context_id": "b"}}, t.SendMessageRequest)
+
+
+def test_only_a_key_with_an_underscore_takes_the_renaming_path():
+    assert may_have_snake_keys(b'{"message": {"context_id": "c"}}')
+    assert may_have_snake_keys(b'{"metadata": {"trace_id" : 1}}')
+    assert not may_have_snake_keys(b'{"message": {"contextId": "c"}}')
+    assert not may_have_snake_keys(b'{"parts": [{"text": "see my_file.py and \\"a_b\\": 1"}]}')
