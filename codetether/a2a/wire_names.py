@@ -117,9 +117,11 @@ def camel_keys(data: Any, kind: type) -> Any:
     return data
 
 
-# A JSON object key holding an underscore. Inside a string value a quote is escaped (``\"``), which
-# the class excludes, so text such as ``my_file.py`` does not match; free-form keys may (harmless).
-_SNAKE_KEY = re.compile(rb'"[a-z][a-z0-9]*_[a-z0-9_]*"\s*:')
+# The end of a JSON object key holding an underscore (only a key is followed by a colon). Inside a
+# string value a quote is escaped (``\"``), which the class excludes, so text such as ``my_file.py``
+# or ``ROLE_USER`` does not match; free-form keys may (harmless). Starting at the underscore keeps
+# the search to the few places an underscore is (0.4 us on a typical body against 0.9 us from quotes).
+_SNAKE_KEY = re.compile(rb'_[a-z0-9_]*"\s*:')
 
 
 def may_have_snake_keys(body: bytes) -> bool:
