@@ -43,32 +43,31 @@ class TextRenderer:
 
     def sub_agent(self, event: Any) -> None:
         """A `task` sub-agent's tool activity, indented under the call that started it."""
+        self._tool_line(event, "  ↳ ")
+
+    def _tool_line(self, event: Any, prefix: str = "") -> bool:
+        """One status line for a tool call starting or ending; False for any other event."""
         if isinstance(event, events.ToolCallStarted):
             summary = describe(event.name, event.arguments)
             self.calls[event.call_id] = summary
-            self._status(f"  ↳ ⋯ {summary}", "cyan", final=False)
+            self._status(f"{prefix}⋯ {summary}", "cyan", final=False)
         elif isinstance(event, events.ToolCallFinished):
             summary = self.calls.pop(event.call_id, event.name)
             if event.is_error:
-                self._status(f"  ↳ ✗ {summary}: {_one_line(event.output, 100)}", "red")
+                self._status(f"{prefix}✗ {summary}: {_one_line(event.output, 100)}", "red")
             else:
-                self._status(f"  ↳ ✓ {summary} ({event.duration_ms:.0f} ms)", "green")
+                self._status(f"{prefix}✓ {summary} ({event.duration_ms:.0f} ms)", "green")
+        else:
+            return False
+        return True
 
     def __call__(self, event: Any) -> None:
+        if self._tool_line(event):
+            return
         if isinstance(event, events.TextDelta):
             self.out.write(event.text)
             self.out.flush()
             self.text_open = not event.text.endswith("\n")
-        elif isinstance(event, events.ToolCallStarted):
-            summary = describe(event.name, event.arguments)
-            self.calls[event.call_id] = summary
-            self._status(f"⋯ {summary}", "cyan", final=False)
-        elif isinstance(event, events.ToolCallFinished):
-            summary = self.calls.pop(event.call_id, event.name)
-            if event.is_error:
-                self._status(f"✗ {summary}: {_one_line(event.output, 100)}", "red")
-            else:
-                self._status(f"✓ {summary} ({event.duration_ms:.0f} ms)", "green")
         elif isinstance(event, events.Compacted):
             how = "summarised" if event.summarised else "pruned"
             self._status(f"context {how}: ~{event.tokens_before} → ~{event.tokens_after} tokens", "yellow")
