@@ -2,6 +2,7 @@
 that answer exactly the bytes a test needs (split chunks, early closes, garbage, stale keep-alive)."""
 
 import asyncio
+import contextlib
 import gzip
 import shutil
 import ssl
@@ -191,9 +192,13 @@ async def test_refused_and_unanswered_connects(client):
     assert issubclass(ConnectTimeout, TransportError)
 
 
-@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command to make a test certificate")
-async def test_https_verifies_the_server_against_the_trusted_certificates(tmp_path):
-    """TLS through the default context, which trusts what SSL_CERT_FILE names (run in a fresh process)."""
+NEEDS_OPENSSL = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl to make a test certificate")
+
+
+@contextlib.asynccontextmanager
+async def tls_server(tmp_path, prefix: str):
+    """An HTTPS server on 127.0.0.1 with a fresh self-signed certificate for ``localhost`` that answers
+    ``prefix`` + the request body. Yields (port, the certificate file a client must trust)."""
     cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
     subprocess.run(
         ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
@@ -205,7 +210,7 @@ async def test_https_verifies_the_server_against_the_trusted_certificates(tmp_pa
     tls.load_cert_chain(cert, key)
 
     async def handler(request):
-        return web.Response(text="secure " + (await request.text()))
+        return web.Response(text=prefix + (await request.text()))
 
     app = web.Application()
     app.router.add_post("/", handler)
@@ -213,14 +218,22 @@ async def test_https_verifies_the_server_against_the_trusted_certificates(tmp_pa
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=tls)
     await site.start()
-    port = site._server.sockets[0].getsockname()[1]
-    script = textwrap.dedent(f"""
+    try:
+        yield site._server.sockets[0].getsockname()[1], cert
+    finally:
+        await runner.cleanup()
+
+
+@NEEDS_OPENSSL
+async def test_https_verifies_the_server_against_the_trusted_certificates(tmp_path):
+    """TLS through the default context, which trusts what SSL_CERT_FILE names (run in a fresh process)."""
+    script = textwrap.dedent("""
         import asyncio, sys
         from codetether.providers.httpclient import HTTPClient, TransportError
         async def main():
             http = HTTPClient(user_agent="t")
             try:
-                response = await http.post("https://localhost:{port}/", data=b"hi", headers={{}}, connect_timeout=10)
+                response = await http.post(sys.argv[1], data=b"hi", headers={}, connect_timeout=10)
                 print(response.status, (await response.read()).decode())
             except TransportError as exc:
                 print("refused:", exc)
@@ -228,20 +241,20 @@ async def test_https_verifies_the_server_against_the_trusted_certificates(tmp_pa
         asyncio.run(main())
     """)
 
-    async def fetch(trusted: bool) -> str:
-        env = {"PATH": "/usr/bin:/bin", "SSL_CERT_FILE": str(cert if trusted else tmp_path / "none.pem")}
+    async def fetch(port: int, trusted_file) -> str:
+        env = {"PATH": "/usr/bin:/bin", "SSL_CERT_FILE": str(trusted_file)}
         proc = await asyncio.create_subprocess_exec(
-            sys.executable, "-c", script, env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
-        )
+            sys.executable, "-c", script, f"https://localhost:{port}/",
+            env=env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
         out, err = await proc.communicate()
         assert proc.returncode == 0, err.decode()
         return out.decode().strip()
 
-    try:
-        assert await fetch(trusted=True) == "200 secure hi"
-        assert (await fetch(trusted=False)).startswith("refused: cannot connect")  # an unknown CA is refused
-    finally:
-        await runner.cleanup()
+    async with tls_server(tmp_path, "secure ") as (port, cert):
+        assert await fetch(port, cert) == "200 secure hi"
+        refused = await fetch(port, tmp_path / "none.pem")
+        assert refused.startswith("refused: cannot connect")  # an unknown CA is refused
 
 
 def test_works_on_uvloop_as_under_serve():

@@ -1,8 +1,6 @@
 """Provider requests through an HTTP proxy: which proxy (environment rules), and the two ways through it."""
 
 import asyncio
-import shutil
-import subprocess
 import sys
 import textwrap
 
@@ -13,7 +11,7 @@ from codetether.providers import provider_settings
 from codetether.providers.httpclient import HTTPClient, TransportError
 from codetether.providers.proxy import proxy_for
 from codetether.secrets import SecretResolver
-from tests.providers.test_httpclient import RawServer, read_request
+from tests.providers.test_httpclient import NEEDS_OPENSSL, RawServer, read_request, tls_server
 
 
 @pytest.mark.parametrize(
@@ -78,48 +76,27 @@ async def test_a_proxy_that_refuses_the_tunnel_is_a_clear_error():
         await http.close()
 
 
-@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl command to make a test certificate")
+@NEEDS_OPENSSL
 async def test_https_goes_through_a_connect_tunnel_with_tls_to_the_target_inside(tmp_path):
-    import ssl
-
-    from aiohttp import web
-
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=localhost",
-         "-addext", "subjectAltName=DNS:localhost", "-keyout", str(key), "-out", str(cert)],
-        check=True,
-        capture_output=True,
-    )  # fmt: skip
-    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    tls.load_cert_chain(cert, key)
-
-    async def handler(request):
-        return web.Response(text="tunnelled " + (await request.text()))
-
-    app = web.Application()
-    app.router.add_post("/", handler)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=tls)
-    await site.start()
-    target_port = site._server.sockets[0].getsockname()[1]
     tunnels = []
 
-    async def proxy(reader, writer):
-        line = (await reader.readuntil(b"\r\n\r\n")).split(b"\r\n", 1)[0]
-        tunnels.append(line)
-        upstream_reader, upstream_writer = await asyncio.open_connection("127.0.0.1", target_port)
-        writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
-        await writer.drain()
+    def tunnel_to(target_port: int):
+        async def proxy(reader, writer):
+            line = (await reader.readuntil(b"\r\n\r\n")).split(b"\r\n", 1)[0]
+            tunnels.append(line)
+            upstream_reader, upstream_writer = await asyncio.open_connection("127.0.0.1", target_port)
+            writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
+            await writer.drain()
 
-        async def pipe(source, sink):
-            while data := await source.read(65536):
-                sink.write(data)
-                await sink.drain()
-            sink.close()
+            async def pipe(source, sink):
+                while data := await source.read(65536):
+                    sink.write(data)
+                    await sink.drain()
+                sink.close()
 
-        await asyncio.gather(pipe(reader, upstream_writer), pipe(upstream_reader, writer), return_exceptions=True)
+            await asyncio.gather(pipe(reader, upstream_writer), pipe(upstream_reader, writer), return_exceptions=True)
+
+        return proxy
 
     script = textwrap.dedent("""
         import asyncio, sys
@@ -131,16 +108,16 @@ async def test_https_goes_through_a_connect_tunnel_with_tls_to_the_target_inside
             await http.close()
         asyncio.run(main())
     """)
-    try:
-        async with RawServer(proxy) as proxy_url:
-            proc = await asyncio.create_subprocess_exec(
-                sys.executable, "-c", script, f"https://localhost:{target_port}/", proxy_url,
-                env={"PATH": "/usr/bin:/bin", "SSL_CERT_FILE": str(cert)},
-                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-            )  # fmt: skip
-            out, err = await proc.communicate()
-    finally:
-        await runner.cleanup()
+    async with (
+        tls_server(tmp_path, "tunnelled ") as (target_port, cert),
+        RawServer(tunnel_to(target_port)) as proxy_url,
+    ):
+        proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", script, f"https://localhost:{target_port}/", proxy_url,
+            env={"PATH": "/usr/bin:/bin", "SSL_CERT_FILE": str(cert)},
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        out, err = await proc.communicate()
     assert proc.returncode == 0, err.decode()
     assert out.decode().strip() == "200 tunnelled hi"
     assert tunnels == [f"CONNECT localhost:{target_port} HTTP/1.1".encode()]
