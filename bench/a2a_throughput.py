@@ -1,7 +1,7 @@
 """A2A ``SendMessage`` throughput and latency: ``codetether serve`` against the a2a-sdk reference.
 
 Both servers answer with an instant executor (one artifact, then completed): ours runs
-``codetether.a2a.executor:EchoExecutor`` with its real bearer auth and audit trail, the reference is
+``codetether.a2a.domain.executor:EchoExecutor`` with its real bearer auth and audit trail, the reference is
 the a2a-sdk 1.3 ``DefaultRequestHandler`` (tests/a2a/interop/sdk_server.py, ``--executor instant``)
 under plain uvicorn. Each server runs alone, pinned to one core; the load generator is pinned to the
 others and sends a bounded number of non-streaming spec 1.0 ``SendMessage`` requests over loopback,
@@ -34,7 +34,7 @@ def _pin(core: str | None) -> list[str]:
     return ["taskset", "-c", core] if core and shutil.which("taskset") else []
 
 
-def start_ours(core: str | None, home: Path, *, executor: str | None = "codetether.a2a.executor:EchoExecutor"):
+def start_ours(core: str | None, home: Path, *, executor: str | None = "codetether.a2a.domain.executor:EchoExecutor"):
     env = {**os.environ, "HOME": str(home), "CODETETHER_AUTH_TOKEN": TOKEN, "XDG_DATA_HOME": str(home / "data")}
     command = [*_pin(core), sys.executable, "-m", "codetether", "serve", "--port", "0", "--grpc-port", "0", "--json"]
     if executor:
@@ -163,8 +163,8 @@ async def measure(kind: str, target: str, requests: int, concurrency: int, pid: 
 
 async def _commit_rate(path: Path, synchronous: str, tasks: int, concurrency: int) -> float:
     """Saves per second when each save's caller waits for its commit, as a reply does."""
-    from codetether.a2a.store import SQLiteTaskStore
-    from codetether.a2a.types import Task, TaskState, TaskStatus
+    from codetether.a2a.domain.store import SQLiteTaskStore
+    from codetether.a2a.domain.types import Task, TaskState, TaskStatus
 
     store = SQLiteTaskStore(path, synchronous=synchronous)
     remaining = iter(range(tasks))

@@ -14,7 +14,7 @@ import aiohttp
 import msgspec
 import pytest
 
-from codetether.a2a.agent_executor import AgentExecutor
+from codetether.a2a.server.agent_executor import AgentExecutor
 from codetether.bus import AgentBus, Follower
 from codetether.cli.render import JsonLinesRenderer
 from codetether.cli.swarm_view import SwarmView

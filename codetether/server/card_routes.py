@@ -13,10 +13,10 @@ from email.utils import formatdate
 import msgspec
 from aiohttp import web
 
-from ..a2a import errors
-from ..a2a.card import card_for
-from ..a2a.types import AgentCard
-from ..a2a.versions import HEADER, V03, V1, negotiate
+from ..a2a.domain import errors
+from ..a2a.domain.types import AgentCard
+from ..a2a.domain.versions import HEADER, V03, V1, negotiate
+from ..a2a.server.card import card_for
 
 CARD_PATH = "/.well-known/agent-card.json"
 LEGACY_CARD_PATH = "/.well-known/agent.json"  # spec 0.2's path

@@ -19,14 +19,15 @@ import grpc
 from google.protobuf import message_factory
 from google.rpc import error_details_pb2, status_pb2
 
-from ..a2a import errors, pb
-from ..a2a import proto_convert as pc
-from ..a2a import types as t
-from ..a2a.handler import RequestHandler
+from ..a2a import pb
+from ..a2a.domain import errors
+from ..a2a.domain import types as t
+from ..a2a.domain.versions import V03, V1, negotiate
 from ..a2a.pb._pool import Empty
-from ..a2a.streams import MappedStream
-from ..a2a.v03_ops import V03Operations
-from ..a2a.versions import V03, V1, negotiate
+from ..a2a.server.handler import RequestHandler
+from ..a2a.server.streams import MappedStream
+from ..a2a.server.v03_ops import V03Operations
+from ..a2a.wire import proto_convert as pc
 from ..config.schema import A2ASection
 from ..security.audit_writer import AuditWriter
 from ..security.auth import FailureLimiter, TokenAuth

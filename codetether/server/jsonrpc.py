@@ -12,13 +12,14 @@ from typing import Any, NamedTuple
 import msgspec
 from aiohttp import web
 
-from ..a2a import compat_v03 as v03
-from ..a2a import errors, wire_names
-from ..a2a import types as t
-from ..a2a.card import card_v03
-from ..a2a.handler import RequestHandler
-from ..a2a.streams import MappedStream
-from ..a2a.versions import HEADER, V1, negotiate
+from ..a2a.domain import errors
+from ..a2a.domain import types as t
+from ..a2a.domain.versions import HEADER, V1, negotiate
+from ..a2a.server.card import card_v03
+from ..a2a.server.handler import RequestHandler
+from ..a2a.server.streams import MappedStream
+from ..a2a.wire import compat_v03 as v03
+from ..a2a.wire import wire_names
 from .sse import frame, open_stream, write_events
 
 log = logging.getLogger(__name__)

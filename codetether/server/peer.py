@@ -11,11 +11,11 @@ from pathlib import Path
 import msgspec
 from aiohttp import web
 
-from ..a2a.card import build_card, check_public_url, served_interfaces, tool_skills
-from ..a2a.executor import Executor
-from ..a2a.handler import RequestHandler
-from ..a2a.push import PushNotifier, PushSettings
-from ..a2a.store import SQLiteTaskStore, TaskStore
+from ..a2a.domain.executor import Executor
+from ..a2a.domain.store import SQLiteTaskStore, TaskStore
+from ..a2a.server.card import build_card, check_public_url, served_interfaces, tool_skills
+from ..a2a.server.handler import RequestHandler
+from ..a2a.server.push import PushNotifier, PushSettings
 from ..bus import AgentBus
 from ..config.schema import A2ASection
 from ..errors import UsageError

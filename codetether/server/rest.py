@@ -12,11 +12,11 @@ from typing import Any
 import msgspec
 from aiohttp import web
 
-from ..a2a import errors
-from ..a2a import types as t
-from ..a2a.handler import RequestHandler
-from ..a2a.versions import HEADER, V1, negotiate
-from ..a2a.wire_names import camel_keys
+from ..a2a.domain import errors
+from ..a2a.domain import types as t
+from ..a2a.domain.versions import HEADER, V1, negotiate
+from ..a2a.server.handler import RequestHandler
+from ..a2a.wire.wire_names import camel_keys
 from .jsonrpc import HANDLER_KEY, MAX_BODY_KEY
 from .sse import write_events
 

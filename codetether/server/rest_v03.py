@@ -2,7 +2,7 @@
 
 The 0.3 binding put its resources under ``/v1``; a 0.3 client sends no ``A2A-Version`` header (or
 ``0.3``). Bodies are validated against the 0.3 protobuf messages, then the shared
-:class:`~codetether.a2a.v03_ops.V03Operations` do the mapping; gRPC's 0.3 service uses the same.
+:class:`~codetether.a2a.server.v03_ops.V03Operations` do the mapping; gRPC's 0.3 service uses the same.
 """
 
 from typing import Any
@@ -11,9 +11,10 @@ import msgspec
 from aiohttp import web
 from google.protobuf import json_format
 
-from ..a2a import errors, pb
-from ..a2a.v03_ops import V03Operations
-from ..a2a.versions import HEADER, V03
+from ..a2a import pb
+from ..a2a.domain import errors
+from ..a2a.domain.versions import HEADER, V03
+from ..a2a.server.v03_ops import V03Operations
 from .rest import PREFIX, make_endpoint, read_body
 
 _ID = "{id:[^/:]+}"

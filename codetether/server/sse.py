@@ -5,7 +5,7 @@ from typing import Any
 
 from aiohttp import web
 
-from ..a2a.errors import A2AError
+from ..a2a.domain.errors import A2AError
 
 HEARTBEAT_SECONDS = 15.0  # a comment this often on a quiet stream finds clients that went away
 

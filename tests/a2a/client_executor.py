@@ -7,7 +7,7 @@ It behaves like the a2a-sdk reference server's echo agent, so one test body fits
 
 import asyncio
 
-from codetether.a2a.executor import RequestContext, TaskUpdater
+from codetether.a2a.domain.executor import RequestContext, TaskUpdater
 
 
 class ClientTestExecutor:

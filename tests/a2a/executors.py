@@ -22,8 +22,8 @@ import os
 from collections import defaultdict
 from pathlib import Path
 
-from codetether.a2a.executor import RequestContext, TaskUpdater
-from codetether.a2a.types import TaskState
+from codetether.a2a.domain.executor import RequestContext, TaskUpdater
+from codetether.a2a.domain.types import TaskState
 
 MARKER_DIR_ENV = "A2A_TEST_MARKER_DIR"
 CHUNKS = ("chunk-1 ", "chunk-2 ", "chunk-3")

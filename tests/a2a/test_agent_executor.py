@@ -13,7 +13,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from codetether.a2a.agent_executor import AgentExecutor
+from codetether.a2a.server.agent_executor import AgentExecutor
 from codetether.config import load_config
 from codetether.config.schema import A2ASection
 from codetether.security.audit import AuditLog

@@ -11,10 +11,10 @@ import jsonschema
 import pytest
 from referencing import Registry, Resource
 
-from codetether.a2a import client_decode
-from codetether.a2a.card import card_v03, card_v1
-from codetether.a2a.client_card import choose_endpoint
-from codetether.a2a.store import SQLiteTaskStore
+from codetether.a2a.client import decode as client_decode
+from codetether.a2a.client.card import choose_endpoint
+from codetether.a2a.domain.store import SQLiteTaskStore
+from codetether.a2a.server.card import card_v03, card_v1
 from codetether.config.schema import A2ASection
 from codetether.errors import UsageError
 from codetether.security.audit import AuditLog

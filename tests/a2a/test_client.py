@@ -14,9 +14,7 @@ from contextlib import aclosing
 import pytest
 from aiohttp import web
 
-from codetether.a2a import errors
-from codetether.a2a import types as t
-from codetether.a2a.client import (
+from codetether.a2a.client.client import (
     A2AAuthError,
     A2AClient,
     A2AClientError,
@@ -25,6 +23,8 @@ from codetether.a2a.client import (
     choose_endpoint,
     endpoints,
 )
+from codetether.a2a.domain import errors
+from codetether.a2a.domain import types as t
 
 from .client_servers import TOKEN, our_server, sdk_server
 

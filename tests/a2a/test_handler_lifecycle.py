@@ -5,12 +5,10 @@ import asyncio
 
 import pytest
 
-from codetether.a2a import errors
-from codetether.a2a.executor import RequestContext, TaskUpdater
-from codetether.a2a.handler import RequestHandler
-from codetether.a2a.push import PushNotifier, PushSettings
-from codetether.a2a.store import SQLiteTaskStore
-from codetether.a2a.types import (
+from codetether.a2a.domain import errors
+from codetether.a2a.domain.executor import RequestContext, TaskUpdater
+from codetether.a2a.domain.store import SQLiteTaskStore
+from codetether.a2a.domain.types import (
     CancelTaskRequest,
     GetTaskRequest,
     Message,
@@ -22,6 +20,8 @@ from codetether.a2a.types import (
     SubscribeToTaskRequest,
     TaskState,
 )
+from codetether.a2a.server.handler import RequestHandler
+from codetether.a2a.server.push import PushNotifier, PushSettings
 
 from .executors import ScriptedExecutor
 

@@ -23,7 +23,7 @@ import pytest_asyncio
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from codetether.a2a.store import SQLiteTaskStore
+from codetether.a2a.domain.store import SQLiteTaskStore
 from codetether.config.schema import A2ASection
 from codetether.security.audit import AuditLog
 from codetether.security.auth import TokenAuth

@@ -3,8 +3,7 @@
 import pytest
 
 from codetether.a2a import pb
-from codetether.a2a import proto_convert as pc
-from codetether.a2a.types import (
+from codetether.a2a.domain.types import (
     Artifact,
     Message,
     Part,
@@ -17,6 +16,7 @@ from codetether.a2a.types import (
     TaskStatus,
     TaskStatusUpdateEvent,
 )
+from codetether.a2a.wire import proto_convert as pc
 
 V1 = pb.v1()
 STATUS = TaskStatus(

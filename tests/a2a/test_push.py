@@ -9,9 +9,9 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from codetether.a2a.handler import RequestHandler
-from codetether.a2a.push import PushNotifier, PushSettings
-from codetether.a2a.store import SQLiteTaskStore
+from codetether.a2a.domain.store import SQLiteTaskStore
+from codetether.a2a.server.handler import RequestHandler
+from codetether.a2a.server.push import PushNotifier, PushSettings
 from codetether.bus import AgentBus
 from codetether.config.schema import A2ASection
 from codetether.security.audit import AuditLog

@@ -2,8 +2,8 @@
 
 import pytest
 
-from codetether.a2a import errors
-from codetether.a2a.push import PushNotifier, _public, _PublicOnlyResolver, _shown
+from codetether.a2a.domain import errors
+from codetether.a2a.server.push import PushNotifier, _public, _PublicOnlyResolver, _shown
 
 
 @pytest.mark.parametrize("url", ["http://example.com:99999/x", "http://[::1/x", "http://h:0x/", "ftp://example.com/"])

@@ -4,9 +4,9 @@ import asyncio
 
 import pytest
 
-from codetether.a2a import errors
-from codetether.a2a.store import SQLiteTaskStore
-from codetether.a2a.types import Message, Part, PushConfig, Role, Task, TaskState, TaskStatus
+from codetether.a2a.domain import errors
+from codetether.a2a.domain.store import SQLiteTaskStore
+from codetether.a2a.domain.types import Message, Part, PushConfig, Role, Task, TaskState, TaskStatus
 
 
 def _task(task_id: str, context: str = "ctx", state: TaskState = TaskState.COMPLETED) -> Task:

@@ -13,7 +13,7 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
-from codetether.a2a.store import SQLiteTaskStore
+from codetether.a2a.domain.store import SQLiteTaskStore
 from codetether.config.schema import A2ASection
 from codetether.security.audit import AuditLog
 from codetether.security.auth import TokenAuth

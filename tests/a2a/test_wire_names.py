@@ -4,10 +4,10 @@ says a message field is: the client's free-form JSON keeps its keys."""
 import msgspec
 import pytest
 
-from codetether.a2a import compat_v03 as v03
-from codetether.a2a import errors
-from codetether.a2a import types as t
-from codetether.a2a.wire_names import camel_keys, decode, may_have_snake_keys
+from codetether.a2a.domain import errors
+from codetether.a2a.domain import types as t
+from codetether.a2a.wire import compat_v03 as v03
+from codetether.a2a.wire.wire_names import camel_keys, decode, may_have_snake_keys
 
 
 def test_snake_case_fields_are_renamed_but_free_form_keys_are_not():

@@ -148,7 +148,7 @@ async def test_a_failed_resume_adds_nothing(llm, repo, config_file):  # noqa: F8
 async def test_an_a2a_context_whose_session_was_killed_mid_tool_continues_after_a_restart(
     llm, tmp_path, config_file, data_dir
 ):
-    from codetether.a2a.agent_executor import AgentExecutor, ContextSessions
+    from codetether.a2a.server.agent_executor import AgentExecutor, ContextSessions
     from codetether.config import load_config
     from codetether.config.schema import A2ASection
     from codetether.security.audit import AuditLog

@@ -13,7 +13,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
-from codetether.a2a.store import SQLiteTaskStore
+from codetether.a2a.domain.store import SQLiteTaskStore
 from codetether.config.schema import A2ASection
 from codetether.paths import ensure_private_dir
 from codetether.security.auth import TokenAuth

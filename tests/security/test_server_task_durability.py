@@ -3,8 +3,8 @@ told about survives power loss, not only a killed server; NORMAL stays available
 
 import pytest
 
-from codetether.a2a.store import SQLiteTaskStore
-from codetether.a2a.types import Task, TaskState, TaskStatus
+from codetether.a2a.domain.store import SQLiteTaskStore
+from codetether.a2a.domain.types import Task, TaskState, TaskStatus
 
 FULL, NORMAL = 2, 1  # PRAGMA synchronous values
 

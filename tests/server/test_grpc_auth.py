@@ -12,7 +12,7 @@ import pytest
 from google.protobuf import message_factory
 
 from codetether.a2a import pb
-from codetether.a2a.store import SQLiteTaskStore
+from codetether.a2a.domain.store import SQLiteTaskStore
 from codetether.config.schema import A2ASection
 from codetether.security.audit import AuditLog, AuditQuery, query
 from codetether.security.audit_writer import AuditWriter

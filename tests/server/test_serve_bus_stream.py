@@ -5,7 +5,7 @@ import json
 
 import aiohttp
 
-from codetether.a2a.executor import EchoExecutor
+from codetether.a2a.domain.executor import EchoExecutor
 from codetether.config.schema import A2ASection
 from codetether.security.audit import AuditLog
 from codetether.security.auth import TokenAuth

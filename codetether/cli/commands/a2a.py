@@ -34,7 +34,7 @@ def card(url: str, as_json: bool) -> None:
     """Show the agent card at URL (the agent's base URL or its card URL); no token needed."""
     import msgspec
 
-    from ...a2a.client import endpoints, fetch_card
+    from ...a2a.client.client import endpoints, fetch_card
 
     where, agent_card = asyncio.run(fetch_card(url))
     if as_json:
@@ -85,7 +85,7 @@ def send(url, message, token, transport, version, stream, context_id, task_id, n
     text = " ".join(message)
 
     async def main():
-        from ...a2a.client import A2AClient
+        from ...a2a.client.client import A2AClient
 
         client = await A2AClient.connect(url, token=token, transport=transport, version=version, timeout=timeout)
         async with client:
@@ -105,7 +105,7 @@ def _show(reply, as_json: bool, no_wait: bool):
     """Print a send's result; return the task whose state decides the exit code (None: nothing to judge)."""
     import msgspec
 
-    from ...a2a.types import Message
+    from ...a2a.domain.types import Message
 
     if as_json:
         click.echo(msgspec.json.encode(reply).decode())
@@ -136,7 +136,7 @@ async def _stream(client, text: str, context_id, task_id, as_json: bool):
     """Print events as they come; return a final view (id, status, whether an answer was printed)."""
     import msgspec
 
-    from ...a2a.types import Task, TaskState, TaskStatus
+    from ...a2a.domain.types import Task, TaskState, TaskStatus
 
     last = Task(id="", status=TaskStatus(state=TaskState.UNSPECIFIED))
     printed = False

@@ -43,7 +43,7 @@ def serve(ctx, host, port, grpc_port, no_grpc, executor_spec, model, workspace, 
     """Serve the agent over A2A until interrupted. Every call needs the bearer token."""
     import msgspec
 
-    from ...a2a.executor import load_executor
+    from ...a2a.domain.executor import load_executor
 
     auth = _auth()
     loaded = ctx.ensure_object(AppContext).config()
@@ -68,7 +68,7 @@ def serve(ctx, host, port, grpc_port, no_grpc, executor_spec, model, workspace, 
     if executor_spec:
         executor = load_executor(executor_spec)
     else:
-        from ...a2a.agent_executor import AgentExecutor
+        from ...a2a.server.agent_executor import AgentExecutor
 
         executor = AgentExecutor(loaded, (workspace or Path.cwd()).resolve(), model=model, bus=bus)
     _run(_serve(settings, executor, auth, bus, grpc=not no_grpc, as_json=as_json))

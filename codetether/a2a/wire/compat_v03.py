@@ -13,8 +13,8 @@ from typing import Any, Literal
 
 import msgspec
 
-from . import errors
-from .types import (
+from ..domain import errors
+from ..domain.types import (
     Artifact,
     AuthenticationInfo,
     Message,

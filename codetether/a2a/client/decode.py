@@ -10,8 +10,8 @@ from typing import Any, TypeVar
 
 import msgspec
 
-from . import errors
-from . import types as t
+from ..domain import errors
+from ..domain import types as t
 
 T = TypeVar("T")
 

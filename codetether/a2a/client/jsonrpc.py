@@ -14,12 +14,12 @@ from typing import Any
 import aiohttp
 import msgspec
 
-from . import client_decode as decode
-from . import compat_v03 as v03
-from . import errors
-from . import types as t
-from .client_errors import A2AClientError, A2AConnectionError, auth_error, from_jsonrpc
-from .versions import HEADER, V1
+from ..domain import errors
+from ..domain import types as t
+from ..domain.versions import HEADER, V1
+from ..wire import compat_v03 as v03
+from . import decode
+from .errors import A2AClientError, A2AConnectionError, auth_error, from_jsonrpc
 
 _encode = msgspec.json.Encoder().encode
 

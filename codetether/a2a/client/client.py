@@ -2,9 +2,9 @@
 
 ``A2AClient.connect(url)`` reads the card, picks one interface (spec 1.0 before 0.3; JSON-RPC unless
 gRPC is asked for, or is all the peer offers) and opens that transport. Every method returns the
-domain types of :mod:`codetether.a2a.types` whatever the interface, so the worker, ``spawn`` and the
-swarm never see which one was used. Failures are :class:`~codetether.a2a.errors.A2AError`\\ s (the
-peer's protocol errors) or :class:`~codetether.a2a.client_errors.A2AClientError`\\ s (could not talk).
+domain types of :mod:`codetether.a2a.domain.types` whatever the interface, so the worker, ``spawn`` and the
+swarm never see which one was used. Failures are :class:`~codetether.a2a.domain.errors.A2AError`\\ s (the
+peer's protocol errors) or :class:`~codetether.a2a.client.errors.A2AClientError`\\ s (could not talk).
 """
 
 import uuid
@@ -14,11 +14,11 @@ from typing import Any, Protocol
 
 import msgspec
 
-from . import errors
-from . import types as t
-from .client_card import Endpoint, Transport, Version, choose_endpoint, endpoints, fetch_card
-from .client_errors import A2AAuthError, A2AClientError, A2AConnectionError, resolve_token
-from .versions import V1
+from ..domain import errors
+from ..domain import types as t
+from ..domain.versions import V1
+from .card import Endpoint, Transport, Version, choose_endpoint, endpoints, fetch_card
+from .errors import A2AAuthError, A2AClientError, A2AConnectionError, resolve_token
 
 __all__ = [
     "A2AAuthError",
@@ -33,7 +33,7 @@ __all__ = [
 
 
 class _Transport(Protocol):
-    """What ``client_jsonrpc.JsonRpcTransport`` and ``client_grpc.GrpcTransport`` both offer."""
+    """What ``jsonrpc.JsonRpcTransport`` and ``grpc.GrpcTransport`` both offer."""
 
     async def send_message(self, request: t.SendMessageRequest) -> t.Task | t.Message | None: ...
     async def send_streaming_message(self, request: t.SendMessageRequest) -> AsyncIterator[t.StreamResponse]: ...
@@ -96,14 +96,14 @@ class A2AClient:
             where, card = await fetch_card(url, session=session, timeout=max(connect_timeout, 30.0))
             endpoint = choose_endpoint(card, transport, version)
             if endpoint.binding == "GRPC":
-                from .client_grpc import GrpcTransport
+                from .grpc import GrpcTransport
 
                 await session.close()
                 wire: _Transport = GrpcTransport(
                     endpoint.url, endpoint.version, token=token, token_source=token_source, timeout=timeout
                 )
             else:
-                from .client_jsonrpc import JsonRpcTransport
+                from .jsonrpc import JsonRpcTransport
 
                 wire = JsonRpcTransport(
                     session, endpoint.url, endpoint.version, token=token, token_source=token_source, timeout=timeout

@@ -14,16 +14,16 @@ from urllib.parse import urlsplit
 
 import msgspec
 
-from .._version import __version__
-from ..errors import UsageError
-from .types import (
+from ..._version import __version__
+from ...errors import UsageError
+from ..domain.types import (
     AgentCapabilities,
     AgentCard,
     AgentInterface,
     AgentProvider,
     AgentSkill,
 )
-from .versions import SUPPORTED, V03
+from ..domain.versions import SUPPORTED, V03
 
 BEARER = "bearer"
 BEARER_SCHEME = {
@@ -212,7 +212,7 @@ def card_for(card: AgentCard, version: str) -> dict[str, Any]:
 
 def tool_skills() -> list[AgentSkill]:
     """One skill per built-in tool: the detail only authenticated callers see."""
-    from ..tools.registry import builtin_tools
+    from ...tools.registry import builtin_tools
 
     return [
         AgentSkill(

@@ -25,13 +25,13 @@ import weakref
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..config import LoadedConfig
-from ..paths import data_dir, ensure_private_dir
-from .executor import RequestContext, TaskUpdater
+from ...config import LoadedConfig
+from ...paths import data_dir, ensure_private_dir
+from ..domain.executor import RequestContext, TaskUpdater
 
 if TYPE_CHECKING:
-    from ..bus import AgentBus
-    from ..runtime import Runtime
+    from ...bus import AgentBus
+    from ...runtime import Runtime
 
 
 class ContextSessions:
@@ -74,7 +74,7 @@ class AgentExecutor:
     def runtime(self) -> "Runtime":
         # Built on the first task: the agent, its tools and providers cost ~5 MiB an idle server never needs.
         if self._runtime is None:
-            from ..runtime import Runtime
+            from ...runtime import Runtime
 
             self._runtime = Runtime(self.loaded, bus=self.bus)
         return self._runtime
@@ -89,11 +89,11 @@ class AgentExecutor:
             self._context_locks.pop(context.context_id, None)
 
     async def _run(self, context: RequestContext, updater: TaskUpdater) -> None:
-        from ..bus import Envelope, Follower
-        from ..events import SessionStarted, ToolCallStarted
-        from ..providers.types import Message
-        from ..runtime import AgentSpec
-        from ..tools.registry import describe
+        from ...bus import Envelope, Follower
+        from ...events import SessionStarted, ToolCallStarted
+        from ...providers.types import Message
+        from ...runtime import AgentSpec
+        from ...tools.registry import describe
 
         runtime = self.runtime()
         run = runtime.agent(
@@ -157,6 +157,6 @@ class AgentExecutor:
         if self._runtime is not None:
             await self._runtime.aclose()
         else:
-            from ..providers.http import close_shared_session
+            from ...providers.http import close_shared_session
 
             await close_shared_session()

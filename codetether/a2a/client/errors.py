@@ -1,6 +1,6 @@
 """What the A2A client raises, and how it reads a peer's failure in each transport's terms.
 
-Protocol failures come back as the matching :class:`~codetether.a2a.errors.A2AError` subclass,
+Protocol failures come back as the matching :class:`~codetether.a2a.domain.errors.A2AError` subclass,
 whatever the transport: a JSON-RPC error code, a gRPC ``ErrorInfo`` reason (spec 1.0), or the
 ``"<ErrorKind>: message"`` text of a 0.3 gRPC status. Failures before the protocol is reached
 (unreachable peer, refused token, a reply that is not A2A) are :class:`A2AClientError`\\ s whose
@@ -10,8 +10,8 @@ message names the URL and says what to do, so a CLI can print them as one line.
 import os
 from typing import Any
 
-from ..errors import CodetetherError
-from . import errors
+from ...errors import CodetetherError
+from ..domain import errors
 
 TOKEN_ENV = ("CODETETHER_A2A_TOKEN", "CODETETHER_AUTH_TOKEN")
 

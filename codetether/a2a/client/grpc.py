@@ -14,12 +14,13 @@ import msgspec
 from google.protobuf import json_format, message_factory
 from google.rpc import error_details_pb2, status_pb2
 
-from . import client_decode as decode
-from . import errors, pb
-from . import proto_convert as pc
-from . import types as t
-from .client_errors import A2AClientError, A2AConnectionError, auth_error, from_grpc
-from .versions import V1
+from .. import pb
+from ..domain import errors
+from ..domain import types as t
+from ..domain.versions import V1
+from ..wire import proto_convert as pc
+from . import decode
+from .errors import A2AClientError, A2AConnectionError, auth_error, from_grpc
 
 SERVICES = {"1.0": "lf.a2a.v1.A2AService", "0.3": "a2a.v1.A2AService"}
 _to_dict = msgspec.to_builtins

@@ -11,11 +11,11 @@ from urllib.parse import urlsplit
 
 import msgspec
 
-from . import client_decode as decode
-from . import errors
-from . import types as t
-from .client_errors import A2AClientError
-from .versions import V03, V1
+from ..domain import errors
+from ..domain import types as t
+from ..domain.versions import V03, V1
+from . import decode
+from .errors import A2AClientError
 
 CARD_PATH = "/.well-known/agent-card.json"
 LEGACY_CARD_PATH = "/.well-known/agent.json"  # spec 0.2
@@ -27,7 +27,7 @@ Version = Literal["auto", "1.0", "0.3"]
 class Endpoint(msgspec.Struct, frozen=True):
     """One interface a card offers: ``binding`` (``JSONRPC``, ``GRPC``, ``HTTP+JSON``), spec ``version``
     (``1.0``/``0.3``, patch dropped) and ``url`` (a gRPC one is an absolute URL, or the ``host:port``
-    target the a2a-sdk's server lists; ``client_grpc`` dials either)."""
+    target the a2a-sdk's server lists; ``grpc`` dials either)."""
 
     binding: str
     version: str
@@ -87,7 +87,7 @@ async def fetch_card(url: str, *, session: Any = None, timeout: float = 30.0) ->
     A base URL without ``agent-card.json`` is tried at 0.2's ``agent.json`` too."""
     import aiohttp
 
-    from .client_jsonrpc import check_status, http_errors
+    from .jsonrpc import check_status, http_errors
 
     first = card_url(url)
     tries = [first] if first == url else [first, url.rstrip("/") + LEGACY_CARD_PATH]

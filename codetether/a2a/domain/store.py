@@ -24,7 +24,7 @@ from typing import Protocol
 
 import msgspec
 
-from ..paths import create_private_file, ensure_private_dir
+from ...paths import create_private_file, ensure_private_dir
 from .errors import InvalidParamsError
 from .types import PushConfig, Task, TaskState
 

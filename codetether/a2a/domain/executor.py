@@ -193,7 +193,7 @@ def load_executor(spec: str) -> Executor:
     """``module:attr`` → an executor (``attr`` may be an executor or a factory of one)."""
     import importlib
 
-    from ..errors import UsageError
+    from ...errors import UsageError
 
     module_name, _, attribute = spec.partition(":")
     if not module_name or not attribute:

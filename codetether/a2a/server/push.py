@@ -20,8 +20,8 @@ from urllib.parse import urlsplit
 
 import msgspec
 
-from . import errors
-from .types import StreamResponse, Task
+from ..domain import errors
+from ..domain.types import StreamResponse, Task
 
 log = logging.getLogger(__name__)
 
@@ -126,7 +126,7 @@ class PushNotifier:
             body = bodies.get(version)
             if body is None:
                 if version == "0.3":
-                    from .compat_v03 import task_to_v03
+                    from ..wire.compat_v03 import task_to_v03
 
                     body = bodies[version] = msgspec.json.encode(task_to_v03(task))
                 else:

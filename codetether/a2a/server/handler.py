@@ -24,15 +24,13 @@ from typing import Any
 
 import msgspec
 
-from ..bus import AgentBus
-from ..bus.messages import ArtifactUpdate, TaskUpdate
-from ..secrets.redaction import redact
-from . import errors
-from .executor import Executor, RequestContext, TaskUpdater, now_iso
-from .push import PushNotifier
-from .store import MAX_PAGE_SIZE, TaskStore
-from .streams import END, EventStream
-from .types import (
+from ...bus import AgentBus
+from ...bus.messages import ArtifactUpdate, TaskUpdate
+from ...secrets.redaction import redact
+from ..domain import errors
+from ..domain.executor import Executor, RequestContext, TaskUpdater, now_iso
+from ..domain.store import MAX_PAGE_SIZE, TaskStore
+from ..domain.types import (
     AgentCard,
     Artifact,
     CancelTaskRequest,
@@ -56,6 +54,8 @@ from .types import (
     TaskState,
     TaskStatus,
 )
+from .push import PushNotifier
+from .streams import END, EventStream
 
 log = logging.getLogger(__name__)
 

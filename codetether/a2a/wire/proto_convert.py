@@ -13,7 +13,7 @@ import msgspec
 from google.protobuf import json_format
 from google.protobuf.message import Message as PbMessage
 
-from . import errors
+from ..domain import errors
 
 _to_dict = msgspec.to_builtins
 

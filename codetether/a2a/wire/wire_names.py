@@ -16,7 +16,7 @@ from typing import Any
 import msgspec
 import msgspec.inspect as mi
 
-from .errors import InvalidParamsError
+from ..domain.errors import InvalidParamsError
 
 
 class _Struct:

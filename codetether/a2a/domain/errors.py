@@ -6,7 +6,7 @@ The handler raises these; every transport adapter turns one into its own represe
 
 from typing import Any, NamedTuple
 
-from ..errors import CodetetherError
+from ...errors import CodetetherError
 
 DOMAIN = "a2a-protocol.org"
 ERROR_INFO_TYPE = "type.googleapis.com/google.rpc.ErrorInfo"

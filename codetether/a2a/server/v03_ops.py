@@ -11,12 +11,12 @@ from typing import Any
 
 import msgspec
 
-from . import proto_convert as pc
-from . import types as t
+from ..domain import types as t
+from ..domain.versions import V03
+from ..wire import proto_convert as pc
 from .card import card_v03
 from .handler import RequestHandler
 from .streams import MappedStream
-from .versions import V03
 
 _to_dict = msgspec.to_builtins
 
