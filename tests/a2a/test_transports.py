@@ -350,6 +350,24 @@ async def test_part_without_content_or_with_two_is_invalid_params(driver: Driver
     assert (await driver.send("", parts=[good])).artifacts == ["echo: a"]
 
 
+async def test_v03_file_part_with_both_bytes_and_uri_is_invalid_params(driver: Driver):
+    """Spec 0.3 §6.5.2: a FilePart's file is FileWithBytes ("'bytes' is present and 'uri' is absent") or
+    FileWithUri, never both; one carrying both is refused naming the field, not read as bytes. gRPC
+    and 1.0 cannot say both (a protobuf oneof; 1.0 has no file object)."""
+    if driver.name == "jsonrpc-0.3":
+        both = {"kind": "file", "file": {"bytes": "aGk=", "uri": "https://example.com/a.txt"}}
+        good = {"kind": "text", "text": "a"}
+    elif driver.name == "rest-0.3":
+        both = {"file": {"fileWithBytes": "aGk=", "fileWithUri": "https://example.com/a.txt"}}
+        good = {"text": "a"}
+    else:
+        pytest.skip("only spec 0.3's JSON bindings can carry a file with both bytes and uri")
+    with pytest.raises(CallError) as caught:
+        await driver.send("", parts=[good, both])
+    assert caught.value.kind == "InvalidParams"
+    assert "[1].file" in str(caught.value.raw), caught.value.raw  # content[1] in protobuf JSON
+
+
 async def test_snake_case_field_names_are_accepted_and_camel_case_is_emitted(driver: Driver):
     """ProtoJSON parsers accept the proto field name as well as the JSON name (the reference SDK does):
     snake_case optional fields (``context_id``, ``task_id``, ``history_length``) are read, not dropped."""

@@ -138,20 +138,23 @@ class PushConfigParams(_V03):
 # -- 0.3 → domain ---------------------------------------------------------------------------------
 
 
-def part_from_v03(part: PartV03) -> Part:
+def part_from_v03(part: PartV03, where: str = "part") -> Part:
     if isinstance(part, TextPart):
         return Part(text=part.text, metadata=part.metadata)
     if isinstance(part, DataPart):
         return Part(data=part.data, metadata=part.metadata)
     file = part.file
+    if file.bytes is not None and file.uri is not None:
+        # 0.3's file is FileWithBytes ("'bytes' is present and 'uri' is absent") or FileWithUri: never both.
+        raise errors.InvalidParamsError(f"{where}.file: a file part holds bytes or uri, not both")
     if file.bytes is not None:
         try:
             raw = base64.b64decode(file.bytes, validate=True)
         except (binascii.Error, ValueError) as exc:
-            raise errors.InvalidParamsError("file.bytes is not valid base64") from exc
+            raise errors.InvalidParamsError(f"{where}.file.bytes is not valid base64") from exc
         return Part(raw=raw, filename=file.name or "", media_type=file.mime_type or "", metadata=part.metadata)
     if file.uri is None:
-        raise errors.InvalidParamsError("a file part needs file.bytes or file.uri")
+        raise errors.InvalidParamsError(f"{where}.file: a file part needs bytes or uri")
     return Part(url=file.uri, filename=file.name or "", media_type=file.mime_type or "", metadata=part.metadata)
 
 
@@ -159,7 +162,7 @@ def message_from_v03(message: MessageV03) -> Message:
     return Message(
         message_id=message.message_id,
         role=Role.USER if message.role == "user" else Role.AGENT,
-        parts=[part_from_v03(part) for part in message.parts],
+        parts=[part_from_v03(part, f"message.parts[{index}]") for index, part in enumerate(message.parts)],
         context_id=message.context_id or "",
         task_id=message.task_id or "",
         reference_task_ids=message.reference_task_ids,
@@ -384,7 +387,7 @@ def status_from_v03(status: TaskStatusV03) -> TaskStatus:
 def artifact_from_v03(artifact: ArtifactV03) -> Artifact:
     return Artifact(
         artifact_id=artifact.artifact_id,
-        parts=[part_from_v03(part) for part in artifact.parts],
+        parts=[part_from_v03(part, f"artifact.parts[{index}]") for index, part in enumerate(artifact.parts)],
         name=artifact.name or "",
         description=artifact.description or "",
         extensions=artifact.extensions,
