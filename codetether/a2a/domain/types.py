@@ -104,6 +104,17 @@ class Task(_Wire):
     history: list[Message] = []
     metadata: dict[str, Any] | None = None
 
+    def merge_artifact(self, artifact: "Artifact", append: bool) -> None:
+        """Apply one ``TaskArtifactUpdateEvent``: a new id adds the artifact, a known one is
+        replaced, or with ``append`` has the update's parts added to its own."""
+        for index, existing in enumerate(self.artifacts):
+            if existing.artifact_id == artifact.artifact_id:
+                if append:
+                    artifact = msgspec.structs.replace(existing, parts=[*existing.parts, *artifact.parts])
+                self.artifacts[index] = artifact
+                return
+        self.artifacts.append(artifact)
+
 
 class TaskStatusUpdateEvent(_Wire):
     task_id: str

@@ -32,7 +32,6 @@ from ..domain.executor import Executor, RequestContext, TaskUpdater, now_iso
 from ..domain.store import MAX_PAGE_SIZE, TaskStore
 from ..domain.types import (
     AgentCard,
-    Artifact,
     CancelTaskRequest,
     DeletePushConfigRequest,
     GetExtendedAgentCardRequest,
@@ -310,7 +309,7 @@ class RequestHandler:
             self.store.save(task)
         elif event.artifact_update is not None:
             # Not saved on its own: every task ends with a status update, which saves the artifacts too.
-            _merge_artifact(task, event.artifact_update.artifact, event.artifact_update.append)
+            task.merge_artifact(event.artifact_update.artifact, event.artifact_update.append)
         for queue in run.subscribers:
             queue.put_nowait(event)
         try:  # observers must never keep the task from finishing
@@ -495,16 +494,6 @@ class RequestHandler:
 
 async def _no_emit(event: StreamResponse) -> None:
     return None
-
-
-def _merge_artifact(task: Task, artifact: Artifact, append: bool) -> None:
-    for index, existing in enumerate(task.artifacts):
-        if existing.artifact_id == artifact.artifact_id:
-            if append:
-                artifact = msgspec.structs.replace(existing, parts=[*existing.parts, *artifact.parts])
-            task.artifacts[index] = artifact
-            return
-    task.artifacts.append(artifact)
 
 
 _MAX_JSON_NUMBER = 1.7976931348623157e308  # protobuf's Value holds a double: anything larger cannot travel

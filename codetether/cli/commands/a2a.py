@@ -133,41 +133,41 @@ def _ok(state) -> bool:
 
 
 async def _stream(client, text: str, context_id, task_id, as_json: bool):
-    """Print events as they come; return a final view (id, status, whether an answer was printed)."""
+    """Print events as they come; return the task they folded into (None for a message-only reply)."""
     import msgspec
 
-    from ...a2a.domain.types import Task, TaskState, TaskStatus
+    from ...a2a.client.folding import StreamFold
 
-    last = Task(id="", status=TaskStatus(state=TaskState.UNSPECIFIED))
-    printed = False
+    fold = StreamFold()
     open_line = False
     async for event in client.stream(text, context_id=context_id, task_id=task_id):
+        fold.add(event)
         if as_json:
             click.echo(msgspec.json.encode(event).decode())
-        if event.message is not None:
-            if not as_json:
-                click.echo(event.message.text())
-            return None
-        if event.task is not None:
-            last = event.task
-            if not as_json:
-                click.echo(f"task {last.id}: {_state(last.status.state)}", err=True)
+        elif event.message is not None:
+            click.echo(event.message.text())
+        elif event.task is not None:
+            click.echo(f"task {fold.task.id}: {_state(fold.task.status.state)}", err=True)
         elif event.status_update is not None:
-            last = msgspec.structs.replace(last, id=event.status_update.task_id, status=event.status_update.status)
             status = event.status_update.status
-            if not as_json and not (status.state.terminal or status.state.interrupted):
+            if not (status.state.terminal or status.state.interrupted):
                 note = f": {status.message.text()}" if status.message is not None else ""
                 click.echo(f"[{_state(status.state)}]{note}", err=True)
-        elif event.artifact_update is not None and not as_json:
-            chunk = _texts(event.artifact_update.artifact.parts)
-            click.echo(chunk, nl=event.artifact_update.last_chunk or not event.artifact_update.append)
-            open_line = not (event.artifact_update.last_chunk or not event.artifact_update.append)
-            printed = printed or bool(chunk)
+        elif event.artifact_update is not None:
+            update = event.artifact_update
+            ends_line = update.last_chunk or not update.append
+            click.echo(_texts(update.artifact.parts), nl=ends_line)
+            open_line = not ends_line
+        if fold.reply is not None:  # a message-only reply is the whole answer
+            break
+    if fold.reply is not None:
+        return None
     if open_line:
         click.echo()
+    last = fold.task
     if not as_json:
         click.echo(f"task {last.id}: {_state(last.status.state)}", err=True)
-        if not printed and _ok(last.status.state) and last.status.message is not None:
+        if not fold.answered and _ok(last.status.state) and last.status.message is not None:
             click.echo(last.status.message.text())
     return last
 
