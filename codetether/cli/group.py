@@ -19,6 +19,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "auth": ("codetether.cli.commands.auth:auth", "Store, list and remove provider credentials."),
     "config": ("codetether.cli.commands.config:config", "Show, create and change settings; trust project files."),
     "crash": ("codetether.cli.commands.crash:crash", "List, show and delete crash reports."),
+    "k8s": ("codetether.cli.commands.k8s:k8s", "Kubernetes: print deployment manifests, show the deployment."),
     "models": ("codetether.cli.commands.models:models", "List models with context, limits and prices."),
     "mcp": ("codetether.cli.commands.mcp:mcp", "Use MCP servers' tools (list, tools, call), or serve ours."),
     "plugin": ("codetether.cli.commands.plugin:plugin", "Sign, verify, install and remove signed plugins."),

@@ -32,11 +32,18 @@ class DefaultSection(_Section):
 
 
 class UISection(_Section):
-    """Terminal appearance."""
+    """Terminal appearance and the TUI's keys."""
 
     theme: Annotated[
         Theme, msgspec.Meta(description="auto, dark, light, default, marketing, solarized-dark or solarized-light")
     ] = "auto"
+    keys: Annotated[
+        dict[str, str | list[str]],
+        msgspec.Meta(
+            description='TUI key bindings: action -> key or keys, e.g. model = "f3" or swarm = ["ctrl s", "f2"] '
+            "(see docs/tui.md for the actions)"
+        ),
+    ] = {}
 
 
 class SessionSection(_Section):
@@ -181,6 +188,56 @@ class A2ASection(_Section):
     ] = 30.0
 
 
+class WorkerSection(_Section):
+    """Worker mode: the queue `codetether serve` keeps for `codetether worker` fleets."""
+
+    lease_seconds: Annotated[
+        float,
+        msgspec.Meta(gt=0, description="a claimed task is claimable again this long after its worker's last heartbeat"),
+    ] = 90.0
+    heartbeat_seconds: Annotated[float, msgspec.Meta(gt=0, description="how often workers are asked to heartbeat")] = (
+        30.0
+    )
+    replay_events: Annotated[
+        int, msgspec.Meta(ge=1, description="task-stream events kept for workers resuming with Last-Event-ID")
+    ] = 1000
+
+
+class K8sSection(_Section):
+    """Kubernetes self-management (`/v1/k8s/*`, the reconcile loop); idle unless a cluster is reachable."""
+
+    namespace: Annotated[
+        str, msgspec.Meta(description="namespace; empty: the service account's namespace, else default")
+    ] = ""
+    deployment_name: Annotated[
+        str, msgspec.Meta(description="the Deployment this server runs in; CODETETHER_DEPLOYMENT_NAME also sets it")
+    ] = "codetether"
+    pod_name: Annotated[
+        str, msgspec.Meta(description="this replica's pod; empty: CODETETHER_POD_NAME, then HOSTNAME")
+    ] = ""
+    lease_seconds: Annotated[
+        int, msgspec.Meta(ge=6, le=3600, description="how long the coordination Lease guarding a change is held")
+    ] = 30
+    reconcile_seconds: Annotated[float, msgspec.Meta(ge=1, description="seconds between two reconcile passes")] = 30.0
+    unready_seconds: Annotated[
+        float, msgspec.Meta(ge=1, description="a pod not Ready for this long triggers a rolling restart")
+    ] = 180.0
+    image: Annotated[str, msgspec.Meta(description="image of sub-agent pods and generated manifests")] = (
+        "ghcr.io/rileyseaburg/codetether-agent:latest"
+    )
+
+
+class CognitionSection(_Section):
+    """The persona think loop behind `/v1/cognition/*` and `/v1/swarm/personas*` (served by `codetether serve`)."""
+
+    enabled: Annotated[bool, msgspec.Meta(description="offer the cognition routes at all")] = True
+    auto_start: Annotated[bool, msgspec.Meta(description="start thinking when `serve` starts")] = False
+    loop_interval_ms: Annotated[int, msgspec.Meta(ge=100, description="milliseconds between two ticks")] = 2000
+    max_events: Annotated[int, msgspec.Meta(ge=10, description="thought events kept in memory")] = 2000
+    max_snapshots: Annotated[int, msgspec.Meta(ge=1, description="memory snapshots kept in memory")] = 128
+    model: Annotated[str, msgspec.Meta(description="provider/model the personas think on; empty: [default]")] = ""
+
+
 HookEvent = Literal["session_start", "user_prompt", "pre_tool", "post_tool", "pre_compact", "stop", "subagent_stop"]
 
 
@@ -238,6 +295,9 @@ class Config(_Section):
     sandbox: SandboxSection = msgspec.field(default_factory=SandboxSection)
     plugins: PluginsSection = msgspec.field(default_factory=PluginsSection)
     a2a: A2ASection = msgspec.field(default_factory=A2ASection)
+    k8s: K8sSection = msgspec.field(default_factory=K8sSection)
+    worker: WorkerSection = msgspec.field(default_factory=WorkerSection)
+    cognition: CognitionSection = msgspec.field(default_factory=CognitionSection)
     permissions: dict[str, dict[str, PermissionAction]] = {}
     mcp: dict[str, McpServerSection] = {}
     hooks: dict[HookEvent, list[HookSection]] = {}
@@ -254,6 +314,8 @@ SCALAR_SECTIONS: dict[str, type[_Section]] = {
     "sandbox": SandboxSection,
     "plugins": PluginsSection,
     "a2a": A2ASection,
+    "k8s": K8sSection,
+    "cognition": CognitionSection,
 }
 
 # Keys that look like credentials: refused in config files with a pointer to `codetether auth`.
