@@ -23,10 +23,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "models": ("codetether.cli.commands.models:models", "List models with context, limits and prices."),
     "mcp": ("codetether.cli.commands.mcp:mcp", "Use MCP servers' tools (list, tools, call), or serve ours."),
     "plugin": ("codetether.cli.commands.plugin:plugin", "Sign, verify, install and remove signed plugins."),
+    "ralph": ("codetether.cli.commands.ralph:ralph", "Run a PRD story by story, each gated by the project's checks."),
     "run": ("codetether.cli.commands.run:run", "Run the agent on a task in the current directory."),
     "serve": ("codetether.cli.commands.serve:serve", "Serve the agent over A2A (JSON-RPC, REST and gRPC)."),
     "sessions": ("codetether.cli.commands.sessions:sessions", "List, show, export and delete saved sessions."),
     "swarm": ("codetether.cli.commands.swarm:swarm", "Split a task into subtasks run by parallel sub-agents."),
+    "tui": ("codetether.cli.commands.tui:tui", "Open the terminal UI (also: `codetether` alone on a terminal)."),
 }
 
 
@@ -55,7 +57,11 @@ class LazyGroup(click.Group):
                 formatter.write_dl(rows)
 
 
-@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    cls=LazyGroup,
+    invoke_without_command=True,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, "-V", "--version", prog_name="codetether", message="%(prog)s %(version)s")
 @click.option("--debug", is_flag=True, envvar="CODETETHER_DEBUG", help="Show full tracebacks on errors.")
 @click.option(
@@ -72,3 +78,12 @@ def cli(ctx: click.Context, debug: bool, overrides: tuple[str, ...]) -> None:
     ctx.obj = AppContext.from_flags(debug=debug, overrides=overrides)
     output.configure_logging(debug)
     ctx.obj.announce_crash_reports()
+    if ctx.invoked_subcommand is None:  # bare `codetether`: the TUI on a terminal, the help otherwise
+        import sys
+
+        if sys.stdin.isatty() and sys.stdout.isatty():
+            from .commands.tui import launch
+
+            launch(ctx.obj, model=None, session="new")
+        else:
+            click.echo(ctx.get_help())

@@ -1,0 +1,587 @@
+"""The TUI application: wires the views, the keys, the overlays and the conductor onto one event loop.
+
+urwid draws through its asyncio loop on the same loop the agent runs on (uvloop where installed), so
+a run never blocks typing. Bus events reach the views through one :class:`~codetether.bus.Follower`;
+the views only mark themselves dirty, and :meth:`App.schedule_draw` redraws at most once per frame
+(16 ms), so a fast token stream costs one draw per frame, not one per token.
+"""
+
+import asyncio
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import urwid
+
+from ..bus import Follower
+from ..errors import CodetetherError
+from . import slash, theme
+from .chat import ChatView
+from .conductor import Conductor
+from .help import help_view
+from .history import replay
+from .input import InputBox
+from .inspector import Inspector
+from .keys import keymap
+from .permission import PermissionDialog
+from .picker import Picker
+from .ralph import RalphView
+from .sidebar import Sidebar
+from .status import StatusLine
+from .swarm import SwarmView
+
+FRAME_SECONDS = 0.016
+QUIT_WINDOW = 2.0  # a second Ctrl+C within this many seconds quits
+VIEWS = ["chat", "swarm", "ralph", "inspector"]
+
+
+class App:
+    def __init__(self, runtime, cwd: Path, *, model: str | None, session: str, environ=os.environ) -> None:
+        self.runtime = runtime
+        self.cwd = cwd
+        self.environ = environ
+        ui = runtime.config.ui
+        self.keys = keymap(ui.keys)
+        self.theme = theme.resolve(ui.theme, environ)
+        self.conductor = Conductor(
+            runtime, cwd, model=model, session=session, ask=self.ask, question=self.question, on_finished=self.finished
+        )
+        self.chat = ChatView()
+        self.status = StatusLine(self.conductor.label(), self.conductor.window())
+        self.input = InputBox(self.submit, newline_keys=tuple(k for k, a in self.keys.items() if a == "newline"))
+        self.swarm = SwarmView()
+        self.ralph = RalphView()
+        self.inspector = Inspector()
+        self.sidebar = Sidebar()
+        self.view = "chat"
+        self.layout = "classic"
+        self.overlay: urwid.Widget | None = None
+        self.frame = urwid.Frame(self.chat, footer=urwid.Pile([self.input, self.status]), focus_part="footer")
+        self.root = urwid.AttrMap(self.frame, "body")
+        self.loop: urwid.MainLoop | None = None
+        self.exit = asyncio.Event()
+        self.last_interrupt = -10.0
+        self._draw_handle: asyncio.TimerHandle | None = None
+        self._last_draw = 0.0
+        self.frame_times: list[float] = []
+        self.trace = environ.get("CODETETHER_TUI_TRACE")  # bench/tui.py: frame times to this file
+        self.follower: Follower | None = None
+
+    # --- wiring ---------------------------------------------------------------------------------------
+    def build_loop(self, screen=None) -> urwid.MainLoop:
+        loop = asyncio.get_running_loop()
+        if screen is None:
+            screen = urwid.display.raw.Screen(bracketed_paste_mode=True)
+            screen.tty_signal_keys(intr="undefined", quit="undefined", start="undefined", stop="undefined")
+        screen.set_terminal_properties(colors=theme.colors(self.environ))
+        self.loop = urwid.MainLoop(
+            self.root,
+            theme.palette(self.theme),
+            screen=screen,
+            event_loop=urwid.AsyncioEventLoop(loop=loop),
+            input_filter=self.filter_input,
+            unhandled_input=self.unhandled,
+            handle_mouse=True,
+        )
+        return self.loop
+
+    def load_history(self) -> None:
+        try:
+            messages = self.conductor.history()
+        except CodetetherError as exc:
+            self.chat.add_note(f"{exc.message} ({exc.hint})" if exc.hint else exc.message, "error")
+            self.conductor.new_session()
+            return
+        for kind, item in replay(messages):
+            if kind == "user":
+                self.chat.add_user(str(item))
+            else:
+                self.chat.handle(item)
+        self.chat.flush()
+        if self.conductor.session_id:
+            self.status.session = self.conductor.session_id
+            self.chat.add_note(f"resumed session {self.conductor.session_id}")
+
+    async def run(self) -> str | None:
+        """Run until quit; returns the session id (None if no session was started)."""
+        self.load_history()
+        self.sidebar.set_sessions(self._local_sessions(), self.conductor.session_id or "")
+        loop = self.build_loop()
+        self.follower = Follower(self.runtime.bus, "#", self.on_bus)
+        watcher = asyncio.get_running_loop().create_task(self.watch_config())
+        async with self.follower:
+            with loop.start():
+                self.schedule_draw()
+                await self.exit.wait()
+                if self.conductor.running:
+                    self.conductor.interrupt()
+                    await self.conductor.wait()
+        watcher.cancel()
+        return self.conductor.session_id
+
+    def quit(self) -> None:
+        self.exit.set()
+
+    # --- drawing --------------------------------------------------------------------------------------
+    def schedule_draw(self) -> None:
+        if self._draw_handle is not None or self.loop is None:
+            return
+        loop = asyncio.get_running_loop()
+        delay = max(0.0, self._last_draw + FRAME_SECONDS - loop.time())
+        self._draw_handle = loop.call_later(delay, self.draw)
+
+    def draw(self) -> None:
+        self._draw_handle = None
+        if self.loop is None:
+            return
+        started = time.perf_counter()
+        self.chat.flush()
+        self.loop.draw_screen()
+        elapsed = time.perf_counter() - started
+        self._last_draw = asyncio.get_running_loop().time()
+        if self.trace:
+            with open(self.trace, "a", encoding="utf-8") as out:
+                out.write(f"frame {time.time():.6f} {elapsed * 1000:.3f}\n")
+
+    def on_bus(self, envelope) -> None:
+        topic = envelope.topic
+        self.inspector.handle(envelope)
+        self.sidebar.handle(envelope)
+        run = self.conductor.run
+        if run is not None and topic == run.topic:
+            self.chat.handle(envelope.message)
+            self.status.handle(envelope.message)
+        elif run is not None and topic.startswith(run.topic + "."):
+            self.chat.handle(envelope.message, sub_agent=True)
+        elif topic.startswith("swarm."):
+            self.swarm.handle(envelope)
+        elif topic.startswith("ralph."):
+            self.ralph.handle(envelope)
+        self.schedule_draw()
+
+    # --- views and layout -----------------------------------------------------------------------------
+    def show(self, view: str) -> None:
+        self.close_overlay()
+        self.view = view
+        widget = {
+            "chat": self.chat,
+            "swarm": self.swarm,
+            "ralph": self.ralph,
+            "inspector": self.inspector,
+            "help": help_view(self.keys),
+        }[view]
+        self._set_body(widget)
+        self.frame.focus_position = "footer" if view == "chat" else "body"
+        self.status.set_hint("" if view == "chat" else f"{view} — Esc: back")
+
+    def _set_body(self, widget: urwid.Widget) -> None:
+        if self.layout == "webview":
+            self.sidebar.redraw()
+            widget = urwid.Columns([(30, urwid.LineBox(self.sidebar, title="codetether")), widget], dividechars=1)
+        self.frame.body = widget
+
+    def toggle_layout(self, layout: str | None = None) -> None:
+        self.layout = layout or ("webview" if self.layout == "classic" else "classic")
+        if self.layout == "webview":
+            self.sidebar.set_sessions(self._local_sessions(), self.conductor.session_id or "")
+        self.show(self.view if self.view != "help" else "chat")
+
+    def open_overlay(self, widget: urwid.Widget, width: int = 80, height: int = 70) -> None:
+        self.overlay = widget
+        self.frame.body = urwid.Overlay(
+            widget,
+            self.frame.body if not isinstance(self.frame.body, urwid.Overlay) else self.frame.body.bottom_w,
+            "center",
+            ("relative", width),
+            "middle",
+            ("relative", height),
+        )
+        self.frame.focus_position = "body"
+
+    def close_overlay(self) -> None:
+        if self.overlay is None:
+            return
+        self.overlay = None
+        if isinstance(self.frame.body, urwid.Overlay):
+            self.frame.body = self.frame.body.bottom_w
+        self.frame.focus_position = "footer" if self.view == "chat" else "body"
+
+    # --- keys -----------------------------------------------------------------------------------------
+    def filter_input(self, keys: list, raw: list) -> list:
+        """Global keys first (they work in every view and over dialogs); then paste coalescing."""
+        out = []
+        keys = _line_feeds(keys, raw)
+        for key in keys:
+            action = self.keys.get(key) if isinstance(key, str) else None
+            if action is not None and self.global_key(action, key):
+                continue
+            out.append(key)
+        if self.overlay is None and self.view == "chat" and self.frame.focus_position == "footer":
+            out = self.input.filter_keys(out)
+        self.schedule_draw()
+        return out
+
+    def global_key(self, action: str, key: str) -> bool:
+        """Carry out ``action``; False leaves the key to the focused widget."""
+        typing = self.overlay is None and self.view == "chat"
+        if action == "interrupt":
+            self.interrupt()
+        elif action == "help":
+            if key == "?" and (not typing or self.input.text):
+                return False
+            self.show("help")
+        elif action == "back":
+            if self.overlay is not None and not isinstance(self.overlay, PermissionDialog):
+                self._cancel_overlay()
+            elif self.view == "swarm" and self.swarm.back():
+                pass
+            elif self.view != "chat":
+                self.show("chat")
+            else:
+                return False
+        elif action == "next_agent":
+            if self.view == "swarm":
+                self.swarm.next_agent()
+            elif typing and self.input.text.startswith("/"):
+                self.complete()
+            else:
+                return False
+        elif self.overlay is not None and isinstance(self.overlay, PermissionDialog):
+            return False  # a pending permission question comes first
+        elif action == "model":
+            self.open_models()
+        elif action == "layout":
+            self.toggle_layout()
+        elif action == "swarm":
+            self.show("swarm")
+        elif action == "ralph":
+            self.show("ralph")
+        elif action == "inspector":
+            self.show("inspector")
+        elif action == "sessions":
+            self.open_sessions()
+        elif action in ("scroll_up", "scroll_down"):
+            self.chat.scroll(-1 if action == "scroll_up" else 1)
+        elif action in ("page_up", "page_down") and typing:
+            cols, rows = self.loop.screen.get_cols_rows() if self.loop else (80, 24)
+            self.chat.page(key, (cols, max(1, rows - 2)))
+        elif action == "toggle_tool":
+            self.chat.toggle_tool()
+        else:
+            return False
+        return True
+
+    def unhandled(self, key) -> None:
+        return None
+
+    def interrupt(self) -> None:
+        now = asyncio.get_running_loop().time()
+        if now - self.last_interrupt <= QUIT_WINDOW:
+            self.quit()
+            return
+        self.last_interrupt = now
+        if self.conductor.interrupt():
+            self.status.set_hint("interrupting… Ctrl+C again within 2 s quits")
+        else:
+            self.status.set_hint("Ctrl+C again within 2 s quits (the session is kept)")
+
+    def complete(self) -> None:
+        text = self.input.text
+        if " " in text:
+            return
+        names = slash.complete(text)
+        if len(names) == 1:
+            self.input.set_text(names[0] + " ")
+        elif names:
+            self.input.set_text(slash.common_prefix(names) or text)
+            self.status.set_hint("  ".join(names))
+
+    # --- prompts and commands ---------------------------------------------------------------------------
+    def submit(self, text: str) -> None:
+        self.status.set_hint("")
+        if text.startswith("/"):
+            self.command(text)
+            return
+        try:
+            self.conductor.start(text)
+        except CodetetherError as exc:
+            self.chat.add_note(f"{exc.message}" + (f" ({exc.hint})" if exc.hint else ""), "error")
+            return
+        self.chat.add_user(text)
+        self.status.model = self.conductor.label()
+        self.status.set_state("thinking")
+        self.schedule_draw()
+
+    def finished(self, finished, error: str | None) -> None:
+        if error is not None:
+            self.chat.add_note(f"error: {error}", "error")
+        self.status.set_state("interrupted" if finished is not None and finished.status == "interrupted" else "idle")
+        if finished is not None and finished.status == "interrupted":
+            self.chat.add_note("interrupted — the session is kept; type to continue it", "dim")
+        self.sidebar.set_sessions(self._local_sessions(), self.conductor.session_id or "")
+        self.schedule_draw()
+
+    def command(self, line: str) -> None:
+        name, arg = slash.parse(line)
+        handler: dict[str, Callable[[str], None]] = {
+            "/help": lambda _a: self.show("help"),
+            "/new": lambda _a: self.new_session(),
+            "/sessions": lambda _a: self.open_sessions(),
+            "/resume": lambda a: self.resume(a) if a else self.open_sessions(),
+            "/model": lambda a: self.choose_model(a) if a else self.open_models(),
+            "/compact": lambda _a: self.compact(),
+            "/undo": lambda _a: self.undo(),
+            "/cost": lambda _a: self.cost(),
+            "/exit": lambda _a: self.quit(),
+            "/webview": lambda _a: self.toggle_layout("webview"),
+            "/classic": lambda _a: self.toggle_layout("classic"),
+            "/inspector": lambda _a: self.show("inspector"),
+            "/swarm": lambda a: self.swarm_command(a),
+            "/ralph": lambda _a: self.show("ralph"),
+            "/refresh": lambda _a: self.refresh(),
+            "/view": lambda _a: self.show(
+                VIEWS[(VIEWS.index(self.view) + 1) % len(VIEWS)] if self.view in VIEWS else "chat"
+            ),
+        }
+        action = handler.get(name)
+        if action is None:
+            guess = slash.nearest(name)
+            hint = f"; did you mean {guess}?" if guess else "; /help lists them"
+            self.chat.add_note(f"unknown command {name}{hint}", "error")
+        else:
+            if self.conductor.running and name in ("/new", "/resume", "/compact", "/undo"):
+                self.chat.add_note(f"{name} waits for the run to end (Ctrl+C interrupts it)", "error")
+            else:
+                action(arg)
+        self.schedule_draw()
+
+    def new_session(self) -> None:
+        self.conductor.new_session()
+        self.chat.clear()
+        self.status.session = ""
+        self.chat.add_note("new session")
+
+    def resume(self, session_id: str) -> None:
+        self.close_overlay()
+        previous = self.conductor.session
+        self.conductor.resume(session_id)
+        self.chat.clear()
+        try:
+            self.conductor.history()
+        except CodetetherError as exc:
+            self.conductor.resume(previous)
+            self.chat.add_note(exc.message, "error")
+            return
+        self.load_history()
+        self.show("chat")
+
+    def cost(self) -> None:
+        s = self.status
+        cost = f"${s.cost:.4f}" if s.cost is not None else "not priced for this model"
+        self.chat.add_note(
+            f"this TUI session: {s.input_tokens} tokens in, {s.output_tokens} out; cost {cost}", "accent"
+        )
+
+    def compact(self) -> None:
+        async def go() -> None:
+            try:
+                await self.conductor.compact()
+            except CodetetherError as exc:
+                self.chat.add_note(exc.message + (f" ({exc.hint})" if exc.hint else ""), "error")
+            self.schedule_draw()
+
+        self.chat.add_note("compacting…")
+        asyncio.get_running_loop().create_task(go())
+
+    def undo(self) -> None:
+        try:
+            paths = self.conductor.undo()
+        except CodetetherError as exc:
+            self.chat.add_note(exc.message, "error")
+            return
+        self.chat.add_note("undone: " + (", ".join(paths) if paths else "nothing differed"), "accent")
+
+    def swarm_command(self, task: str) -> None:
+        if task:
+            self.conductor.start_swarm(task, lambda text: (self.chat.add_note(text, "accent"), self.schedule_draw()))
+        self.show("swarm")
+
+    def refresh(self) -> None:
+        self.reload_config()
+        if self.loop is not None:
+            self.loop.screen.clear()
+        self.chat.add_note("refreshed")
+
+    # --- pickers --------------------------------------------------------------------------------------
+    def _local_sessions(self) -> list[tuple[str, str]]:
+        from ..agent.session import FileSession, all_sessions
+
+        rows = []
+        for path in all_sessions()[:200]:
+            try:
+                meta = FileSession.load(path).meta
+            except CodetetherError:
+                continue
+            if Path(meta.cwd) == self.cwd:
+                rows.append((meta.id, meta.title or meta.model))
+        return rows
+
+    def open_sessions(self) -> None:
+        rows = [(f"{sid}  {title}", sid) for sid, title in self._local_sessions()]
+        picker = Picker(
+            "Sessions in this directory (type to filter, Enter resumes)",
+            rows,
+            lambda sid: self.resume(str(sid)),
+            on_cancel=self.close_overlay,
+            empty="no saved sessions here",
+        )
+        self.open_overlay(picker)
+
+    def open_models(self) -> None:
+        picker = Picker(
+            "Models (type to filter, Enter chooses)",
+            [],
+            lambda m: self.choose_model(str(m)),
+            on_cancel=self.close_overlay,
+            empty="loading models…",
+        )
+        self.open_overlay(picker)
+
+        async def load() -> None:
+            from ..providers.models import list_models
+
+            try:
+                listing = await list_models(self.runtime.config, self.runtime.secrets, timeout=5)
+                rows = [
+                    (f"{m.provider}/{m.id}" + ("  (default)" if m.default else ""), f"{m.provider}/{m.id}")
+                    for m in listing.models
+                ]
+            except CodetetherError as exc:
+                rows = []
+                picker.empty = exc.message
+            picker.empty = picker.empty if rows else "no models found"
+            picker.set_rows(rows)
+            self.schedule_draw()
+
+        asyncio.get_running_loop().create_task(load())
+
+    def choose_model(self, model: str) -> None:
+        self.close_overlay()
+        try:
+            label = self.conductor.set_model(model)
+        except CodetetherError as exc:
+            self.chat.add_note(exc.message + (f" ({exc.hint})" if exc.hint else ""), "error")
+            return
+        self.status.model = label
+        self.status.window = self.conductor.window()
+        self.status.refresh()
+        self.chat.add_note(f"model: {label}")
+
+    def _cancel_overlay(self) -> None:
+        overlay = self.overlay
+        if isinstance(overlay, Picker) and overlay.on_cancel is not None:
+            overlay.on_cancel()
+        else:
+            self.close_overlay()
+
+    # --- the run asks ---------------------------------------------------------------------------------
+    async def ask(self, request) -> str:
+        if self.follower is not None:
+            self.follower.drain()  # the tool row first, then the question
+        detail = request.diff
+        if not detail and request.kind != "execute":  # a command is the subject itself; an edit shows its diff
+            row = next((r for r in reversed(list(self.chat.tools.values())) if r.name == request.tool), None)
+            detail = row.diff or "" if row is not None else ""
+        answer: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+
+        def on_answer(value: str) -> None:
+            if not answer.done():
+                answer.set_result(value)
+            self.close_overlay()
+            self.schedule_draw()
+
+        self.open_overlay(PermissionDialog(request.tool, request.subject, request.kind, detail, on_answer))
+        self.status.set_hint("permission needed")
+        self.schedule_draw()
+        try:
+            return await answer
+        finally:
+            if isinstance(self.overlay, PermissionDialog):
+                self.close_overlay()
+            self.status.set_hint("")
+
+    async def question(self, text: str, options: list[str]) -> str:
+        if self.follower is not None:
+            self.follower.drain()
+        answer: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+
+        def choose(value: object) -> None:
+            if not answer.done():
+                answer.set_result(str(value))
+            self.close_overlay()
+            self.schedule_draw()
+
+        picker = Picker(
+            f"Question: {text}",
+            [(o, o) for o in options],
+            choose,
+            on_cancel=lambda: choose(""),
+            filterable=False,
+            free_text=True,
+            empty="(type an answer)",
+        )
+        self.open_overlay(picker)
+        self.schedule_draw()
+        try:
+            return await answer
+        finally:
+            if self.overlay is picker:
+                self.close_overlay()
+
+    # --- config hot reload ----------------------------------------------------------------------------
+    async def watch_config(self) -> None:
+        from ..paths import user_config_file
+
+        path = user_config_file()
+        seen = _mtime(path)
+        while True:
+            await asyncio.sleep(0.5)
+            now = _mtime(path)
+            if now != seen:
+                seen = now
+                self.reload_config()
+
+    def reload_config(self) -> None:
+        from ..config import load_config
+
+        try:
+            ui = load_config(self.cwd).config.ui
+            keys = keymap(ui.keys)
+        except CodetetherError as exc:
+            self.chat.add_note(f"config not reloaded: {exc.message}", "error")
+            self.schedule_draw()
+            return
+        self.keys = keys
+        self.input.newline_keys = tuple(k for k, a in keys.items() if a == "newline")
+        name = theme.resolve(ui.theme, self.environ)
+        if name != self.theme and self.loop is not None:
+            self.theme = name
+            self.loop.screen.register_palette(theme.palette(name))
+            self.loop.screen.clear()
+        self.schedule_draw()
+
+
+def _mtime(path: Path) -> float | None:
+    try:
+        return path.stat().st_mtime_ns
+    except OSError:
+        return None
+
+
+def _line_feeds(keys: list, raw: list) -> list:
+    """Tell Ctrl+J (LF, 10) from Enter (CR, 13): urwid reports both as "enter"; the raw bytes keep them apart."""
+    if "enter" not in keys or 10 not in raw:
+        return keys
+    kinds = iter(["ctrl j" if code == 10 else "enter" for code in raw if code in (10, 13)])
+    return [next(kinds, key) if key == "enter" else key for key in keys]
