@@ -1,0 +1,330 @@
+"""The worker process: register, follow the task stream, claim, run, report, heartbeat, hand back on stop.
+
+Tasks arrive over the server's SSE stream. A dropped stream is reopened with backoff (0.5 s doubling
+to 30 s, with jitter) and resumed from the last event id seen, so nothing sent meanwhile is missed
+or delivered twice; a ``resync-required`` answer (the cursor fell out of the replay window) and
+every ``poll_seconds`` the pending list is read as well, so a task is never stranded. Each task is
+claimed before it runs (a lost race is normal: another worker has it) and runs in one of
+``max_concurrent`` slots. Heartbeats keep the claims' leases alive; a stopped worker (SIGTERM) gives
+its running tasks back to the queue for another worker, a killed one loses them at lease expiry.
+"""
+
+import asyncio
+import logging
+import random
+import socket
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aiohttp
+import msgspec
+
+from .client import QueueClient, QueueClientError
+from .cognition import CognitionSettings, read_summary
+from .execute import Outcome, TaskExecutor
+from .types import Heartbeat, RegisterRequest, ReleaseRequest, WorkItem
+
+log = logging.getLogger(__name__)
+
+BACKOFF_MIN = 0.5
+BACKOFF_MAX = 30.0
+
+
+@dataclass
+class WorkerOptions:
+    server: str
+    token: str
+    name: str
+    workspaces: list[Path]
+    max_concurrent: int = 4
+    poll_seconds: float = 30.0
+    heartbeat_seconds: float | None = None  # None: what the server asks for
+    model: str | None = None
+
+
+@dataclass
+class WorkerStats:
+    """What ``/worker/status`` shows; tests read it to check delivery."""
+
+    worker_id: str = ""
+    registered: bool = False
+    stream_connected: bool = False
+    stream_connects: int = 0
+    last_event_id: str | None = None
+    events_received: int = 0
+    duplicate_events: int = 0
+    resyncs: int = 0
+    polls: int = 0
+    claims_won: int = 0
+    claims_lost: int = 0
+    heartbeats: int = 0
+    heartbeat_errors: int = 0
+    last_cognition: dict | None = None
+    active: dict[str, str] = field(default_factory=dict)  # task id -> its last progress line
+    completed: list[str] = field(default_factory=list)
+    released: list[str] = field(default_factory=list)
+
+
+class _Reporter:
+    def __init__(self, worker: "Worker", task_id: str) -> None:
+        self.worker = worker
+        self.task_id = task_id
+
+    async def output(self, text: str) -> None:
+        await self.worker.client.output(self.worker.stats.worker_id, self.task_id, text)
+
+    async def status(self, text: str) -> None:
+        self.worker.stats.active[self.task_id] = text
+        await self.worker.client.output(self.worker.stats.worker_id, self.task_id, text, kind="status")
+
+
+class Worker:
+    def __init__(
+        self,
+        options: WorkerOptions,
+        executor: TaskExecutor,
+        session: aiohttp.ClientSession,
+        cognition: CognitionSettings | None = None,
+    ) -> None:
+        self.options = options
+        self.executor = executor
+        self.session = session
+        self.cognition = cognition or CognitionSettings(enabled=False)
+        self.admin = QueueClient(options.server, options.token, session)  # registers; the rest uses our token
+        self.client = self.admin
+        self.stats = WorkerStats()
+        self._seen: set[int] = set()
+        self._runs: dict[str, asyncio.Task] = {}
+        self._slots = asyncio.Semaphore(options.max_concurrent)
+        self._heartbeat_seconds = 30.0
+        self._stopping = False
+        self._refilling: asyncio.Task | None = None
+        self._want_refill = False
+
+    # -- status ----------------------------------------------------------------------------------
+
+    def status(self) -> dict:
+        return {"name": self.options.name, **msgspec.to_builtins(self.stats.__dict__)}
+
+    def ready(self) -> bool:
+        return self.stats.registered and self.stats.stream_connected
+
+    # -- life ------------------------------------------------------------------------------------
+
+    async def register(self) -> None:
+        reply = await self.admin.register(
+            RegisterRequest(
+                name=self.options.name,
+                capabilities=list(self.executor.modes),
+                hostname=socket.gethostname(),
+                models=[self.options.model] if self.options.model else [],
+                workspaces=[str(path) for path in self.options.workspaces],
+                max_concurrent_tasks=self.options.max_concurrent,
+            )
+        )
+        self.client = QueueClient(self.options.server, reply.token, self.session)
+        self.stats.worker_id = reply.worker_id
+        self.stats.registered = True
+        self._heartbeat_seconds = self.options.heartbeat_seconds or reply.heartbeat_seconds
+        log.info("registered as %s with %s", reply.worker_id, self.options.server)
+
+    async def run(self, stop: asyncio.Event, *, registered: bool = False) -> None:
+        """Work until ``stop`` is set, then hand running tasks back and return."""
+        if not registered:
+            await self.register()
+        loops = [
+            asyncio.create_task(self._follow_stream(), name="worker-stream"),
+            asyncio.create_task(self._heartbeat_forever(), name="worker-heartbeat"),
+            asyncio.create_task(self._poll_forever(), name="worker-poll"),
+        ]
+        try:
+            await stop.wait()
+        finally:
+            self._stopping = True
+            for loop in loops:
+                loop.cancel()
+            await asyncio.gather(*loops, return_exceptions=True)
+            await self._hand_back()
+
+    async def _hand_back(self) -> None:
+        runs = [run for run in self._runs.values() if not run.done()]
+        for run in runs:
+            run.cancel()
+        if runs:
+            await asyncio.gather(*runs, return_exceptions=True)
+
+    # -- receiving tasks -------------------------------------------------------------------------
+
+    async def _follow_stream(self) -> None:
+        backoff = BACKOFF_MIN
+        while True:
+            try:
+                cursor = self.stats.last_event_id
+                async for frame in self.client.stream(self.stats.worker_id, self.options.name, cursor):
+                    if frame.event == "open":
+                        self.stats.stream_connected = True
+                        self.stats.stream_connects += 1
+                        backoff = BACKOFF_MIN
+                        if self.stats.last_event_id is None:  # a fresh cursor: what was queued before it
+                            await self.poll()
+                    elif frame.event == "task.available" and frame.id:
+                        self._on_event(int(frame.id), msgspec.json.decode(frame.data))
+                    elif frame.event == "resync-required":
+                        self.stats.resyncs += 1
+                        self.stats.last_event_id = str(msgspec.json.decode(frame.data).get("last", 0))
+                        await self.poll()
+            except QueueClientError as exc:
+                log.warning("task stream: %s", exc)
+                if exc.status == 401:
+                    await self._reregister()
+            except (ValueError, msgspec.DecodeError) as exc:
+                log.warning("task stream sent a malformed frame (%s); reconnecting", exc)
+            self.stats.stream_connected = False
+            await asyncio.sleep(backoff * random.uniform(0.8, 1.2))
+            backoff = min(backoff * 2, BACKOFF_MAX)
+
+    def _on_event(self, seq: int, body: dict) -> None:
+        self.stats.last_event_id = str(seq)
+        if seq in self._seen:
+            self.stats.duplicate_events += 1
+            return
+        self._seen.add(seq)
+        self.stats.events_received += 1
+        self.offer(msgspec.convert(body["task"], WorkItem))
+
+    async def _poll_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.options.poll_seconds)
+            try:
+                await self.poll()
+            except QueueClientError as exc:
+                log.warning("polling pending tasks: %s", exc)
+
+    async def poll(self) -> None:
+        self.stats.polls += 1
+        for item in await self.client.pending():
+            self.offer(item)
+
+    def workspace_for(self, item: WorkItem) -> Path | None:
+        if not item.workspace:
+            return self.options.workspaces[0]
+        for path in self.options.workspaces:
+            if item.workspace in (str(path), path.name):
+                return path
+        return None
+
+    def offer(self, item: WorkItem) -> None:
+        """Try to take ``item`` if this worker can run it and has a free slot."""
+        if self._stopping or item.task_id in self._runs:
+            return
+        if item.mode not in self.executor.modes or self.workspace_for(item) is None:
+            return  # another worker's: leave it on the queue
+        if self._slots.locked():
+            return  # full: the next poll (or a freed slot) brings it back
+        self._runs[item.task_id] = asyncio.create_task(self._work(item), name=f"worker-task-{item.task_id}")
+
+    # -- running one -----------------------------------------------------------------------------
+
+    async def _work(self, item: WorkItem) -> None:
+        try:
+            async with self._slots:
+                claim = await self.client.claim(self.stats.worker_id, item.task_id)
+                if claim is None:
+                    self.stats.claims_lost += 1
+                    return
+                self.stats.claims_won += 1
+                self.stats.active[item.task_id] = "claimed"
+                await self._run_claimed(claim.task)
+        except QueueClientError as exc:
+            log.warning("task %s: %s", item.task_id, exc)
+        finally:
+            self.stats.active.pop(item.task_id, None)
+            self._runs.pop(item.task_id, None)
+            if not self._stopping:
+                asyncio.get_running_loop().call_soon(self._refill)
+
+    def _refill(self) -> None:
+        """A slot came free: look for work that arrived while all were busy (one poll at a time, again if
+        another slot came free meanwhile)."""
+        self._want_refill = True
+        if not self._stopping and self._refilling is None:
+            self._refilling = asyncio.create_task(self._refill_loop())
+
+    async def _refill_loop(self) -> None:
+        try:
+            while self._want_refill and not self._stopping:
+                self._want_refill = False
+                await self.poll()
+        except QueueClientError as exc:
+            log.warning("polling pending tasks: %s", exc)
+        finally:
+            self._refilling = None
+
+    async def _run_claimed(self, item: WorkItem) -> None:
+        workspace = self.workspace_for(item)
+        assert workspace is not None
+        try:
+            outcome = await self.executor.run(item, workspace, _Reporter(self, item.task_id))
+        except asyncio.CancelledError:
+            await asyncio.shield(self._release(item, Outcome(outcome="released", message="the worker is stopping")))
+            self.stats.released.append(item.task_id)
+            raise
+        except QueueClientError as exc:
+            if exc.status in (404, 409):  # canceled, or our lease ran out and another worker has it
+                log.warning("task %s was taken from this worker: %s", item.task_id, exc)
+                return
+            raise
+        except Exception as exc:
+            log.warning("task %s failed: %s", item.task_id, exc, exc_info=True)
+            outcome = Outcome(outcome="failed", message=f"{type(exc).__name__}: {exc}")
+        await self._release(item, outcome)
+        self.stats.completed.append(item.task_id)
+
+    async def _release(self, item: WorkItem, outcome: Outcome) -> None:
+        try:
+            await self.client.release(
+                ReleaseRequest(
+                    task_id=item.task_id,
+                    worker_id=self.stats.worker_id,
+                    outcome=outcome.outcome,
+                    message=outcome.message,
+                    result=outcome.result,
+                )
+            )
+        except QueueClientError as exc:
+            log.warning("could not release task %s: %s", item.task_id, exc)
+
+    # -- heartbeats ------------------------------------------------------------------------------
+
+    async def _heartbeat_forever(self) -> None:
+        while True:
+            await self.heartbeat()
+            await asyncio.sleep(self._heartbeat_seconds)
+
+    async def heartbeat(self) -> None:
+        cognition = await read_summary(self.cognition, self.session)
+        self.stats.last_cognition = msgspec.to_builtins(cognition) if cognition else None
+        active = sorted(self.stats.active)
+        beat = Heartbeat(
+            worker_id=self.stats.worker_id,
+            agent_name=self.options.name,
+            status="busy" if active else "idle",
+            active_task_count=len(active),
+            active_tasks=active,
+            task_progress=dict(self.stats.active) or None,
+            cognition=cognition,
+        )
+        try:
+            await self.client.heartbeat(self.stats.worker_id, beat)
+            self.stats.heartbeats += 1
+        except QueueClientError as exc:
+            self.stats.heartbeat_errors += 1
+            log.warning("heartbeat: %s", exc)
+            if exc.status in (401, 404):  # the server forgot us (a fresh data dir): register again
+                await self._reregister()
+
+    async def _reregister(self) -> None:
+        try:
+            await self.register()
+        except QueueClientError as exc:
+            log.warning("registering again: %s", exc)

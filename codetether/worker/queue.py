@@ -1,0 +1,280 @@
+"""The work queue's logic, shared by every transport: who may register, claim, report and release.
+
+``serve --queue-only`` runs A2A tasks through :class:`~codetether.worker.queue_executor.QueueExecutor`,
+which puts each on this queue and relays what the claiming worker reports to the A2A task (so A2A
+clients watching it see the worker's progress). Workers register with the server's admin token and
+get their own token (stored hashed); from then on they may act only as themselves: a worker's token
+claims, reports on and releases only the tasks it holds. A claim lasts as long as its worker keeps
+heartbeating: ``lease_seconds`` after the last heartbeat the task is claimable again.
+"""
+
+import asyncio
+import logging
+import secrets
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+
+import msgspec
+
+from ..security.principal import Principal, token_hash
+from . import errors
+from .store import QueueStore, WorkerRecord
+from .types import (
+    ClaimRequest,
+    ClaimResponse,
+    Heartbeat,
+    HeartbeatReply,
+    OutputRequest,
+    QueueEvent,
+    RegisterRequest,
+    RegisterResponse,
+    ReleaseRequest,
+    WorkItem,
+)
+
+log = logging.getLogger(__name__)
+
+MAX_PENDING = 500
+EVENT_BATCH = 200
+
+
+class Resync(msgspec.Struct):
+    """The cursor a worker resumed from is older than the replay window: it must poll the pending list."""
+
+    first: int
+    last: int
+
+
+@dataclass(frozen=True)
+class QueueSettings:
+    lease_seconds: float = 90.0
+    heartbeat_seconds: float = 30.0
+    replay_events: int = 1000
+    keepalive_seconds: float = 15.0
+
+
+@dataclass
+class Update:
+    """What a worker reported on a task, handed to the task's executor; ``applied`` resolves once the A2A
+    task carries it, so the worker's request returns only when watchers have seen it."""
+
+    kind: str  # "output", "status", "release", "requeued"
+    text: str = ""
+    outcome: str = ""
+    result: str = ""
+    applied: asyncio.Future | None = field(default=None)
+
+
+class WorkQueue:
+    def __init__(
+        self, store: QueueStore, settings: QueueSettings | None = None, *, clock: Callable[[], float] = time.time
+    ) -> None:
+        self.store = store
+        self.settings = settings or QueueSettings()
+        self.clock = clock
+        self._channels: dict[str, asyncio.Queue[Update]] = {}  # task id -> its executor's inbox
+        self._changed = asyncio.Event()
+        self._reaper: asyncio.Task | None = None
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        abandoned = self.store.abandon_open()
+        if abandoned:
+            log.warning("dropped %d queued task(s) left by the previous server", abandoned)
+        self._reaper = asyncio.create_task(self._reap_forever(), name="worker-lease-reaper")
+
+    async def close(self) -> None:
+        if self._reaper is not None:
+            self._reaper.cancel()
+            await asyncio.gather(self._reaper, return_exceptions=True)
+        self._notify()
+
+    def _notify(self) -> None:
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    async def _reap_forever(self) -> None:
+        interval = max(0.05, min(self.settings.lease_seconds / 4, 5.0))
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                self.reap()
+            except Exception:
+                log.exception("lease reaper failed")
+
+    def reap(self) -> int:
+        """Re-queue the tasks whose worker stopped heartbeating; returns how many."""
+        expired = self.store.expire(self.clock())
+        for task_id, worker_id, _seq in expired:
+            log.warning("worker %s stopped heartbeating; task %s is claimable again", worker_id, task_id)
+            self._deliver(task_id, Update("requeued", f"worker {worker_id} stopped responding; task re-queued"))
+        if expired:
+            self._after_event()
+        return len(expired)
+
+    def _after_event(self) -> None:
+        self.store.prune_events(self.settings.replay_events)
+        self._notify()
+
+    # -- the A2A side ----------------------------------------------------------------------------
+
+    def submit(self, item: WorkItem, owner: str) -> asyncio.Queue[Update]:
+        """Queue ``item`` for the fleet; the returned inbox receives what its worker reports."""
+        inbox: asyncio.Queue[Update] = asyncio.Queue()
+        self._channels[item.task_id] = inbox
+        self.store.enqueue(item, owner, self.clock())
+        self._after_event()
+        return inbox
+
+    def withdraw(self, task_id: str) -> None:
+        """The A2A task ended here (canceled, or its run finished): nobody may report on it any more."""
+        self._channels.pop(task_id, None)
+        self.store.drop(task_id)
+
+    def _deliver(self, task_id: str, update: Update) -> bool:
+        inbox = self._channels.get(task_id)
+        if inbox is None:
+            return False
+        inbox.put_nowait(update)
+        return True
+
+    # -- workers ---------------------------------------------------------------------------------
+
+    def register(self, principal: Principal, request: RegisterRequest) -> RegisterResponse:
+        if principal.kind == "worker":
+            raise errors.Forbidden(
+                "a worker token cannot register workers", "register with the server's token (CODETETHER_AUTH_TOKEN)"
+            )
+        name = (request.name or f"worker-{secrets.token_hex(3)}")[:128]
+        worker_id = f"wrk_{secrets.token_hex(8)}"
+        token = f"ctw_{secrets.token_urlsafe(32)}"
+        now = self.clock()
+        info = msgspec.to_builtins(msgspec.structs.replace(request, worker_id=worker_id))
+        record = WorkerRecord(
+            worker_id=worker_id, name=name, owner=principal.id, registered_at=now, last_seen=now, info=info
+        )
+        self.store.add_worker(record, token_hash(token))
+        log.info("worker %s (%s) registered by %s", worker_id, name, principal.id)
+        return RegisterResponse(
+            worker_id=worker_id,
+            token=token,
+            lease_seconds=self.settings.lease_seconds,
+            heartbeat_seconds=self.settings.heartbeat_seconds,
+        )
+
+    def principal_for(self, hashed: str) -> Principal | None:
+        record = self.store.worker_by_token(hashed)
+        if record is None:
+            return None
+        return Principal(id=f"worker:{record.worker_id}", kind="worker", worker_id=record.worker_id)
+
+    def _as_worker(self, principal: Principal, worker_id: str) -> str:
+        """The worker this call acts as: a worker token acts only as itself."""
+        if principal.kind != "worker":
+            raise errors.Forbidden(
+                "only a registered worker's token may do this", "register first: POST /v1/agent/workers/register"
+            )
+        if worker_id and worker_id != principal.worker_id:
+            raise errors.Forbidden(f"this token belongs to worker {principal.worker_id}, not {worker_id}")
+        return principal.worker_id
+
+    def heartbeat(self, principal: Principal, worker_id: str, beat: Heartbeat) -> HeartbeatReply:
+        worker_id = self._as_worker(principal, worker_id)
+        info = {"last_heartbeat": msgspec.to_builtins(beat)}
+        now = self.clock()
+        extended = self.store.touch_worker(worker_id, info, now, now + self.settings.lease_seconds)
+        if extended < 0:
+            raise errors.NotFound(f"worker {worker_id} is not registered")
+        return HeartbeatReply(leases_extended=extended, lease_seconds=self.settings.lease_seconds)
+
+    def workers(self, principal: Principal) -> list[WorkerRecord]:
+        records = self.store.list_workers()
+        return [record for record in records if principal.admin or principal.worker_id == record.worker_id]
+
+    def pending(self, principal: Principal) -> list[WorkItem]:
+        if principal.kind != "worker" and not principal.admin:
+            raise errors.Forbidden("only workers and the admin see the queue")
+        return self.store.pending(MAX_PENDING)
+
+    def claim(self, principal: Principal, request: ClaimRequest) -> ClaimResponse:
+        worker_id = self._as_worker(principal, request.worker_id)
+        if not request.task_id:
+            raise errors.BadRequest("task_id is required")
+        item = self.store.claim(request.task_id, worker_id, self.clock() + self.settings.lease_seconds)
+        if item is None:
+            held = self.store.holder(request.task_id)
+            if held is None:
+                raise errors.NotFound(f"task {request.task_id} is not in the queue")
+            state, holder = held
+            who = "another worker" if holder and holder != worker_id else "nobody (it is finished)"
+            if holder == worker_id and state == "claimed":
+                who = "this worker already"
+            raise errors.Conflict(f"task {request.task_id} is not claimable: {who} holds it")
+        self._deliver(item.task_id, Update("status", f"claimed by worker {worker_id}"))
+        return ClaimResponse(task=item, lease_seconds=self.settings.lease_seconds)
+
+    def _holding(self, principal: Principal, worker_id: str, task_id: str) -> str:
+        worker_id = self._as_worker(principal, worker_id)
+        held = self.store.holder(task_id)
+        if held is None:
+            raise errors.NotFound(f"task {task_id} is not in the queue")
+        if held != ("claimed", worker_id):
+            raise errors.Conflict(f"worker {worker_id} does not hold task {task_id} (lease expired or canceled)")
+        return worker_id
+
+    async def _relay(self, task_id: str, update: Update) -> None:
+        update.applied = asyncio.get_running_loop().create_future()
+        if not self._deliver(task_id, update):
+            raise errors.Conflict(f"task {task_id} is no longer running on this server")
+        await update.applied
+
+    async def output(self, principal: Principal, task_id: str, request: OutputRequest) -> None:
+        self._holding(principal, request.worker_id, task_id)
+        await self._relay(task_id, Update("output" if request.kind == "text" else "status", request.output))
+
+    async def release(self, principal: Principal, request: ReleaseRequest) -> None:
+        worker_id = self._holding(principal, request.worker_id, request.task_id)
+        if request.outcome == "released":
+            if self.store.give_back(request.task_id, worker_id, self.clock()) is None:
+                raise errors.Conflict(f"worker {worker_id} does not hold task {request.task_id}")
+            self._deliver(request.task_id, Update("requeued", request.message or f"worker {worker_id} gave it back"))
+            self._after_event()
+            return
+        if not self.store.finish(request.task_id, worker_id):
+            raise errors.Conflict(f"worker {worker_id} does not hold task {request.task_id}")
+        await self._relay(
+            request.task_id, Update("release", request.message, outcome=request.outcome, result=request.result)
+        )
+
+    # -- the event stream ------------------------------------------------------------------------
+
+    async def events(self, after: int | None) -> AsyncIterator[QueueEvent | Resync | None]:
+        """Task-available events after ``after`` (``None``: from now), live; ``None`` items are keep-alives.
+
+        A cursor outside the retained window yields :class:`Resync` first and continues from now."""
+        first, last = self.store.event_bounds()
+        if after is None:
+            cursor = last
+        elif after < first - 1 or after > last:
+            yield Resync(first=first, last=last)
+            cursor = last
+        else:
+            cursor = after
+        while True:
+            changed = self._changed
+            batch = self.store.events_after(cursor, EVENT_BATCH)
+            if batch:
+                if batch[0].seq != cursor + 1 and cursor >= 0:
+                    first, last = self.store.event_bounds()
+                    if cursor < first - 1:  # pruned while this reader lagged
+                        yield Resync(first=first, last=last)
+                for event in batch:
+                    yield event
+                    cursor = event.seq
+                continue
+            try:
+                await asyncio.wait_for(changed.wait(), self.settings.keepalive_seconds)
+            except TimeoutError:
+                yield None
