@@ -153,10 +153,34 @@ class ArtifactUpdate(msgspec.Struct, tag="artifact_update", kw_only=True):
 # --- Ralph (topic ``ralph.{prd}``) -------------------------------------------------------------------
 
 
+class RalphState(StrEnum):
+    """What a ``ralph_progress`` event reports; it is also the last topic segment (``ralph.{prd_id}.{state}``)."""
+
+    RUN = "run"  # a run started (story empty; total = stories, passed = already passed)
+    STARTED = "started"  # a story's agent started in its worktree
+    ITERATION = "iteration"  # the agent works on the story (again, after failed checks: a repair round)
+    CHECK = "check"  # a quality check or verification step started (check) or ended (check, ok)
+    PASSED = "passed"  # every check passed; committed and merged
+    FAILED = "failed"  # checks still failing, the agent failed, the story timed out, or a merge conflict
+    LEARNING = "learning"  # what the agent learned, for later stories (learnings)
+    BLOCKED = "blocked"  # cannot start: a dependency did not pass
+    FINISHED = "finished"  # the run ended (passed/total; detail: why it stopped)
+
+
 class RalphProgress(msgspec.Struct, tag="ralph_progress", kw_only=True):
+    """Progress of a Ralph run on topic ``ralph.{prd_id}.{state}``; its agents' run events are under
+    ``ralph.{prd_id}.agent.{story}``, so ``ralph.{prd_id}.#`` follows everything."""
+
     story: str
-    state: str
+    state: RalphState
     detail: str = ""
+    prd_id: str = ""
+    iteration: int = 0
+    check: str = ""
+    ok: bool | None = None
+    passed: int = 0
+    total: int = 0
+    learnings: list[str] = []
 
 
 # --- agents on the bus (topics ``agent.{id}``, ``agent.{id}.events``, ``broadcast``, ``results.{key}``) --

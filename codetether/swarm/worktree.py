@@ -28,11 +28,29 @@ async def is_git_repo(path: Path) -> bool:
 
 
 class Worktrees:
-    def __init__(self, repo: Path, swarm_id: str, root: Path) -> None:
+    """Worktrees of one swarm (or Ralph run) under ``root``.
+
+    ``branch`` names the integration branch (default ``codetether/swarm-{id}``); ``integration`` is an
+    existing checkout of it to merge into (Ralph merges into the user's own tree, on the PRD's branch)
+    instead of a worktree made for it; ``prefix`` starts each subtask's branch name.
+    """
+
+    def __init__(
+        self,
+        repo: Path,
+        swarm_id: str,
+        root: Path,
+        *,
+        branch: str | None = None,
+        integration: Path | None = None,
+        prefix: str | None = None,
+    ) -> None:
         self.repo = repo
         self.root = root
-        self.branch = f"codetether/swarm-{swarm_id}"
-        self.integration = root / "_integration"
+        self.branch = branch or f"codetether/swarm-{swarm_id}"
+        self.integration = integration or root / "_integration"
+        self._shared_integration = integration is not None
+        self.prefix = prefix if prefix is not None else f"{self.branch}-"
         self.base = ""
         self.paths: dict[str, Path] = {}
         # Concurrent git commands on one repository fight over its lock files (config, refs, index):
@@ -49,13 +67,25 @@ class Worktrees:
         _, head, _ = await self._git("rev-parse", "HEAD", cwd=self.repo)
         self.base = head.strip()
         self.root.mkdir(parents=True, exist_ok=True)
-        await self._git("worktree", "add", "-q", "-b", self.branch, str(self.integration), self.base, cwd=self.repo)
+        if not self._shared_integration:
+            await self._git("worktree", "add", "-q", "-b", self.branch, str(self.integration), self.base, cwd=self.repo)
+
+    def branch_of(self, name: str) -> str:
+        return f"{self.prefix}{name}"
 
     async def create(self, name: str) -> Path:
         path = self.root / name
-        await self._git("worktree", "add", "-q", "-b", f"{self.branch}-{name}", str(path), self.branch, cwd=self.repo)
+        await self._git("worktree", "add", "-q", "-b", self.branch_of(name), str(path), self.branch, cwd=self.repo)
         self.paths[name] = path
         return path
+
+    async def remove(self, name: str, *, keep_branch: bool = False) -> None:
+        """Remove one subtask's worktree (and its branch unless ``keep_branch``)."""
+        path = self.paths.pop(name, self.root / name)
+        await self._git("worktree", "remove", "--force", str(path), cwd=self.repo, check=False)
+        if not keep_branch:
+            await self._git("branch", "-D", self.branch_of(name), cwd=self.repo, check=False)
+        shutil.rmtree(path, ignore_errors=True)
 
     async def tree(self) -> str:
         """The content id of the integration branch's tip: equal content, equal id (commit times aside)."""
@@ -87,7 +117,7 @@ class Worktrees:
             "--no-ff",
             "--no-edit",
             "-q",
-            f"{self.branch}-{name}",
+            self.branch_of(name),
             cwd=self.integration,
             check=False,
         )
@@ -118,9 +148,10 @@ class Worktrees:
         for name, path in list(self.paths.items()):
             await self._git("worktree", "remove", "--force", str(path), cwd=self.repo, check=False)
             if name not in keep_subtasks:
-                await self._git("branch", "-D", f"{self.branch}-{name}", cwd=self.repo, check=False)
-        await self._git("worktree", "remove", "--force", str(self.integration), cwd=self.repo, check=False)
-        if not keep_branch:
+                await self._git("branch", "-D", self.branch_of(name), cwd=self.repo, check=False)
+        if not self._shared_integration:
+            await self._git("worktree", "remove", "--force", str(self.integration), cwd=self.repo, check=False)
+        if not keep_branch and not self._shared_integration:
             await self._git("branch", "-D", self.branch, cwd=self.repo, check=False)
         await self._git("worktree", "prune", cwd=self.repo, check=False)
         shutil.rmtree(self.root, ignore_errors=True)
