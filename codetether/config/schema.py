@@ -98,6 +98,53 @@ class ProviderSection(_Section):
     max_retries: Annotated[int, msgspec.Meta(ge=0, description="retries of a failed request (default 4)")] | None = None
 
 
+class ToolRouterSection(_Section):
+    """The local tool-call router: a small GGUF model that turns a reply describing tool use into calls.
+
+    Calls written out in the reply (``<tool_call>`` blocks, fenced JSON, ``name(args)``) are always
+    taken; the model runs only when ``enabled``. Env: ``CODETETHER_TOOL_ROUTER_<KEY>``.
+    """
+
+    enabled: Annotated[bool, msgspec.Meta(description="run the local router model on text-only replies")] = False
+    model_path: Annotated[
+        str | None,
+        msgspec.Meta(
+            description="GGUF file (default: the model `codetether models pull functiongemma` fetched, "
+            "else the embedded Gemma 3 270M)"
+        ),
+    ] = None
+    tokenizer_path: Annotated[
+        str | None, msgspec.Meta(description="ignored: a GGUF file carries its own tokenizer (kept for the original)")
+    ] = None
+    arch: Annotated[
+        str, msgspec.Meta(description="architecture, picks the chat markers when the GGUF has no chat template")
+    ] = "gemma3"
+    device: Annotated[Literal["auto", "cpu", "cuda"], msgspec.Meta(description="auto, cpu or cuda")] = "auto"
+    max_tokens: Annotated[int, msgspec.Meta(ge=16, le=4096, description="most tokens of one routed call")] = 256
+    temperature: Annotated[float, msgspec.Meta(ge=0, le=2, description="sampling temperature of the router")] = 0.1
+
+
+# Where the usual local servers listen by default: Ollama, llama.cpp's llama-server, LM Studio, vLLM.
+LOCAL_SERVERS = {
+    "ollama": "http://127.0.0.1:11434",
+    "llama-server": "http://127.0.0.1:8080",
+    "lm-studio": "http://127.0.0.1:1234",
+    "vllm": "http://127.0.0.1:8000",
+}
+
+
+class DiscoverySection(_Section):
+    """Local OpenAI-compatible servers tried when no provider is configured, before the embedded model."""
+
+    enabled: Annotated[bool, msgspec.Meta(description="probe the servers below when no provider is configured")] = (
+        True
+    )
+    servers: Annotated[
+        dict[str, str], msgspec.Meta(description="name -> loopback URL probed with GET /v1/models, in this order")
+    ] = msgspec.field(default_factory=lambda: dict(LOCAL_SERVERS))
+    timeout: Annotated[float, msgspec.Meta(gt=0, le=10, description="seconds each probe may take")] = 0.3
+
+
 class AgentSection(_Section):
     """How the agent loop runs."""
 
@@ -301,6 +348,8 @@ class Config(_Section):
     permissions: dict[str, dict[str, PermissionAction]] = {}
     mcp: dict[str, McpServerSection] = {}
     hooks: dict[HookEvent, list[HookSection]] = {}
+    tool_router: ToolRouterSection = msgspec.field(default_factory=ToolRouterSection)
+    discovery: DiscoverySection = msgspec.field(default_factory=DiscoverySection)
 
 
 # Sections whose fields are plain scalars: these can be set from env vars and flags.
@@ -316,6 +365,8 @@ SCALAR_SECTIONS: dict[str, type[_Section]] = {
     "a2a": A2ASection,
     "k8s": K8sSection,
     "cognition": CognitionSection,
+    "tool_router": ToolRouterSection,
+    "discovery": DiscoverySection,
 }
 
 # Keys that look like credentials: refused in config files with a pointer to `codetether auth`.
