@@ -17,6 +17,10 @@ class K8sDisabled(K8sError):
     """No cluster is configured; the message says why."""
 
 
+class K8sInvalid(K8sError):
+    """The request itself is wrong (a negative replica count): nothing was sent to the cluster."""
+
+
 def from_api(exc: Exception, doing: str) -> K8sError:
     """``ApiException``/urllib3 errors → K8sError naming what was being done and what the server said."""
     import json

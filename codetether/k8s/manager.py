@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import msgspec
 
-from .errors import K8sDisabled, K8sError, from_api
+from .errors import K8sDisabled, K8sError, K8sInvalid, from_api
 from .health import DESIRED_REPLICAS, RESTARTED_AT, Plan, PodHealth, desired_replicas, plan, pod_health, restarted_at
 from .lease import LeaseGuard
 from .settings import K8sSettings
@@ -107,6 +107,10 @@ class K8sManager:
     def enabled(self) -> bool:
         return self.connection.client is not None
 
+    def require_enabled(self) -> None:
+        """Raise :class:`K8sDisabled` (with the reason) when there is no cluster."""
+        self._client()
+
     def _client(self) -> "ApiClient":
         if self.connection.client is None:
             raise K8sDisabled(f"kubernetes is disabled: {self.connection.reason}", "run in a pod or set KUBECONFIG")
@@ -156,8 +160,8 @@ class K8sManager:
     async def scale(self, replicas: int) -> K8sAction:
         """Set ``spec.replicas`` and remember it as the desired count (what reconcile holds it to)."""
         if replicas < 0 or replicas > 1000:
-            raise K8sError(f"replicas must be between 0 and 1000, not {replicas}", "pass a sensible count")
-        self._client()
+            raise K8sInvalid(f"replicas must be between 0 and 1000, not {replicas}", "pass a sensible count")
+        self.require_enabled()
         async with self.lease.hold("scale") as held:  # type: ignore[union-attr]
             if not held:
                 return self._record("scale", "skipped", f"another replica holds Lease {self.lease.name}")  # type: ignore[union-attr]
@@ -169,7 +173,7 @@ class K8sManager:
             return self._record("scale", "ok", f"replicas={replicas}")
 
     async def rolling_restart(self, reason: str = "requested") -> K8sAction:
-        self._client()
+        self.require_enabled()
         async with self.lease.hold("restart") as held:  # type: ignore[union-attr]
             if not held:
                 return self._record("restart", "skipped", f"another replica holds Lease {self.lease.name}")  # type: ignore[union-attr]
@@ -178,7 +182,7 @@ class K8sManager:
 
     async def reconcile(self) -> ReconcileReport:
         """One pass: compare, and if a change is due, take the Lease, compare again, make it."""
-        self._client()
+        self.require_enabled()
         first = await self._plan()
         if first.action in ("none", "wait"):
             return self._report(first, first.action)
