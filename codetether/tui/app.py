@@ -112,6 +112,7 @@ class App:
         watcher = asyncio.get_running_loop().create_task(self.watch_config())
         async with self.follower:
             with loop.start():
+                _separate_enter_from_ctrl_j()
                 self.schedule_draw()
                 await self.exit.wait()
                 if self.conductor.running:
@@ -585,3 +586,20 @@ def _line_feeds(keys: list, raw: list) -> list:
         return keys
     kinds = iter(["ctrl j" if code == 10 else "enter" for code in raw if code in (10, 13)])
     return [next(kinds, key) if key == "enter" else key for key in keys]
+
+
+def _separate_enter_from_ctrl_j() -> None:
+    """Stop the tty turning CR into LF (ICRNL), so Enter (CR) and Ctrl+J (LF) stay different keys.
+
+    urwid's cbreak mode leaves ICRNL on; its stop() restores the settings it saved at start.
+    """
+    import sys
+    import termios
+
+    try:
+        fd = sys.stdin.fileno()
+        attributes = termios.tcgetattr(fd)
+        attributes[0] &= ~termios.ICRNL
+        termios.tcsetattr(fd, termios.TCSANOW, attributes)
+    except (termios.error, OSError, ValueError):  # not a tty (a test screen): nothing to separate
+        pass

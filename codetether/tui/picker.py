@@ -22,7 +22,7 @@ class Picker(urwid.WidgetWrap):
         empty: str = "nothing to show",
     ) -> None:
         """``rows``: (label, value). ``free_text``: Enter with no match chooses the typed text itself."""
-        self.rows = list(rows)
+        self.choices = list(rows)
         self.on_choose = on_choose
         self.on_cancel = on_cancel
         self.filterable = filterable
@@ -41,7 +41,7 @@ class Picker(urwid.WidgetWrap):
 
     def shown(self) -> list[tuple[str, object]]:
         words = self.query.edit_text.lower().split() if self.filterable else []
-        return [row for row in self.rows if all(word in row[0].lower() for word in words)]
+        return [row for row in self.choices if all(word in row[0].lower() for word in words)]
 
     def refilter(self) -> None:
         items = [urwid.AttrMap(urwid.SelectableIcon(label, 0), "dialog", "selected") for label, _ in self.shown()]
@@ -50,7 +50,7 @@ class Picker(urwid.WidgetWrap):
             self.walker.set_focus(0)
 
     def set_rows(self, rows: Sequence[tuple[str, object]]) -> None:
-        self.rows = list(rows)
+        self.choices = list(rows)
         self.refilter()
 
     def keypress(self, size, key: str) -> str | None:

@@ -1,0 +1,133 @@
+"""The real program in a real terminal (tmux) against the fake LLM server: chat, permissions, questions."""
+
+import subprocess
+
+from tests.fakes.llm import Call, Reply
+
+from .conftest import configure
+
+STATUS = "fake/fake-large"
+
+
+async def test_prompt_streams_a_markdown_answer(llm, term, config_file):
+    configure(config_file, llm)
+    llm.script(
+        Reply(text="Here is **the** fix:\n\n```python\ndef add(a, b):\n    return a + b\n```\n\nAll done.", chunk=2)
+    )
+    await term.start("tui")
+    await term.wait_for(STATUS)
+    await term.type("write add")
+    await term.send("Enter")
+    screen = await term.wait_for("All done.")
+    assert "> write add" in screen
+    assert "Here is the fix:" in screen  # bold markers rendered, not shown
+    assert "─ python ─" in screen and "def add(a, b):" in screen
+    assert "12↑ 7↓ tok" in screen and "idle" in screen.splitlines()[-1]
+    assert llm.requests[0].body["messages"][-1]["content"] == "write add"
+
+
+async def test_ctrl_j_makes_a_multi_line_prompt_and_history_recalls_it(llm, term, config_file):
+    configure(config_file, llm)
+    llm.script(Reply(text="first"), Reply(text="second"))
+    await term.start("tui")
+    await term.wait_for(STATUS)
+    await term.type("line one")
+    await term.send("C-j")
+    await term.type("line two")
+    screen = await term.wait_for("line two")
+    assert "> line one" in screen  # still in the input, on two lines
+    await term.send("Enter")
+    await term.wait_for("first")
+    assert llm.requests[0].body["messages"][-1]["content"] == "line one\nline two"
+    await term.send("Up")
+    await term.wait_for(
+        lambda s: s.splitlines()[-3:-1] == ["> line one", "line two"] or "line two" in s.splitlines()[-2]
+    )
+    await term.send("Enter")
+    await term.wait_for("second")
+    assert llm.requests[1].body["messages"][-1]["content"] == "line one\nline two"
+
+
+async def test_a_large_paste_is_one_prompt(llm, term, config_file):
+    configure(config_file, llm)
+    llm.script(Reply(text="got it"))
+    await term.start("tui")
+    await term.wait_for(STATUS)
+    pasted = "".join(f"row {i} of the pasted log\n" for i in range(2000))  # ~50 KB, with newlines
+    await term.paste(pasted)
+    await term.wait_for("row 1999 of the pasted log")
+    await term.send("Enter")
+    await term.wait_for("got it")
+    assert llm.requests[0].body["messages"][-1]["content"] == pasted
+
+
+async def test_permission_prompt_allow_once_and_deny(llm, term, config_file, git_repo):
+    configure(config_file, llm)  # [agent] access_mode defaults to ask
+    llm.script(
+        Reply(calls=[Call("bash", {"command": "touch allowed.txt"})]),
+        Reply(text="made it"),
+        Reply(calls=[Call("bash", {"command": "touch denied.txt"})]),
+        Reply(text="was refused"),
+    )
+    await term.start("tui")
+    await term.wait_for(STATUS)
+    await term.type("make a file")
+    await term.send("Enter")
+    screen = await term.wait_for("Allow once")
+    assert "Allow bash to run:" in screen and "touch allowed.txt" in screen
+    assert "Always allow this pattern" in screen and "Deny" in screen
+    await term.send("y")
+    screen = await term.wait_for("made it")
+    assert (git_repo / "allowed.txt").exists()
+    assert "✓ bash touch allowed.txt" in screen
+    await term.type("another")
+    await term.send("Enter")
+    await term.wait_for("touch denied.txt")
+    await term.wait_for("Deny")
+    await term.send("n")
+    screen = await term.wait_for("was refused")
+    assert not (git_repo / "denied.txt").exists()
+    assert "✗ bash touch denied.txt" in screen and "declined" in screen
+
+
+async def test_an_edit_shows_its_diff_and_undo_reverts_it(llm, term, config_file, git_repo):
+    configure(config_file, llm, '\n[agent]\naccess_mode = "approve"\n')
+    llm.script(
+        Reply(calls=[Call("read_file", {"file_path": "README.md"})]),
+        Reply(calls=[Call("edit", {"file_path": "README.md", "old_string": "# project", "new_string": "# renamed"})]),
+        Reply(calls=[Call("write_file", {"file_path": "NEW.md", "content": "brand new\n"})]),
+        Reply(text="edited"),
+    )
+    await term.start("tui")
+    await term.wait_for(STATUS)
+    await term.type("rename it")
+    await term.send("Enter")
+    screen = await term.wait_for("edited")
+    assert "-# project" in screen and "+# renamed" in screen and "+brand new" in screen
+    assert (git_repo / "README.md").read_text() == "# renamed\n" and (git_repo / "NEW.md").exists()
+    await term.type("/undo")
+    await term.send("Enter")
+    screen = await term.wait_for("undone:")
+    assert "NEW.md" in screen and "README.md" in screen
+    assert (git_repo / "README.md").read_text() == "# project\n" and not (git_repo / "NEW.md").exists()
+    status = subprocess.run(["git", "status", "--porcelain"], cwd=git_repo, capture_output=True, text=True).stdout
+    assert status == ""
+
+
+async def test_the_question_tool_is_a_selectable_list(llm, term, config_file):
+    configure(config_file, llm)
+    llm.script(
+        Reply(calls=[Call("question", {"question": "Which database?", "options": ["SQLite", "PostgreSQL"]})]),
+        Reply(text="PostgreSQL it is"),
+    )
+    await term.start("tui")
+    await term.wait_for(STATUS)
+    await term.type("set up storage")
+    await term.send("Enter")
+    screen = await term.wait_for("Which database?")
+    assert "SQLite" in screen and "PostgreSQL" in screen
+    await term.send("Down")
+    await term.send("Enter")
+    await term.wait_for("PostgreSQL it is")
+    tool_message = llm.requests[1].body["messages"][-1]
+    assert tool_message["role"] == "tool" and tool_message["content"] == "The user answered: PostgreSQL"
