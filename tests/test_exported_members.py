@@ -88,7 +88,18 @@ SURFACES = {
         "provider_settings",
         "split_model",
     ],
-    "ctcore.chunker": ["IMPLEMENTATION", "chunk_spans", "chunk_text", "line_starts"],
+    "ctcore.chunker": [
+        "CONTENT_TYPES",
+        "IMPLEMENTATION",
+        "Chunk",
+        "chunk",
+        "chunk_spans",
+        "chunk_text",
+        "detect",
+        "line_starts",
+        "reassemble",
+        "select",
+    ],
 }
 
 
