@@ -59,7 +59,7 @@ class Method(NamedTuple):
 
 
 def _stream_v03(events: AsyncIterator[t.StreamResponse]) -> MappedStream:
-    return MappedStream(events, v03.event_to_v03)
+    return MappedStream(events, v03.reply_json)
 
 
 async def _v03_push_get(handler: RequestHandler, params: v03.PushConfigParams) -> Any:
@@ -72,7 +72,7 @@ async def _v03_push_get(handler: RequestHandler, params: v03.PushConfigParams) -
         if not configs:
             raise errors.TaskNotFoundError(f"task {params.id} has no push notification config")
         config = configs[0]
-    return v03.push_config_to_v03(config)
+    return v03.push_json(config)
 
 
 async def _v03_push_delete(handler: RequestHandler, params: v03.PushConfigParams) -> None:
@@ -103,22 +103,22 @@ METHODS_V1: dict[str, Method] = {
 
 
 async def _v03_send(handler: RequestHandler, params: v03.MessageSendParams) -> Any:
-    reply = await handler.on_send_message(v03.send_request_from_v03(params), "0.3")
-    return v03.task_to_v03(reply.task) if reply.task else v03.message_to_v03(reply.message)
+    reply = await handler.on_send_message(v03.send_request(params), "0.3")
+    return v03.reply_json(reply)
 
 
 async def _v03_stream(handler: RequestHandler, params: v03.MessageSendParams) -> Any:
-    return _stream_v03(await handler.on_send_streaming_message(v03.send_request_from_v03(params), "0.3"))
+    return _stream_v03(await handler.on_send_streaming_message(v03.send_request(params), "0.3"))
 
 
 async def _v03_get(handler: RequestHandler, params: v03.TaskQueryParams) -> Any:
-    return v03.task_to_v03(
+    return v03.task_json(
         await handler.on_get_task(t.GetTaskRequest(id=params.id, history_length=params.history_length))
     )
 
 
 async def _v03_cancel(handler: RequestHandler, params: v03.TaskIdParams) -> Any:
-    return v03.task_to_v03(await handler.on_cancel_task(t.CancelTaskRequest(id=params.id, metadata=params.metadata)))
+    return v03.task_json(await handler.on_cancel_task(t.CancelTaskRequest(id=params.id, metadata=params.metadata)))
 
 
 async def _v03_resubscribe(handler: RequestHandler, params: v03.TaskIdParams) -> Any:
@@ -126,13 +126,13 @@ async def _v03_resubscribe(handler: RequestHandler, params: v03.TaskIdParams) ->
 
 
 async def _v03_push_set(handler: RequestHandler, params: v03.TaskPushConfigV03) -> Any:
-    config = v03.push_config_from_v03(params.push_notification_config, params.task_id)
-    return v03.push_config_to_v03(await handler.on_create_push_config(config, "0.3"))
+    config = v03.push_config(params.push_notification_config, params.task_id)
+    return v03.push_json(await handler.on_create_push_config(config, "0.3"))
 
 
 async def _v03_push_list(handler: RequestHandler, params: v03.PushConfigParams) -> Any:
     configs = (await handler.on_list_push_configs(t.ListPushConfigsRequest(task_id=params.id))).configs
-    return [v03.push_config_to_v03(config) for config in configs]
+    return [v03.push_json(config) for config in configs]
 
 
 METHODS_V03: dict[str, Method] = {

@@ -19,6 +19,7 @@ from ..domain import errors
 from ..domain import types as t
 from ..domain.versions import V1
 from ..wire import proto_convert as pc
+from ..wire import v03_model as m
 from . import decode
 from .errors import A2AClientError, A2AConnectionError, auth_error, from_grpc
 
@@ -131,14 +132,15 @@ class GrpcTransport:
         if self.v1:
             data = await self._unary("SendMessage", request)
         else:
-            data = pc.event_from_v03(await self._unary("SendMessage", pc.send_request_to_v03(_to_dict(request))))
+            sent_v03 = await self._unary("SendMessage", m.send_request_to(_to_dict(request), pc.PROTO))
+            data = m.event_from(sent_v03, pc.PROTO)
         sent = decode.reply(data, t.SendMessageResponse, "SendMessage")
         return sent.task or sent.message
 
     async def send_streaming_message(self, request: t.SendMessageRequest) -> AsyncIterator[t.StreamResponse]:
         if self.v1:
             return self._events("SendStreamingMessage", request)
-        return self._events("SendStreamingMessage", pc.send_request_to_v03(_to_dict(request)))
+        return self._events("SendStreamingMessage", m.send_request_to(_to_dict(request), pc.PROTO))
 
     async def subscribe(self, request: t.SubscribeToTaskRequest) -> AsyncIterator[t.StreamResponse]:
         if self.v1:
@@ -147,13 +149,13 @@ class GrpcTransport:
 
     async def _events(self, name: str, request: Any) -> AsyncIterator[t.StreamResponse]:
         async for data in self._stream(name, request):
-            yield decode.reply(data if self.v1 else pc.event_from_v03(data), t.StreamResponse, name)
+            yield decode.reply(data if self.v1 else m.event_from(data, pc.PROTO), t.StreamResponse, name)
 
     async def get_task(self, request: t.GetTaskRequest) -> t.Task:
         if self.v1:
             return decode.reply(await self._unary("GetTask", request), t.Task, "GetTask")
         query = {"name": f"tasks/{request.id}", "historyLength": request.history_length or 0}
-        return decode.reply(pc.task_from_v03(await self._unary("GetTask", query)), t.Task, "GetTask")
+        return decode.reply(m.task_from(await self._unary("GetTask", query), pc.PROTO), t.Task, "GetTask")
 
     async def list_tasks(self, request: t.ListTasksRequest) -> t.ListTasksResponse:
         return decode.list_tasks(await self._unary("ListTasks", request))
@@ -162,7 +164,7 @@ class GrpcTransport:
         if self.v1:
             return decode.reply(await self._unary("CancelTask", request), t.Task, "CancelTask")
         data = await self._unary("CancelTask", {"name": f"tasks/{request.id}"})
-        return decode.reply(pc.task_from_v03(data), t.Task, "CancelTask")
+        return decode.reply(m.task_from(data, pc.PROTO), t.Task, "CancelTask")
 
     async def create_push_config(self, config: t.PushConfig) -> t.PushConfig:
         if self.v1:
@@ -171,7 +173,7 @@ class GrpcTransport:
         request = {
             "parent": f"tasks/{config.task_id}",
             "configId": config.id,
-            "config": pc.push_config_to_v03(_to_dict(config)),
+            "config": pc.push_config_pb_json(_to_dict(config)),
         }
         return self._push_from_v03(await self._unary("CreateTaskPushNotificationConfig", request))
 
@@ -206,4 +208,5 @@ class GrpcTransport:
             task_id, config_id = pc.resource_ids(data.get("name", ""), "tasks", "pushNotificationConfigs")
         except errors.InvalidParamsError as exc:
             raise errors.InvalidAgentResponseError(f"the agent sent a push config with a bad name: {exc}") from exc
-        return decode.reply(pc.push_config_from_v03(data, task_id, config_id), t.PushConfig, "push config")
+        config = m.push_from(data.get("pushNotificationConfig", {}), task_id, config_id)
+        return decode.reply(config, t.PushConfig, "push config")

@@ -179,14 +179,15 @@ class JsonRpcTransport:
             raw = await self._call("SendMessage", request)
             sent = decode.json_reply(raw, t.SendMessageResponse, "SendMessage")
             return sent.task or sent.message
-        raw = await self._call("message/send", v03.send_request_to_v03(request))
-        event = v03.event_from_v03(decode.json_reply(raw, v03.TaskV03 | v03.MessageV03, "message/send"))
+        raw = await self._call("message/send", v03.send_params(request))
+        result = decode.json_reply(raw, v03.TaskV03 | v03.MessageV03, "message/send")
+        event = decode.reply(v03.result_dict(result), t.StreamResponse, "message/send")
         return event.task or event.message
 
     async def send_streaming_message(self, request: t.SendMessageRequest) -> AsyncIterator[t.StreamResponse]:
         if self.v1:
             return self._events("SendStreamingMessage", request)
-        return self._events("message/stream", v03.send_request_to_v03(request))
+        return self._events("message/stream", v03.send_params(request))
 
     async def subscribe(self, request: t.SubscribeToTaskRequest) -> AsyncIterator[t.StreamResponse]:
         if self.v1:
@@ -198,13 +199,15 @@ class JsonRpcTransport:
             if self.v1:
                 yield decode.json_reply(raw, t.StreamResponse, method)
             else:
-                yield v03.event_from_v03(decode.json_reply(raw, v03.EventV03, method))
+                result = decode.json_reply(raw, v03.EventV03, method)
+                yield decode.reply(v03.result_dict(result), t.StreamResponse, method)
 
     async def get_task(self, request: t.GetTaskRequest) -> t.Task:
         if self.v1:
             return decode.json_reply(await self._call("GetTask", request), t.Task, "GetTask")
         params = {"id": request.id, **({"historyLength": request.history_length} if request.history_length else {})}
-        return v03.task_from_v03(decode.json_reply(await self._call("tasks/get", params), v03.TaskV03, "tasks/get"))
+        task = decode.json_reply(await self._call("tasks/get", params), v03.TaskV03, "tasks/get")
+        return decode.reply(v03.task_dict(task), t.Task, "tasks/get")
 
     async def list_tasks(self, request: t.ListTasksRequest) -> t.ListTasksResponse:
         return decode.list_tasks(msgspec.json.decode(await self._call("ListTasks", request)))
@@ -213,15 +216,13 @@ class JsonRpcTransport:
         if self.v1:
             return decode.json_reply(await self._call("CancelTask", request), t.Task, "CancelTask")
         raw = await self._call("tasks/cancel", {"id": request.id})
-        return v03.task_from_v03(decode.json_reply(raw, v03.TaskV03, "tasks/cancel"))
+        return decode.reply(v03.task_dict(decode.json_reply(raw, v03.TaskV03, "tasks/cancel")), t.Task, "tasks/cancel")
 
     async def create_push_config(self, config: t.PushConfig) -> t.PushConfig:
         if self.v1:
             raw = await self._call("CreateTaskPushNotificationConfig", config)
             return decode.json_reply(raw, t.PushConfig, "CreateTaskPushNotificationConfig")
-        params = v03.push_config_to_v03(config)
-        if not config.id:
-            del params["pushNotificationConfig"]["id"]
+        params = v03.push_json(config)  # an empty id is left out: the server picks one
         return _push_from_v03(await self._call("tasks/pushNotificationConfig/set", params))
 
     async def get_push_config(self, request: t.GetPushConfigRequest) -> t.PushConfig:
@@ -239,7 +240,7 @@ class JsonRpcTransport:
         raw = await self._call("tasks/pushNotificationConfig/list", {"id": request.task_id})
         listed = decode.json_reply(raw, list[v03.TaskPushConfigV03], "tasks/pushNotificationConfig/list")
         return t.ListPushConfigsResponse(
-            configs=[v03.push_config_from_v03(item.push_notification_config, item.task_id) for item in listed]
+            configs=[decode.reply(v03.push_dict(item), t.PushConfig, "push config") for item in listed]
         )
 
     async def delete_push_config(self, request: t.DeletePushConfigRequest) -> None:
@@ -256,4 +257,4 @@ class JsonRpcTransport:
 
 def _push_from_v03(raw: msgspec.Raw) -> t.PushConfig:
     item = decode.json_reply(raw, v03.TaskPushConfigV03, "tasks/pushNotificationConfig")
-    return v03.push_config_from_v03(item.push_notification_config, item.task_id)
+    return decode.reply(v03.push_dict(item), t.PushConfig, "push config")

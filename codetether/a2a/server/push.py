@@ -126,9 +126,9 @@ class PushNotifier:
             body = bodies.get(version)
             if body is None:
                 if version == "0.3":
-                    from ..wire.compat_v03 import task_to_v03
+                    from ..wire.compat_v03 import task_json
 
-                    body = bodies[version] = msgspec.json.encode(task_to_v03(task))
+                    body = bodies[version] = msgspec.json.encode(task_json(task))
                 else:
                     body = bodies[version] = msgspec.json.encode(event)
             key = (task.id, config.id)

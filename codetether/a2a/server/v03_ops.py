@@ -14,6 +14,7 @@ import msgspec
 from ..domain import types as t
 from ..domain.versions import V03
 from ..wire import proto_convert as pc
+from ..wire import v03_model as m
 from .card import card_v03
 from .handler import RequestHandler
 from .streams import MappedStream
@@ -22,11 +23,11 @@ _to_dict = msgspec.to_builtins
 
 
 def _send_request(request: dict[str, Any]) -> t.SendMessageRequest:
-    return pc.convert(pc.send_request_from_v03(request), t.SendMessageRequest)
+    return m.convert(m.send_request_from(request, pc.PROTO), t.SendMessageRequest)
 
 
 def _events(events: AsyncIterator[t.StreamResponse]) -> MappedStream:
-    return MappedStream(events, lambda event: pc.event_to_v03(_to_dict(event)))
+    return MappedStream(events, lambda event: m.event_to(_to_dict(event), pc.PROTO))
 
 
 class V03Operations:
@@ -37,7 +38,7 @@ class V03Operations:
 
     async def send(self, request: dict[str, Any]) -> dict[str, Any]:
         reply = await self.handler.on_send_message(_send_request(request), V03)
-        return pc.event_to_v03(_to_dict(reply))
+        return m.event_to(_to_dict(reply), pc.PROTO)
 
     async def stream(self, request: dict[str, Any]) -> AsyncIterator[dict[str, Any]]:
         return _events(await self.handler.on_send_streaming_message(_send_request(request), V03))
@@ -47,22 +48,23 @@ class V03Operations:
 
     async def get_task(self, task_id: str, history_length: int | None) -> dict[str, Any]:
         task = await self.handler.on_get_task(t.GetTaskRequest(id=task_id, history_length=history_length))
-        return pc.task_to_v03(_to_dict(task))
+        return m.task_to(_to_dict(task), pc.PROTO)
 
     async def cancel(self, task_id: str) -> dict[str, Any]:
-        return pc.task_to_v03(_to_dict(await self.handler.on_cancel_task(t.CancelTaskRequest(id=task_id))))
+        return m.task_to(_to_dict(await self.handler.on_cancel_task(t.CancelTaskRequest(id=task_id))), pc.PROTO)
 
     async def create_push(self, task_id: str, config_id: str, config: dict[str, Any]) -> dict[str, Any]:
-        domain = pc.convert(pc.push_config_from_v03(config, task_id, config_id), t.PushConfig)
-        return pc.push_config_to_v03(_to_dict(await self.handler.on_create_push_config(domain, V03)))
+        inner = config.get("pushNotificationConfig", {})
+        domain = m.convert(m.push_from(inner, task_id, config_id), t.PushConfig)
+        return pc.push_config_pb_json(_to_dict(await self.handler.on_create_push_config(domain, V03)))
 
     async def get_push(self, task_id: str, config_id: str) -> dict[str, Any]:
         config = await self.handler.on_get_push_config(t.GetPushConfigRequest(task_id=task_id, id=config_id))
-        return pc.push_config_to_v03(_to_dict(config))
+        return pc.push_config_pb_json(_to_dict(config))
 
     async def list_push(self, task_id: str) -> dict[str, Any]:
         listed = await self.handler.on_list_push_configs(t.ListPushConfigsRequest(task_id=task_id))
-        return {"configs": [pc.push_config_to_v03(_to_dict(config)) for config in listed.configs]}
+        return {"configs": [pc.push_config_pb_json(_to_dict(config)) for config in listed.configs]}
 
     async def delete_push(self, task_id: str, config_id: str) -> None:
         await self.handler.on_delete_push_config(t.DeletePushConfigRequest(task_id=task_id, id=config_id))

@@ -1,10 +1,10 @@
 """Domain types ↔ protobuf messages of both gRPC packages (``lf.a2a.v1`` and spec 0.3's ``a2a.v1``).
 
 Spec 1.0's ProtoJSON *is* the domain types' JSON, so v1 conversion goes through ``json_format``
-unchanged. Spec 0.3's protobuf differs from 1.0 in a handful of places (parts under ``content``,
-typed file/data parts, ``TASK_STATE_CANCELLED``, resource names such as ``tasks/{id}``, the push
-config nested one level deeper, ``blocking`` for ``returnImmediately``); the ``*_v03`` functions
-below rewrite the JSON between the two before ``json_format`` takes over.
+unchanged (plus a hand-built fast path for the Task that every unary send answers with). Spec 0.3's
+protobuf JSON is rewritten to and from 1.0's by ``v03_model`` under the ``PROTO`` dialect (parts
+under ``content``, ``fileWithBytes``, ``TASK_STATE_CANCELLED``, ``data.data``); what only protobuf
+has is here: resource names such as ``tasks/{id}`` and the agent card's protobuf shape.
 """
 
 from typing import Any
@@ -14,8 +14,20 @@ from google.protobuf import json_format
 from google.protobuf.message import Message as PbMessage
 
 from ..domain import errors
+from . import v03_model as m
+from .v03_model import convert
 
 _to_dict = msgspec.to_builtins
+PROTO = m.Dialect(
+    states={state.value: name for state, _, name in m.STATES},
+    parts_key="content",
+    bytes_key="fileWithBytes",
+    uri_key="fileWithUri",
+    nested_data=True,
+    push_key="pushNotification",
+    blocking_default=False,
+    keeps_reference_task_ids=False,
+)
 
 
 def to_pb(obj: Any, cls: type[PbMessage]) -> PbMessage:
@@ -29,158 +41,13 @@ def from_pb(message: PbMessage, kind: type) -> Any:
     return convert(json_format.MessageToDict(message), kind)
 
 
-def convert(data: Any, kind: type) -> Any:
-    try:
-        return msgspec.convert(data, kind)
-    except msgspec.ValidationError as exc:
-        raise errors.InvalidParamsError(f"Invalid parameters: {exc}") from exc
+# -- what only 0.3's protobuf has -----------------------------------------------------------------
 
 
-# -- spec 0.3 protobuf JSON ⇄ spec 1.0 JSON -------------------------------------------------------
-
-_STATE_V03 = {"TASK_STATE_CANCELED": "TASK_STATE_CANCELLED"}
-_STATE_V1 = {v: k for k, v in _STATE_V03.items()}
-
-
-def _drop_empty(data: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in data.items() if value not in (None, "", [], {})}
-
-
-def part_to_v03(part: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any]
-    if "text" in part:
-        out = {"text": part["text"]}
-    elif "raw" in part or "url" in part:
-        file = {"fileWithBytes": part["raw"]} if "raw" in part else {"fileWithUri": part["url"]}
-        file.update(_drop_empty({"mimeType": part.get("mediaType"), "name": part.get("filename")}))
-        out = {"file": file}
-    else:
-        data = part.get("data")
-        out = {"data": {"data": data if isinstance(data, dict) else {"value": data}}}
-    if part.get("metadata"):
-        out["metadata"] = part["metadata"]
-    return out
-
-
-def part_from_v03(part: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any]
-    if "file" in part:
-        file = part["file"]
-        out = {"raw": file["fileWithBytes"]} if "fileWithBytes" in file else {"url": file.get("fileWithUri", "")}
-        out.update(_drop_empty({"mediaType": file.get("mimeType"), "filename": file.get("name")}))
-    elif "data" in part:
-        out = {"data": part["data"].get("data", {})}
-    elif "text" in part:
-        out = {"text": part["text"]}
-    else:  # no content set: kept empty so the handler refuses it (spec 1.0 §4.1.6), not read as ""
-        out = {}
-    if part.get("metadata"):
-        out["metadata"] = part["metadata"]
-    return out
-
-
-def message_to_v03(message: dict[str, Any]) -> dict[str, Any]:
-    out = {key: value for key, value in message.items() if key not in ("parts", "referenceTaskIds")}
-    out["content"] = [part_to_v03(part) for part in message.get("parts", [])]
-    return out
-
-
-def message_from_v03(message: dict[str, Any]) -> dict[str, Any]:
-    out = {key: value for key, value in message.items() if key != "content"}
-    out["parts"] = [part_from_v03(part) for part in message.get("content", [])]
-    return out
-
-
-def status_to_v03(status: dict[str, Any]) -> dict[str, Any]:
-    out = dict(status)
-    out["state"] = _STATE_V03.get(status["state"], status["state"])
-    if "message" in status:
-        out["message"] = message_to_v03(status["message"])
-    return out
-
-
-def artifact_to_v03(artifact: dict[str, Any]) -> dict[str, Any]:
-    return {**artifact, "parts": [part_to_v03(part) for part in artifact.get("parts", [])]}
-
-
-def task_to_v03(task: dict[str, Any]) -> dict[str, Any]:
-    out = dict(task)
-    out["status"] = status_to_v03(task["status"])
-    if "artifacts" in task:
-        out["artifacts"] = [artifact_to_v03(artifact) for artifact in task["artifacts"]]
-    if "history" in task:
-        out["history"] = [message_to_v03(message) for message in task["history"]]
-    return out
-
-
-def event_to_v03(event: dict[str, Any]) -> dict[str, Any]:
-    """A spec 1.0 ``StreamResponse`` (or ``SendMessageResponse``) dict in 0.3's protobuf JSON."""
-    if "task" in event:
-        return {"task": task_to_v03(event["task"])}
-    if "message" in event:
-        return {"message": message_to_v03(event["message"])}
-    if "statusUpdate" in event:
-        update = dict(event["statusUpdate"])
-        state = update["status"]["state"]
-        update["status"] = status_to_v03(update["status"])
-        update["final"] = state in _FINAL_STATES
-        return {"statusUpdate": update}
-    update = dict(event["artifactUpdate"])
-    update["artifact"] = artifact_to_v03(update["artifact"])
-    return {"artifactUpdate": update}
-
-
-_FINAL_STATES = frozenset(
-    {
-        "TASK_STATE_COMPLETED",
-        "TASK_STATE_FAILED",
-        "TASK_STATE_CANCELED",
-        "TASK_STATE_REJECTED",
-        "TASK_STATE_INPUT_REQUIRED",
-        "TASK_STATE_AUTH_REQUIRED",
-    }
-)
-
-
-def push_config_to_v03(config: dict[str, Any]) -> dict[str, Any]:
-    inner = _drop_empty({"id": config.get("id"), "url": config.get("url"), "token": config.get("token")})
-    auth = config.get("authentication")
-    if auth:
-        inner["authentication"] = _drop_empty({"schemes": [auth["scheme"]], "credentials": auth.get("credentials")})
+def push_config_pb_json(config: dict[str, Any]) -> dict[str, Any]:
+    """A 1.0 push config dict as 0.3's ``TaskPushNotificationConfig`` (named by resource)."""
     name = f"tasks/{config.get('taskId', '')}/pushNotificationConfigs/{config.get('id', '')}"
-    return {"name": name, "pushNotificationConfig": inner}
-
-
-def push_config_from_v03(config: dict[str, Any], task_id: str, config_id: str = "") -> dict[str, Any]:
-    inner = config.get("pushNotificationConfig", {})
-    out = _drop_empty(
-        {"taskId": task_id, "id": config_id or inner.get("id"), "url": inner.get("url"), "token": inner.get("token")}
-    )
-    auth = inner.get("authentication")
-    if auth:
-        schemes = auth.get("schemes") or ["Bearer"]
-        out["authentication"] = _drop_empty({"scheme": schemes[0], "credentials": auth.get("credentials")})
-    return out
-
-
-def send_request_from_v03(request: dict[str, Any]) -> dict[str, Any]:
-    out: dict[str, Any] = {"message": message_from_v03(request.get("message", {}))}
-    config = request.get("configuration")
-    if config is not None:
-        converted: dict[str, Any] = {
-            "acceptedOutputModes": config.get("acceptedOutputModes", []),
-            "returnImmediately": not config.get("blocking", False),
-        }
-        if config.get("historyLength"):  # proto3 int32: 0 means "not set" here
-            converted["historyLength"] = config["historyLength"]
-        if config.get("pushNotification"):
-            converted["taskPushNotificationConfig"] = push_config_from_v03(
-                {"pushNotificationConfig": config["pushNotification"]}, ""
-            )
-        out["configuration"] = converted
-    if request.get("metadata"):
-        out["metadata"] = request["metadata"]
-    return out
+    return {"name": name, "pushNotificationConfig": m.push_to(config)}
 
 
 def resource_ids(name: str, *kinds: str) -> list[str]:
@@ -217,68 +84,6 @@ def card_to_v03(card: dict[str, Any]) -> dict[str, Any]:
     out["capabilities"] = {
         key: value for key, value in capabilities.items() if key in ("streaming", "pushNotifications", "extensions")
     }
-    return out
-
-
-# -- the client's direction: 1.0 requests as 0.3 protobuf JSON, 0.3 results back as 1.0 JSON ---------
-
-
-def status_from_v03(status: dict[str, Any]) -> dict[str, Any]:
-    out = dict(status)
-    state = status.get("state", "TASK_STATE_UNSPECIFIED")
-    out["state"] = _STATE_V1.get(state, state)
-    if "message" in status:
-        out["message"] = message_from_v03(status["message"])
-    return out
-
-
-def artifact_from_v03(artifact: dict[str, Any]) -> dict[str, Any]:
-    return {**artifact, "parts": [part_from_v03(part) for part in artifact.get("parts", [])]}
-
-
-def task_from_v03(task: dict[str, Any]) -> dict[str, Any]:
-    out = dict(task)
-    out["status"] = status_from_v03(task.get("status", {}))
-    if "artifacts" in task:
-        out["artifacts"] = [artifact_from_v03(artifact) for artifact in task["artifacts"]]
-    if "history" in task:
-        out["history"] = [message_from_v03(message) for message in task["history"]]
-    return out
-
-
-def event_from_v03(event: dict[str, Any]) -> dict[str, Any]:
-    """A 0.3 ``StreamResponse`` (or ``SendMessageResponse``) dict as spec 1.0 JSON (``final`` dropped)."""
-    if "task" in event:
-        return {"task": task_from_v03(event["task"])}
-    if "message" in event:
-        return {"message": message_from_v03(event["message"])}
-    if "statusUpdate" in event:
-        update = {key: value for key, value in event["statusUpdate"].items() if key != "final"}
-        update["status"] = status_from_v03(update.get("status", {}))
-        return {"statusUpdate": update}
-    if "artifactUpdate" in event:
-        update = dict(event["artifactUpdate"])
-        update["artifact"] = artifact_from_v03(update.get("artifact", {}))
-        return {"artifactUpdate": update}
-    return {}
-
-
-def send_request_to_v03(request: dict[str, Any]) -> dict[str, Any]:
-    """A 1.0 ``SendMessageRequest`` dict in 0.3's protobuf JSON; ``blocking`` is always spelled out."""
-    out: dict[str, Any] = {"message": message_to_v03(request["message"])}
-    config = request.get("configuration") or {}
-    converted: dict[str, Any] = {"blocking": not config.get("returnImmediately", False)}
-    if config.get("acceptedOutputModes"):
-        converted["acceptedOutputModes"] = config["acceptedOutputModes"]
-    if config.get("historyLength"):
-        converted["historyLength"] = config["historyLength"]
-    if config.get("taskPushNotificationConfig"):
-        converted["pushNotification"] = push_config_to_v03(config["taskPushNotificationConfig"])[
-            "pushNotificationConfig"
-        ]
-    out["configuration"] = converted
-    if request.get("metadata"):
-        out["metadata"] = request["metadata"]
     return out
 
 
