@@ -14,7 +14,11 @@ from .base import ToolError
 
 @cache
 def rg_binary() -> str:
-    candidates = [Path(sysconfig.get_path("scripts")) / "rg", Path(sys.executable).parent / "rg"]
+    candidates = [
+        Path(__file__).resolve().parent.parent / "_bin" / "rg",  # bundled by the zipapp and binary builds
+        Path(sysconfig.get_path("scripts")) / "rg",
+        Path(sys.executable).parent / "rg",
+    ]
     for candidate in candidates:
         if candidate.is_file() and os.access(candidate, os.X_OK):
             return str(candidate)
