@@ -5,6 +5,7 @@ no session file, one step. A run that does not end with an answer raises ``Think
 reports it and backs off, it never substitutes text of its own.
 """
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
 import msgspec
@@ -32,8 +33,10 @@ class Thinker(Protocol):
 
 
 class RuntimeThinker:
-    def __init__(self, runtime: "Runtime", workspace: str, model: str | None = None) -> None:
-        self.runtime = runtime
+    """``runtime`` is called on the first thought: a server that never thinks never builds one."""
+
+    def __init__(self, runtime: "Callable[[], Runtime]", workspace: str, model: str | None = None) -> None:
+        self._runtime = runtime
         self.workspace = workspace
         self.model = model or None
 
@@ -42,7 +45,7 @@ class RuntimeThinker:
         from ..runtime import AgentSpec
 
         pid = persona.identity.id
-        run = self.runtime.agent(
+        run = self._runtime().agent(
             AgentSpec(
                 workspace=self.workspace,
                 model=self.model,

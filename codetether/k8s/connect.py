@@ -24,24 +24,27 @@ class Connection:
 
 
 def connect(environ: Mapping[str, str], home: Path | None = None) -> Connection:
+    """The client for the first source found. The library (0.7 s and ~65 MB to import) is loaded only
+    when there is a cluster to talk to: a server outside Kubernetes never pays for it."""
+    in_cluster = bool(environ.get("KUBERNETES_SERVICE_HOST"))
+    path = None if in_cluster else _kubeconfig_path(environ, home)
+    if not in_cluster and path is None:
+        return Connection(
+            None,
+            "disabled",
+            "no cluster: not running in a pod and no kubeconfig (set KUBECONFIG or create ~/.kube/config)",
+        )
     import yaml
     from kubernetes import client, config
     from kubernetes.config.config_exception import ConfigException
 
-    if environ.get("KUBERNETES_SERVICE_HOST"):
+    if in_cluster:
         configuration = client.Configuration()
         try:
             config.load_incluster_config(client_configuration=configuration)
         except ConfigException as exc:
             return Connection(None, "disabled", f"in-cluster configuration is unusable: {exc}")
         return Connection(client.ApiClient(configuration), "in-cluster")
-    path = _kubeconfig_path(environ, home)
-    if path is None:
-        return Connection(
-            None,
-            "disabled",
-            "no cluster: not running in a pod and no kubeconfig (set KUBECONFIG or create ~/.kube/config)",
-        )
     try:
         api = config.new_client_from_config(config_file=str(path))
     except (ConfigException, yaml.YAMLError, OSError, ValueError, TypeError, KeyError) as exc:

@@ -7,6 +7,7 @@ in ``codetether.a2a``.
 
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import msgspec
 from aiohttp import web
@@ -25,6 +26,9 @@ from ..security.auth import TokenAuth
 from . import card_routes, jsonrpc, rest, rest_v03
 from .app import AUDIT_WRITER_KEY, build_app
 from .header_deadline import HeaderDeadlineSite, runner_options
+
+if TYPE_CHECKING:
+    from .ops import OpsServices
 
 log = logging.getLogger(__name__)
 
@@ -48,6 +52,7 @@ class Peer:
         self._runner: web.AppRunner | None = None
         self._grpc = None
         self._lock = None
+        self._ops: OpsServices | None = None
 
     @classmethod
     async def start(
@@ -60,6 +65,7 @@ class Peer:
         audit: AuditLog | None = None,
         bus: AgentBus | None = None,
         grpc: bool = True,
+        ops: "OpsServices | None" = None,
     ) -> "Peer":
         check_public_url(settings.public_url)  # before anything listens
         peer = cls()
@@ -84,6 +90,9 @@ class Peer:
         rest.add_routes(app)
         rest_v03.add_routes(app)
         card_routes.add_routes(app, lambda: handler.card, settings.card_max_age)
+        if ops is not None:
+            ops.mount(app)
+            peer._ops = ops
         runner = web.AppRunner(app, access_log=None, handle_signals=False, **runner_options(settings.header_timeout))
         await runner.setup()
         site = HeaderDeadlineSite(runner, settings.host, settings.port, header_timeout=settings.header_timeout)
@@ -100,6 +109,8 @@ class Peer:
         served = served_interfaces(f"http://{_host_for_url(settings.host)}:{port}", grpc_address, settings.public_url)
         peer.addresses = PeerAddresses(http_url=served.http_url, grpc_address=grpc_address)
 
+        if ops is not None:
+            ops.start()
         handler.card = build_card(settings.name, served)
         handler.extended_card = lambda: build_card(settings.name, served, extended_skills=tool_skills())
         return peer
@@ -111,6 +122,8 @@ class Peer:
                 await site.stop()
         if self._grpc is not None:
             await self._grpc.stop()
+        if self._ops is not None:
+            await self._ops.stop()
         await self.handler.close()
         if self._runner is not None:
             await self._runner.cleanup()

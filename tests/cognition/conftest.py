@@ -49,7 +49,7 @@ def make_engine(runtime, configured, clock, tmp_path):
     def make(**settings):
         settings.setdefault("loop_interval_ms", 1000)
         section = CognitionSection(model="fake/fake-large", **settings)
-        thinker = RuntimeThinker(runtime, str(configured), section.model)
+        thinker = RuntimeThinker(lambda: runtime, str(configured), section.model)
         return CognitionEngine(section, thinker, clock=clock, snapshot_path=tmp_path / "snapshots.jsonl")
 
     return make

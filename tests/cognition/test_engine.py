@@ -218,7 +218,7 @@ async def test_start_seeds_a_persona_and_the_loop_thinks(llm, runtime, configure
 
     llm.script(*(Reply(text=f"thought {i}") for i in range(50)))
     section = CognitionSection(model="fake/fake-large", loop_interval_ms=100)
-    engine = CognitionEngine(section, RuntimeThinker(runtime, str(configured), section.model))
+    engine = CognitionEngine(section, RuntimeThinker(lambda: runtime, str(configured), section.model))
     follower = engine.follow(heartbeat=30)
     status = engine.start(StartRequest(loop_interval_ms=200))
     assert status.running and status.loop_interval_ms == 200 and status.persona_count == 1

@@ -26,7 +26,7 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 async def server(runtime, configured, tmp_path):
     app = build_app(AgentBus(), TokenAuth(TOKEN), AuditLog(tmp_path / "audit"))
     section = CognitionSection(model="fake/fake-large", loop_interval_ms=100, max_events=50)
-    engine = CognitionEngine(section, RuntimeThinker(runtime, str(configured), section.model))
+    engine = CognitionEngine(section, RuntimeThinker(lambda: runtime, str(configured), section.model))
     engine.audit = app[AUDIT_WRITER_KEY]
     cognition_routes.add_routes(app, engine)
     app[cognition_routes.KEEPALIVE_KEY] = 0.2

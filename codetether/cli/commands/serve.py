@@ -65,13 +65,33 @@ def serve(ctx, host, port, grpc_port, no_grpc, executor_spec, model, workspace, 
 
     # One bus for the server and the agent: GET /v1/bus/stream shows the agent's runs beside the tasks.
     bus = AgentBus(capacity=SERVER_BUS_CAPACITY)
+    from ...server.ops import OpsServices
+
+    root = (workspace or Path.cwd()).resolve()
     if executor_spec:
         executor = load_executor(executor_spec)
+        runtime = _own_runtime(loaded, bus)
     else:
         from ...a2a.server.agent_executor import AgentExecutor
 
-        executor = AgentExecutor(loaded, (workspace or Path.cwd()).resolve(), model=model, bus=bus)
-    _run(_serve(settings, executor, auth, bus, grpc=not no_grpc, as_json=as_json))
+        executor = AgentExecutor(loaded, root, model=model, bus=bus)
+        runtime = executor.runtime  # cognition thinks on the executor's runtime: one set of providers
+    ops = OpsServices.build(loaded, runtime, root, os.environ)
+    _run(_serve(settings, executor, auth, bus, grpc=not no_grpc, as_json=as_json, ops=ops))
+
+
+def _own_runtime(loaded, bus):
+    """A runtime built on first use, for cognition beside an executor that has none of its own."""
+    built = []
+
+    def get():
+        if not built:
+            from ...runtime import Runtime
+
+            built.append(Runtime(loaded, bus=bus))
+        return built[0]
+
+    return get
 
 
 def _auth():
@@ -110,13 +130,13 @@ def _release_startup_memory() -> None:
             trim(0)
 
 
-async def _serve(settings, executor, auth, bus, *, grpc: bool, as_json: bool) -> None:
+async def _serve(settings, executor, auth, bus, *, grpc: bool, as_json: bool, ops=None) -> None:
     import msgspec
 
     from ...server.peer import Peer
 
     try:
-        peer = await Peer.start(settings, executor, auth, bus=bus, grpc=grpc)
+        peer = await Peer.start(settings, executor, auth, bus=bus, grpc=grpc, ops=ops)
     except OSError as exc:
         raise UsageError(f"cannot listen on {settings.host}: {exc.strerror or exc}", "pick another --port") from exc
     _release_startup_memory()
