@@ -88,6 +88,7 @@ class Ralph:
             root = worktree_root(self.id)
             for leftover in await gitflow.clear_leftovers(self.repo, root, prefix):
                 self.notices.append(f"removed {leftover}, left by an earlier run that did not finish")
+                self.runtime.notice(self.notices[-1])
             self.branch = await gitflow.use_branch(self.repo, self.prd.branch_name)
             if self.options.commit:
                 self.trees = Worktrees(

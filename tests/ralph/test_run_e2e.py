@@ -24,9 +24,9 @@ POW = (
 )
 
 
-async def ralph(repo, *args, timeout=240):
+async def ralph(repo, *args, timeout=240, env=None):
     code, out, err = await run_cli(
-        "ralph", "run", "--model", "fake/fake-large", "--json", "--yolo", *args, cwd=repo, timeout=timeout
+        "ralph", "run", "--model", "fake/fake-large", "--json", "--yolo", *args, cwd=repo, timeout=timeout, env=env
     )
     return code, (json.loads(out) if out.strip() else None), err
 
