@@ -10,6 +10,7 @@ import asyncio
 import secrets
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import msgspec
 
@@ -24,6 +25,9 @@ from ..tools.registry import BUILTIN_TOOLS
 from .cache import CachedResult, ResultCache
 from .plan import Plan, PlanError, Subtask, parse_plan, stages, validate
 from .worktree import Worktrees, is_git_repo
+
+if TYPE_CHECKING:
+    from ..k8s.pods import SubagentPods
 
 # Sub-agents may not start sub-agents of their own or wait on a person; they may share results.
 SUBAGENT_TOOLS = [t for t in BUILTIN_TOOLS if t not in ("task", "question")] + ["swarm_share"]
@@ -42,6 +46,7 @@ class SwarmOptions(msgspec.Struct, kw_only=True):
     max_steps: int = 30
     timeout: float = 600.0
     access_mode: str = "approve"
+    execution_mode: str = "local"  # local: sub-agents in this process; k8s: each in its own Pod
 
 
 class SubtaskResult(msgspec.Struct, kw_only=True):
@@ -82,8 +87,11 @@ class Swarm:
         model: str | None = None,
         cache: ResultCache | None = None,
         sessions_dir: Path | None = None,
+        pods: "SubagentPods | None" = None,
     ) -> None:
+        """``pods`` runs each sub-agent as a Pod (``execution_mode`` k8s) instead of in this process."""
         self.runtime = runtime
+        self.pods = pods
         self.options = options
         self.cwd = cwd.resolve()
         # One adaptive limiter for the planner and every sub-agent: they share the provider's quota.
@@ -152,7 +160,7 @@ class Swarm:
         staged = stages(plan)
         self.publish(SwarmKind.PLANNED, detail=" | ".join(",".join(s.name for s in stage) for stage in staged))
         worktrees = None
-        if await is_git_repo(self.cwd):
+        if self.pods is None and await is_git_repo(self.cwd):  # a pod's edits stay in the pod: nothing to merge
             worktrees = Worktrees(self.cwd, self.id, data_dir() / "worktrees" / self.id)
             await worktrees.start()
         semaphore = asyncio.Semaphore(self.options.max_subagents)
@@ -231,6 +239,10 @@ class Swarm:
     async def _run_subtask(self, subtask: Subtask, worktrees: Worktrees | None, base: str) -> SubtaskResult:
         started = time.monotonic()
         dependencies = {d: self.results[d].result for d in subtask.depends_on}
+        if self.pods is not None:
+            from .pod_runner import run_in_pod
+
+            return await run_in_pod(self, subtask, self._subagent_prompt(subtask, dependencies))
         key = ResultCache.key(self.model, subtask, dependencies, base)
         workdir = await worktrees.create(subtask.name) if worktrees else self.cwd
         # Outside git nothing identifies the files a subtask starts from, so nothing is cached there.

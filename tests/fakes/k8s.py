@@ -16,6 +16,7 @@ import datetime as dt
 import itertools
 import json
 import secrets
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +71,9 @@ class FakeKubernetes:
         self.new_pods_ready = True  # readiness of pods a rollout or scale-up creates
         self.restarts: list[str] = []  # restartedAt values seen, one per template change
         self._barriers: list[list] = []  # [method, path part, count, arrived, event]
+        # The kubelet: given a created pod, its final (phase, log, exit code); None leaves pods Pending.
+        self.kubelet: Callable[[dict], tuple[str, str, int]] | None = None
+        self.created_pods: list[dict] = []  # every pod body POSTed, as sent
         self._rv = itertools.count(1000)
         self._uid = itertools.count(1)
         self._runner: web.AppRunner | None = None
@@ -245,6 +249,29 @@ class FakeKubernetes:
             )
 
     # --- handlers ---------------------------------------------------------------------------------
+    def _run_pod(self, ns: str, name: str) -> None:
+        pod = self.objects.get(("pods", ns, name))
+        if pod is None or self.kubelet is None:
+            return
+        phase, log, exit_code = self.kubelet(pod)
+        self.logs[name] = log
+        terminated = {"exitCode": exit_code, "reason": "Completed" if exit_code == 0 else "Error"}
+        pod["status"] = {
+            "phase": phase,
+            "conditions": [],
+            "containerStatuses": [
+                {
+                    "name": pod["spec"]["containers"][0]["name"],
+                    "ready": False,
+                    "restartCount": 0,
+                    "image": pod["spec"]["containers"][0].get("image", ""),
+                    "imageID": "",
+                    "state": {"terminated": terminated},
+                }
+            ],
+        }
+        pod["metadata"]["resourceVersion"] = str(next(self._rv))
+
     def _list(self, resource: str):
         async def handler(request: web.Request) -> web.Response:
             ns = request.match_info["ns"]
@@ -291,7 +318,10 @@ class FakeKubernetes:
                 return status_body(409, "AlreadyExists", f'{resource} "{name}" already exists')
             body["metadata"].pop("resourceVersion", None)
             if resource == "pods":
+                self.created_pods.append(copy.deepcopy(body))
                 body.setdefault("status", {"phase": "Pending", "conditions": []})
+                if self.kubelet is not None:
+                    asyncio.get_running_loop().call_soon(self._run_pod, ns, name)
             return web.json_response(self._store(resource, ns, body), status=201)
 
         return handler

@@ -36,10 +36,19 @@ from ..context import AppContext
     show_default=True,
     help="Sub-agents cannot ask: 'ask' denies edits, 'approve' allows edits but no shell, 'full' allows both.",
 )
+@click.option(
+    "--execution-mode",
+    type=click.Choice(["local", "k8s"]),
+    default="local",
+    show_default=True,
+    help="local: sub-agents in this process (git worktrees); k8s: each sub-agent in its own Pod (answers only).",
+)
 @click.option("--yolo", is_flag=True, help="Same as --access-mode full.")
 @click.option("--json", "as_json", is_flag=True, help="Print the final report as JSON.")
 @click.pass_context
-def swarm(ctx, task, strategy, max_subagents, max_steps, timeout, model, access_mode, yolo, as_json) -> None:
+def swarm(
+    ctx, task, strategy, max_subagents, max_steps, timeout, model, access_mode, execution_mode, yolo, as_json
+) -> None:
     """Split TASK into subtasks and run them with parallel sub-agents."""
     import msgspec
 
@@ -56,11 +65,13 @@ def swarm(ctx, task, strategy, max_subagents, max_steps, timeout, model, access_
         max_steps=max_steps,
         timeout=timeout,
         access_mode="full" if yolo else access_mode,
+        execution_mode=execution_mode,
     )
+    pods = _pods(loaded) if execution_mode == "k8s" else None
 
     async def main():
         async with Runtime(loaded, notice=output.notice) as runtime:
-            runner = Swarm(runtime, options, cwd=Path.cwd(), model=model)
+            runner = Swarm(runtime, options, cwd=Path.cwd(), model=model, pods=pods)
             view = SwarmView(tty=sys.stderr.isatty() and not as_json)
             async with Follower(runtime.bus, f"{runner.topic}.#", view.handle):
                 return await runner.run()
@@ -74,3 +85,18 @@ def swarm(ctx, task, strategy, max_subagents, max_steps, timeout, model, access_
         ctx.exit(1)
     if report.status == "partial":
         ctx.exit(4)
+
+
+def _pods(loaded):
+    """The cluster sub-agent pods run in, or a one-line error saying why there is none."""
+    import os
+
+    from ...errors import UsageError
+    from ...k8s.connect import connect
+    from ...k8s.pods import SubagentPods
+    from ...k8s.settings import K8sSettings
+
+    connection = connect(os.environ)
+    if connection.client is None:
+        raise UsageError(f"--execution-mode k8s: {connection.reason}", "run where a cluster is reachable, or use local")
+    return SubagentPods(K8sSettings.resolve(loaded.config.k8s, os.environ), connection)
