@@ -48,6 +48,7 @@ from .tools.services import Question, Services
 if TYPE_CHECKING:
     from .agent.profiles import AgentCatalog
     from .mcp.client import McpClients
+    from .router.router import RouterSettings, ToolRouter
     from .swarm.ratelimit import AdaptiveRateLimiter
 
 log = logging.getLogger(__name__)
@@ -163,6 +164,8 @@ class Runtime:
         self._threads: ThreadPoolExecutor | None = None
         self._agents_noticed: set[str] = set()  # projects whose ignored agent files were reported
         self._mcp: McpClients | None = None
+        self._discovered: str | None = None  # "name/model" of a local server found when none is configured
+        self._router: ToolRouter | None = None
 
     async def __aenter__(self) -> "Runtime":
         return self
@@ -191,7 +194,7 @@ class Runtime:
         provider = self._providers.get(name)
         if provider is None:
             settings = provider_settings(name, self.config, self.secrets, self.environ)
-            if settings.kind == "llama-cpp" and spec is None and "default.provider" not in self.loaded.origins:
+            if settings.kind == "llama-cpp" and spec is None and self._unconfigured():
                 self._explain_local_model(model)
             provider = create_provider(settings)
             limiter = self._limiters.get(name)
@@ -207,6 +210,9 @@ class Runtime:
         """``provider/model`` from ``[default]``. A model that names its provider (``moonshotai/kimi-k2.5``,
         as the seed documents ``CODETETHER_DEFAULT_MODEL``) wins over the built-in default provider, but
         not over a provider the user chose."""
+        local = self._local_server()
+        if local is not None:
+            return local
         default = self.config.default
         head = default.model.partition("/")[0]
         if head in known_providers(self.config) and "default.provider" not in self.loaded.origins:
@@ -231,6 +237,42 @@ class Runtime:
         info = lookup(provider, model)
         return self.config.agent.context_window or (info.context if info and info.context else DEFAULT_CONTEXT_WINDOW)
 
+    def _unconfigured(self) -> bool:
+        """No default provider or model was chosen anywhere (file, environment or flag)."""
+        return not {"default.provider", "default.model"} & set(self.loaded.origins)
+
+    def _local_server(self) -> str | None:
+        """``name/model`` of a local OpenAI-compatible server, probed once when nothing is configured.
+
+        The server joins the effective config as ``[providers.NAME]`` (kind openai, its loopback URL),
+        so sub-agents and ``--model NAME/other`` reach it like any configured provider.
+        """
+        if self._discovered is not None:
+            return self._discovered or None
+        self._discovered = ""
+        found = self.config.discovery.enabled and self.config.default.provider == "llama-cpp" and self._unconfigured()
+        if not found:
+            return None
+        from .config.schema import ProviderSection
+        from .providers.discovery import discover
+
+        server = discover(self.config.discovery.servers, self.config.discovery.timeout)
+        if server is None:
+            return None
+        name = server.name
+        section = self.config.providers.get(name)
+        if section is not None and section.base_url != server.base_url:
+            name = f"{name}-local"  # the user's own [providers.NAME] points elsewhere: leave it alone
+        self.config.providers.setdefault(
+            name, ProviderSection(kind="openai", base_url=server.base_url, models=server.models)
+        )
+        self._discovered = f"{name}/{server.model}"
+        self.notice(
+            f"no provider configured: using the local {server.label} server at {server.url}, model {server.model} "
+            f"(pass --model {name}/MODEL for another of its {len(server.models)} models)"
+        )
+        return self._discovered
+
     def _explain_local_model(self, model: str) -> None:
         if importlib.util.find_spec("llama_cpp") is None:
             raise CodetetherError(
@@ -238,7 +280,44 @@ class Runtime:
                 "pip install 'codetether[local]', or add a key (`codetether auth login openai`) and pass "
                 "--model openai/gpt-5",
             )
-        self.notice(f"no provider configured: using the embedded local model {model} (add a key and --model for more)")
+        self.notice(
+            f"no provider configured: using the embedded local model {model}, a 270M demonstration model that makes "
+            "simple tool calls but cannot do real work; for a capable one add a key (`codetether auth login openai`) "
+            "and pass --model openai/gpt-5, pass --model llama-cpp//path/to/model.gguf, or start a local server "
+            "(Ollama, llama-server, LM Studio or vLLM) and run again"
+        )
+
+    def tool_router(self) -> "ToolRouter":
+        """The one tool-call router of this process (``[tool_router]``), its model loaded on first use."""
+        if self._router is None:
+            from .router.router import ToolRouter
+
+            self._router = ToolRouter(self._router_settings(), notice=self.notice)
+        return self._router
+
+    def _router_settings(self) -> "RouterSettings":
+        from .paths import data_dir
+        from .router.pull import pulled_model
+        from .router.router import RouterSettings
+
+        section = self.config.tool_router
+        enabled, path = section.enabled, section.model_path
+        if enabled and section.tokenizer_path:
+            self.notice("tool_router.tokenizer_path is ignored: a GGUF file carries its own tokenizer")
+        if enabled and path and not Path(path).expanduser().is_file():
+            self.notice(f"the tool router is off: its model file {path} does not exist (tool_router.model_path)")
+            enabled = False
+        if enabled and not path:
+            pulled = pulled_model(data_dir())
+            path = str(pulled) if pulled.is_file() else None  # None: the embedded Gemma 3 270M
+        return RouterSettings(
+            enabled=enabled,
+            model_path=str(Path(path).expanduser()) if path else None,
+            arch=section.arch,
+            device=section.device,
+            max_tokens=section.max_tokens,
+            temperature=section.temperature,
+        )
 
     # --- agent runs -----------------------------------------------------------------------------------
     def agent(
@@ -307,6 +386,7 @@ class Runtime:
             max_steps=spec.max_steps or self.config.agent.max_steps,
             compactor=Compactor(resolved.provider, resolved.model, resolved.window),
             hooks=hooks,
+            router=self.tool_router() if tools is not None else None,
         )
         return AgentRun(self, spec, agent, context, resumed=resumed, label=resolved.label)
 

@@ -7,7 +7,7 @@ Ralph, RLM and the A2A executor run this same loop. A run ends with an :class:`A
 import asyncio
 import contextlib
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import msgspec
 
@@ -21,6 +21,7 @@ from ..providers.types import (
     Request,
     TextPart,
     ToolCall,
+    ToolSpec,
     Usage,
     UsageEvent,
 )
@@ -42,6 +43,12 @@ EMPTY_REPLY_NUDGE = "Your last reply was empty. Continue the task: call a tool, 
 MAX_STOP_HOOK_TURNS = 3  # a stop hook that always says "go on" must not keep a run alive forever
 
 
+class CallRouter(Protocol):
+    """Turns a text-only reply that describes tool use into calls (``codetether.router``); [] keeps the text."""
+
+    async def route(self, text: str, specs: list[ToolSpec]) -> list[ToolCall]: ...
+
+
 class Agent:
     def __init__(
         self,
@@ -56,6 +63,7 @@ class Agent:
         temperature: float | None = None,
         max_tokens: int | None = None,
         hooks: "Hooks | None" = None,
+        router: CallRouter | None = None,
     ) -> None:
         self.provider = provider
         self.model = model
@@ -73,6 +81,7 @@ class Agent:
         self._last_stop = "end_turn"
         self._cut: list[str] = []
         self.hooks = hooks
+        self.router = router
         self._session_started = False
         self._stop_turns = 0
 
@@ -243,7 +252,10 @@ class Agent:
         self.session.add_usage(usage, self.model)
         self.run_usage = self.run_usage + usage
         self.emit(events.UsageUpdate(step=usage, total=self.session.usage))
-        return Message.assistant("".join(text), calls)
+        reply = "".join(text)
+        if not calls and self.router is not None and self.specs and reply.strip():
+            calls = await self.router.route(reply, self.specs)  # a reply that only described its calls
+        return Message.assistant(reply, calls)
 
     # --- tools ---------------------------------------------------------------------------------------
     async def _execute(self, calls: list[ToolCall]) -> None:

@@ -6,6 +6,11 @@ so CodeTether answers with no account and no network. Any other model is named b
 
 llama.cpp blocks while it computes, so generation runs on a worker thread and tokens cross to the
 event loop through a queue; one lock per loaded model serialises requests (a context is not re-entrant).
+
+Tools: when the request offers tools and its last turn is the user's, the model answers with one tool
+call, its output bound by a grammar built from the tools' schemas (``llama_calls``), so even the 270M
+model makes calls that fit; after the tool results it answers in text. Text turns use the chat
+template the GGUF carries (``tokenizer.chat_template``), else the architecture's (Gemma, ChatML).
 """
 
 import asyncio
@@ -21,11 +26,29 @@ from typing import Any
 from .assemble import collect
 from .base import ProviderSettings
 from .errors import BadRequestError, ContextLengthError, ProviderError
-from .types import Done, Event, Message, Request, Response, StopReason, TextDelta, Usage, UsageEvent
+from .types import (
+    Done,
+    Event,
+    Message,
+    Request,
+    Response,
+    StopReason,
+    TextDelta,
+    TextPart,
+    ToolCallEnd,
+    ToolCallStart,
+    Usage,
+    UsageEvent,
+)
 
 log = logging.getLogger(__name__)
 DEFAULT_MODEL = "gemma-3-270m"
-_STOP: dict[str | None, StopReason] = {"stop": "end_turn", "length": "max_tokens", None: "end_turn"}
+_STOP: dict[str | None, StopReason] = {
+    "stop": "end_turn",
+    "length": "max_tokens",
+    "tool_calls": "tool_use",
+    None: "end_turn",
+}
 # Gemma's turn delimiter: the base model does not stop by itself at the end of its turn.
 _GEMMA_STOPS = ["<end_of_turn>", "<start_of_turn>"]
 
@@ -80,28 +103,67 @@ def _route_native_logs() -> Any:
 
 
 @cache
-def _load(path: str, n_ctx: int) -> tuple[Any, threading.Lock]:
+def load_model(path: str, n_ctx: int, n_gpu_layers: int = 0) -> tuple[Any, threading.Lock]:
+    """One loaded model per (file, context size, offload), shared by the provider and the tool router."""
     from llama_cpp import Llama
 
     _route_native_logs()
 
-    llm = Llama(model_path=path, n_ctx=n_ctx, chat_format="gemma", verbose=False)
+    # chat_format=None: llama-cpp-python formats with the GGUF's own tokenizer.chat_template when it has one.
+    llm = Llama(model_path=path, n_ctx=n_ctx, n_gpu_layers=n_gpu_layers, chat_format=None, verbose=False)
+    if not llm.metadata.get("tokenizer.chat_template"):  # a base model: the architecture's turn markers
+        arch = llm.metadata.get("general.architecture", "")
+        llm.chat_format = "gemma" if arch.startswith("gemma") else "chatml"
     # Free the native model while the interpreter is still whole; at shutdown llama_cpp's globals are gone.
     atexit.register(llm.close)
     return llm, threading.Lock()
 
 
+@cache
+def tool_caller(path: str, n_ctx: int, n_gpu_layers: int = 0, arch: str | None = None) -> Any:
+    """The grammar-bound tool caller of a loaded model (it keeps the tool-list prefix's KV state)."""
+    from .llama_calls import ToolCaller
+
+    llm, lock = load_model(path, n_ctx, n_gpu_layers)
+    return ToolCaller(llm, lock, arch=arch)
+
+
+def gpu_layers(device: str) -> int:
+    """``auto``/``cuda``: offload every layer when this llama.cpp build can; ``cpu``: none."""
+    if device == "cpu":
+        return 0
+    import llama_cpp
+
+    return -1 if llama_cpp.llama_supports_gpu_offload() else 0
+
+
 def _chat_messages(messages: list[Message]) -> list[dict[str, str]]:
-    out = []
+    """Plain chat turns: tool calls and results become text, and consecutive turns of one role merge
+    (many chat templates, Gemma's among them, insist that user and model turns alternate)."""
+    out: list[dict[str, str]] = []
     for m in messages:
         role = "assistant" if m.role == "assistant" else "system" if m.role == "system" else "user"
         text = m.text if m.role != "tool" else f"[result of {m.name}]\n{m.text}"
-        out.append({"role": role, "content": text})
+        if m.tool_calls:
+            text = "\n".join([text, *(f"[called {c.name} {c.arguments}]" for c in m.tool_calls)]).strip()
+        if out and out[-1]["role"] == role:
+            out[-1]["content"] += "\n\n" + text
+        else:
+            out.append({"role": role, "content": text})
     return out
 
 
+def _request_text(messages: list[Message]) -> str | None:
+    """The text of the user's turn when it is the last one (a new request), else None (tool results came)."""
+    last = next((m for m in reversed(messages) if m.role != "system"), None)
+    if last is None or last.role != "user":
+        return None
+    first = next((p.text for p in last.content if isinstance(p, TextPart)), "")
+    return first or None
+
+
 class LlamaCppProvider:
-    """In-process llama.cpp. Tool definitions are not sent: this model answers in text only."""
+    """In-process llama.cpp: text by the model's chat template, tool calls under the tools' schema grammar."""
 
     def __init__(self, settings: ProviderSettings, n_ctx: int = 4096) -> None:
         self.settings = settings
@@ -113,8 +175,20 @@ class LlamaCppProvider:
             import llama_cpp  # noqa: F401
         except ImportError as exc:
             raise _missing_extra(self.name) from exc
-        llm, lock = _load(str(resolve_model_path(request.model, self.settings)), self.n_ctx)
+        path = str(resolve_model_path(request.model, self.settings))
+        llm, lock = load_model(path, self.n_ctx)
         messages = _chat_messages(request.messages)
+        wanted = _request_text(request.messages) if request.tools else None
+        if wanted is not None:
+            temperature = 0.1 if request.temperature is None else request.temperature
+            caller = tool_caller(path, self.n_ctx)
+            call = caller.call(request.tools, wanted, temperature=temperature)
+            if call is not None:
+                yield {"prompt_tokens": caller.last_usage.get("prompt_tokens", 0)}
+                yield {"tool_call": call, "output_tokens": caller.last_usage.get("completion_tokens", 1)}
+                return
+            log.debug("the local model's answer fitted no tool; answering in text")
+        stops = _GEMMA_STOPS if llm.chat_format == "gemma" else []
         with lock:
             # The streaming API reports no usage; count the prompt with the model's own tokenizer.
             prompt = "\n".join(m["content"] for m in messages).encode()
@@ -124,7 +198,7 @@ class LlamaCppProvider:
                     messages=messages,
                     max_tokens=request.max_tokens or 256,
                     temperature=0.8 if request.temperature is None else request.temperature,
-                    stop=[*_GEMMA_STOPS, *request.stop],
+                    stop=[*stops, *request.stop],
                     repeat_penalty=1.3,  # small models loop on one token without it
                     stream=True,
                 )
@@ -159,6 +233,12 @@ class LlamaCppProvider:
                     break
                 if "prompt_tokens" in value:
                     prompt_tokens = value["prompt_tokens"]
+                    continue
+                if "tool_call" in value:
+                    call = value["tool_call"]
+                    yield ToolCallStart(index=0, id=call.id, name=call.name)
+                    yield ToolCallEnd(index=0, call=call)
+                    output_tokens, reason = output_tokens + value["output_tokens"], "tool_calls"
                     continue
                 choice = value["choices"][0]
                 text = choice["delta"].get("content")

@@ -1,4 +1,5 @@
-"""``codetether models``: what each provider offers, with limits and prices."""
+"""``codetether models``: what each provider offers, with limits and prices; ``models pull NAME``
+downloads a local model (the tool router's FunctionGemma)."""
 
 import click
 
@@ -16,13 +17,15 @@ def _cell(value: object) -> str:
     return str(value)
 
 
-@click.command()
+@click.group(invoke_without_command=True)
 @click.option("--provider", "-p", default=None, help="Only this provider.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.option("--timeout", default=10.0, show_default=True, help="Seconds to wait for each live model list.")
 @click.pass_context
 def models(ctx: click.Context, provider: str | None, as_json: bool, timeout: float) -> None:
     """List models: built-in defaults merged with each configured provider's live list."""
+    if ctx.invoked_subcommand is not None:
+        return
     import asyncio
 
     import msgspec
@@ -64,3 +67,40 @@ def models(ctx: click.Context, provider: str | None, as_json: bool, timeout: flo
     widths = [max(len(r[i]) for r in table) for i in range(len(header))]
     for row in table:
         click.echo("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+
+
+@models.command()
+@click.argument("name", type=click.Choice(["functiongemma"]))
+@click.option("--url", default=None, help="Download from this URL instead of the pinned one (a mirror).")
+@click.option("--sha256", "sha256", default=None, help="The SHA-256 the file must have (required with --url).")
+@click.option("--timeout", default=30.0, show_default=True, help="Seconds without data before giving up.")
+def pull(name: str, url: str | None, sha256: str | None, timeout: float) -> None:
+    """Download a local model into the data dir and verify its SHA-256.
+
+    functiongemma: FunctionGemma 270M (GGUF, ~250 MB), the tool router's model once it is there
+    (enable the router with CODETETHER_TOOL_ROUTER_ENABLED=1).
+    """
+    import msgspec
+
+    from ...errors import UsageError
+    from ...paths import data_dir
+    from ...router.pull import SOURCES, pull, pulled_model
+
+    source = SOURCES[name]
+    if url is not None and sha256 is None:
+        raise UsageError("--url needs --sha256: a download is only kept when its hash is known", "pass --sha256 HEX")
+    if url is not None or sha256 is not None:
+        source = msgspec.structs.replace(source, url=url or source.url, sha256=sha256 or source.sha256, size=None)
+    shown = [-1]
+
+    def progress(received: int, total: int | None) -> None:
+        step = received * 10 // total if total else received // (50 << 20)
+        if step != shown[0]:
+            shown[0] = step
+            done = f"{received >> 20} MiB" + (f" of {total >> 20} MiB" if total else "")
+            click.echo(f"downloading {name}: {done}", err=True)
+
+    path, downloaded = pull(source, pulled_model(data_dir(), name), progress=progress, timeout=timeout)
+    verb = "downloaded and verified" if downloaded else "already present and verified"
+    click.echo(f"{name} {verb}: {path}")
+    click.echo("the tool router uses it when enabled: CODETETHER_TOOL_ROUTER_ENABLED=1 (or tool_router.enabled)")
