@@ -374,6 +374,7 @@ class Runtime:
             on_event=lambda event: self.publish(topic, event),
             run_sub_agent=sub_agent,
             ask_question=question,
+            run_rlm=self._rlm_runner(spec, resolved) if "rlm" in self._tool_names(spec) else None,
             hooks=hooks,
         )
         context = ToolContext(Workspace(workspace_root, cwd), PermissionGate(policy, ask), services, SessionState())
@@ -462,6 +463,28 @@ class Runtime:
         if spec.session == "memory":
             return MemorySession.create(cwd, spec.title or label, system=system), False
         return FileSession.create(cwd, spec.title or label, directory=directory, system=system), False
+
+    def _rlm_runner(self, parent: AgentSpec, resolved: ResolvedModel) -> Callable[[str, str, str, str], Awaitable[str]]:
+        """The `rlm` tool: an RLM run (codetether.rlm) on the parent's model, in its working directory."""
+
+        async def run(question: str, content: str, content_type: str, label: str) -> str:
+            from .rlm import analyze, format_answer
+
+            try:
+                result = await analyze(
+                    self,
+                    question,
+                    content,
+                    cwd=Path(parent.cwd or parent.workspace),
+                    content_type=content_type,
+                    model=resolved.label,
+                    label=label,
+                )
+            except CodetetherError as exc:  # no answer within the limits, the provider failed: the model can act
+                raise ToolError(exc.message, exc.hint) from exc
+            return format_answer(result)
+
+        return run
 
     def _sub_agent_runner(
         self,

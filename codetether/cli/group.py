@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "mcp": ("codetether.cli.commands.mcp:mcp", "Use MCP servers' tools (list, tools, call), or serve ours."),
     "plugin": ("codetether.cli.commands.plugin:plugin", "Sign, verify, install and remove signed plugins."),
     "ralph": ("codetether.cli.commands.ralph:ralph", "Run a PRD story by story, each gated by the project's checks."),
+    "rlm": ("codetether.cli.commands.rlm:rlm", "Answer a question about files or text too large for a context."),
     "run": ("codetether.cli.commands.run:run", "Run the agent on a task in the current directory."),
     "serve": ("codetether.cli.commands.serve:serve", "Serve the agent over A2A (JSON-RPC, REST and gRPC)."),
     "sessions": ("codetether.cli.commands.sessions:sessions", "List, show, export and delete saved sessions."),

@@ -27,7 +27,11 @@ BUILTIN_TOOLS = [
     "image",
     "webfetch",
     "websearch",
+    "rlm",
 ]
+
+# The tools of an RLM run (codetether.rlm): they explore content held outside the model's context.
+RLM_TOOLS = ["rlm_head", "rlm_tail", "rlm_grep", "rlm_count", "rlm_slice", "rlm_chunks", "rlm_llm_query", "rlm_final"]
 
 
 def builtin_tools(names: list[str] | None = None) -> list[ToolDef]:
@@ -44,4 +48,4 @@ def describe(name: str, arguments: str, width: int = 70) -> str:
     return describe_call(name, arguments, width)
 
 
-_BUILTIN_SET = frozenset([*BUILTIN_TOOLS, "swarm_share"])
+_BUILTIN_SET = frozenset([*BUILTIN_TOOLS, "swarm_share", *RLM_TOOLS])

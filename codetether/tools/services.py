@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
 SubAgent = Callable[[str, str, str | None], Awaitable[str]]  # (description, prompt, agent) -> the answer
 Question = Callable[[str, list[str]], Awaitable[str]]  # (question, options) -> the user's answer
+RlmService = Callable[[str, str, str, str], Awaitable[str]]  # (question, content, content_type, label) -> answer
 
 
 class AuditSink(Protocol):
@@ -80,6 +81,10 @@ class ToolServices(Protocol):
         """Ask the user (the ``question`` tool)."""
         ...
 
+    async def rlm(self, question: str, content: str, content_type: str, label: str) -> str:
+        """Answer ``question`` about ``content`` with an RLM run (the ``rlm`` tool): the answer and its evidence."""
+        ...
+
 
 def _default_settings() -> "Config":
     from ..config.schema import Config
@@ -99,6 +104,7 @@ class Services:
     on_event: Callable[["RunEvent"], None] | None = None
     run_sub_agent: SubAgent | None = None
     ask_question: Question | None = None
+    run_rlm: RlmService | None = None
     hooks: "Hooks | None" = None
 
     def emit(self, event: "RunEvent") -> None:
@@ -117,3 +123,8 @@ class Services:
                 "decide yourself and say what you assumed in your final answer",
             )
         return await self.ask_question(question, options)
+
+    async def rlm(self, question: str, content: str, content_type: str, label: str) -> str:
+        if self.run_rlm is None:
+            raise ToolError("the RLM is not available here", "read the content in pages with read_file or grep")
+        return await self.run_rlm(question, content, content_type, label)

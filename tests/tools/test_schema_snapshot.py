@@ -57,5 +57,6 @@ def test_the_documented_tool_names_are_all_there():
         "plan_enter",
         "plan_exit",
         "image",
+        "rlm",
     }
     assert set(BUILTIN_TOOLS) == expected
