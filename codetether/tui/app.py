@@ -210,18 +210,27 @@ class App:
 
     # --- keys -----------------------------------------------------------------------------------------
     def filter_input(self, keys: list, raw: list) -> list:
-        """Global keys first (they work in every view and over dialogs); then paste coalescing."""
-        out = []
-        keys = _line_feeds(keys, raw)
-        for key in keys:
+        """Global keys (they work in every view and over dialogs), in order with the keys typed before them."""
+        if self.trace:
+            with open(self.trace, "a", encoding="utf-8") as trace:
+                trace.write(f"keys {keys!r} {raw!r} view={self.view}\n")
+        pending: list = []
+        for key in _line_feeds(keys, raw):
             action = self.keys.get(key) if isinstance(key, str) else None
-            if action is not None and self.global_key(action, key):
-                continue
-            out.append(key)
-        if self.overlay is None and self.view == "chat" and self.frame.focus_position == "footer":
-            out = self.input.filter_keys(out)
+            if action is not None:
+                if pending and self.loop is not None:  # "/insp" then Tab in one read: the text goes in first
+                    self.loop.process_input(self._coalesce(pending))
+                    pending = []
+                if self.global_key(action, key):
+                    continue
+            pending.append(key)
         self.schedule_draw()
-        return out
+        return self._coalesce(pending)
+
+    def _coalesce(self, keys: list) -> list:
+        if self.overlay is None and self.view == "chat" and self.frame.focus_position == "footer":
+            return self.input.filter_keys(keys)
+        return keys
 
     def global_key(self, action: str, key: str) -> bool:
         """Carry out ``action``; False leaves the key to the focused widget."""
@@ -283,9 +292,9 @@ class App:
             return
         self.last_interrupt = now
         if self.conductor.interrupt():
-            self.status.set_hint("interrupting… Ctrl+C again within 2 s quits")
+            self.status.set_hint("Ctrl+C again quits")
         else:
-            self.status.set_hint("Ctrl+C again within 2 s quits (the session is kept)")
+            self.status.set_hint("Ctrl+C again quits")
 
     def complete(self) -> None:
         text = self.input.text

@@ -87,7 +87,7 @@ class ChatView(urwid.WidgetWrap):
             self._end_text()
             if event.status == events.RunStatus.ERROR:
                 self.add_note(f"error: {event.error}", "error")
-            elif event.status != events.RunStatus.SUBMITTED:
+            elif event.status not in (events.RunStatus.SUBMITTED, events.RunStatus.INTERRUPTED):
                 self.add_note(f"[{event.status}] after {event.steps} steps", "dim")
 
     def flush(self) -> None:
