@@ -244,10 +244,10 @@ class ToolCaller:
             llm.reset()  # nothing reused: the whole prompt is evaluated (the baseline bench/router.py measures)
             return
         n = len(tokens)
-        if llm.n_tokens >= n and list(llm.input_ids[:n]) == tokens:
-            self._states.move_to_end(key, last=True) if key in self._states else None
-            return  # the live context already starts with the prefix: generate() reuses it
         state = self._states.get(key)
+        if state is not None and llm.n_tokens >= n and list(llm.input_ids[:n]) == tokens:
+            self._states.move_to_end(key)
+            return  # the live context already starts with the prefix: generate() reuses it
         if state is not None:
             llm.load_state(state)
             self._states.move_to_end(key)
