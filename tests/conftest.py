@@ -94,3 +94,27 @@ def git_repo(tmp_path: Path) -> Path:
     subprocess.run(["git", "add", "-A"], cwd=root, check=True)
     subprocess.run(["git", "commit", "-qm", "init"], cwd=root, check=True)
     return root
+
+
+@pytest.fixture(scope="session")
+def postgres_server():
+    """One real PostgreSQL for the session (skipped, saying why, where it is not installed)."""
+    from tests.pg import PostgresServer, missing_reason
+
+    reason = missing_reason()
+    if reason:
+        pytest.skip(reason)
+    server = PostgresServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_url(postgres_server):
+    """A fresh, empty database on the session's PostgreSQL; dropped after the test."""
+    import secrets
+
+    name = f"t_{secrets.token_hex(6)}"
+    url = postgres_server.create_database(name)
+    yield url
+    postgres_server.drop_database(name)
