@@ -3,7 +3,6 @@ greps, slices, sub-queries (a plain one and a nested RLM one) and answers; the J
 the bytes sent to the model stay under 5% of the input."""
 
 import json
-from pathlib import Path
 
 from tests.fakes.llm import Call, Reply
 
@@ -171,3 +170,38 @@ async def test_rlm_joins_several_files_with_headers(llm, config_file, tmp_path):
     assert "      1: ==> a.py <==" in grep and "      4: ==> b.py <==" in grep
     assert result_of(out)["content_type"] == "code"
     assert "2 files" in llm.requests[0].body["messages"][-1]["content"]
+
+
+async def test_the_agent_hands_a_huge_file_to_the_rlm_tool(llm, config_file, tmp_path, big_log_text):
+    """`codetether run`: the agent calls `rlm` on a 5 MB log; a nested RLM run answers; the agent reports."""
+    configure(config_file, llm.url)
+    (tmp_path / "service.log").write_text(big_log_text)
+    first = INCIDENT_LINE
+    llm.script(
+        Reply(calls=[Call("rlm", {"question": "Why did the M-7781 charge fail?", "file_path": "service.log"})]),
+        Reply(calls=[Call("rlm_grep", {"pattern": "M-7781"})]),
+        Reply(
+            calls=[
+                Call(
+                    "rlm_final",
+                    {"answer": "Card token expired.", "evidence": [{"start_line": first, "end_line": first + 6}]},
+                )
+            ]
+        ),
+        Reply(text="ok"),
+        Reply(text="The charge failed because the card token had expired (service.log line 31337)."),
+    )
+    code, out, err = await run_cli(
+        "run", "why did the M-7781 charge fail? see service.log", "-m", "fake/fake-large", "--format", "jsonl",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert code == 0, err
+    events = [json.loads(line) for line in out.splitlines()]
+    result = next(e for e in events if e["type"] == "tool_result" and e["name"] == "rlm")
+    assert not result["is_error"], result
+    assert result["output"].startswith("Card token expired.\n\nEvidence:\n  lines 31337-31343: 2026-03-14 17:42:09")
+    assert events[-1]["status"] == "submitted" and "token had expired" in events[-1]["text"]
+    assert "rlm" in tool_names(llm.requests[0].body)
+    assert tool_names(llm.requests[1].body) == RLM_TOOL_NAMES
+    sent = sum(int(r.headers["Content-Length"]) for r in llm.requests)
+    assert sent < 0.05 * len(big_log_text)
