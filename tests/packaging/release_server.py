@@ -17,6 +17,7 @@ from pathlib import Path
 
 PROGRAM = """#!/bin/sh
 if [ "$1" = "--version" ]; then echo "codetether {version}"; exit 0; fi
+if [ "$1" = "exit" ]; then exit "$2"; fi
 echo "codetether {version} ran with: $*"
 """
 MODEL = "functiongemma-270m-it-Q4_K_M.gguf"
