@@ -297,7 +297,7 @@ class Runtime:
 
     def _router_settings(self) -> "RouterSettings":
         from .paths import data_dir
-        from .router.pull import pulled_model
+        from .router.pull import installed_model
         from .router.router import RouterSettings
 
         section = self.config.tool_router
@@ -308,8 +308,8 @@ class Runtime:
             self.notice(f"the tool router is off: its model file {path} does not exist (tool_router.model_path)")
             enabled = False
         if enabled and not path:
-            pulled = pulled_model(data_dir())
-            path = str(pulled) if pulled.is_file() else None  # None: the embedded Gemma 3 270M
+            found = installed_model(data_dir())  # from `codetether models pull functiongemma` or install.sh
+            path = str(found) if found else None  # None: the embedded Gemma 3 270M
         return RouterSettings(
             enabled=enabled,
             model_path=str(Path(path).expanduser()) if path else None,

@@ -55,6 +55,14 @@ def pulled_model(data_dir: Path, name: str = "functiongemma") -> Path:
     return models_dir(data_dir) / SOURCES[name].filename
 
 
+def installed_model(data_dir: Path) -> Path | None:
+    """The FunctionGemma GGUF in the data dir: the pulled file, else one install.sh put there."""
+    pulled = pulled_model(data_dir)
+    if pulled.is_file():
+        return pulled
+    return next(iter(sorted(models_dir(data_dir).glob("functiongemma-*.gguf"))), None)
+
+
 def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as handle:

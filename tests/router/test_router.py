@@ -92,3 +92,46 @@ async def test_agent_keeps_a_reply_the_router_cannot_place(tmp_path):
     finished, seen, _ = await _run(tmp_path, [written], router)
     assert finished.status == "submitted" and finished.text == written  # unchanged, no call made
     assert not [e for e in seen if type(e).__name__ == "ToolCallStarted"]
+
+
+def _runtime(environ):
+    from codetether.config import load_config
+    from codetether.runtime import Runtime
+
+    notices = []
+    return Runtime(load_config(environ=environ), notice=notices.append, environ=environ), notices
+
+
+def test_runtime_resolves_the_settings_once(data_dir, tmp_path):
+    installed = data_dir / "models" / "functiongemma-270m-it-Q8_0.gguf"  # where install.sh puts it
+    installed.parent.mkdir(parents=True)
+    installed.write_bytes(b"GGUF")
+    runtime, notices = _runtime({"CODETETHER_TOOL_ROUTER_ENABLED": "1", "CODETETHER_TOOL_ROUTER_MAX_TOKENS": "64"})
+    router = runtime.tool_router()
+    assert router is runtime.tool_router()  # one per process: the model and its prefix state are shared
+    assert (router.settings.enabled, router.settings.model_path, router.settings.max_tokens) == (
+        True,
+        str(installed),
+        64,
+    )
+    assert notices == []
+
+    environ = {
+        "CODETETHER_TOOL_ROUTER_ENABLED": "true",
+        "CODETETHER_TOOL_ROUTER_MODEL_PATH": str(tmp_path / "missing.gguf"),
+        "CODETETHER_TOOL_ROUTER_TOKENIZER_PATH": str(tmp_path / "tokenizer.json"),
+    }
+    runtime, notices = _runtime(environ)
+    assert runtime.tool_router().settings.enabled is False  # a missing file turns the model off, said once
+    assert any("tokenizer_path is ignored: a GGUF file carries its own tokenizer" in n for n in notices)
+    assert any("missing.gguf does not exist" in n for n in notices)
+
+
+def test_bad_router_settings_are_config_errors():
+    import pytest
+
+    from codetether.config import load_config
+    from codetether.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="CODETETHER_TOOL_ROUTER_DEVICE"):
+        load_config(environ={"CODETETHER_TOOL_ROUTER_DEVICE": "tpu"})
