@@ -1,10 +1,16 @@
-"""Keeping a session inside the context window: prune old tool output first, then summarise.
+"""Keeping a session inside the context window: prune old tool output, condense oversized recent
+output, then summarise.
 
 The user's first request is never dropped: it stays verbatim at the head of the history, with the
 summary of what happened since attached to it. Tool calls and their results are never separated.
+A recent tool output too large for its share of the window is cut by the content-aware chunker and
+its highest-priority chunks kept (errors and stack traces, definitions, headings, the newest
+records), in source order with ``[... N lines omitted ...]`` markers, rather than head and tail.
 """
 
 import msgspec
+
+from ctcore.chunker import chunk, detect, reassemble, select
 
 from ..providers.base import Provider
 from ..providers.types import Message, Request, TextPart
@@ -13,6 +19,8 @@ from .prompt import prompt_file
 PRUNED = "[output pruned to save context; run the tool again if you need it]"
 KEEP_RECENT_TOOL_RESULTS = 4
 SUMMARY_HEADER = "[Summary of the earlier conversation, written to save context]"
+CONDENSED = "[output condensed to save context: {kept} of {total} lines kept, by priority ({kind})"
+OUTPUT_SHARE = 0.15  # of the window, the most one kept tool output may take after condensing
 
 
 def estimate_tokens(messages: list[Message], extra_chars: int = 0) -> int:
@@ -34,6 +42,23 @@ def prune_tool_outputs(messages: list[Message], keep_recent: int = KEEP_RECENT_T
     for i, m in enumerate(messages):
         if i in old and len(m.text) > len(PRUNED):
             m = msgspec.structs.replace(m, content=[TextPart(text=PRUNED)])
+        out.append(m)
+    return out
+
+
+def condense_tool_outputs(messages: list[Message], budget_tokens: int) -> list[Message]:
+    """Tool results over ``budget_tokens`` cut to their highest-priority chunks (see the module docstring)."""
+    out = []
+    for m in messages:
+        text = m.text
+        if m.role == "tool" and len(text) // 4 > budget_tokens and not text.startswith(CONDENSED[:25]):
+            kind = detect(text)
+            picked = select(chunk(text, kind, max(40, budget_tokens // 10)), budget_tokens)
+            total = text.count("\n") + (0 if text.endswith("\n") else 1)
+            kept = sum(c.end_line - c.start_line + 1 for c in picked)
+            note = CONDENSED.format(kept=kept, total=total, kind=kind) + "; run the tool again, narrower, for the rest]"
+            others = [part for part in m.content if not isinstance(part, TextPart)]
+            m = msgspec.structs.replace(m, content=[TextPart(text=f"{note}\n{reassemble(text, picked)}"), *others])
         out.append(m)
     return out
 
@@ -66,7 +91,7 @@ class Compactor:
         self, messages: list[Message], *, extra_chars: int = 0, force: bool = False
     ) -> tuple[list[Message], bool]:
         """(shorter history, whether a summary was written)."""
-        pruned = prune_tool_outputs(messages)
+        pruned = condense_tool_outputs(prune_tool_outputs(messages), max(500, int(self.window * OUTPUT_SHARE)))
         if not force and not self.over(pruned, extra_chars):
             return pruned, False
         system = [m for m in pruned if m.role == "system"]

@@ -83,11 +83,10 @@ async def test_ten_times_over_long_session_keeps_working(llm, tmp_path):
     workspace.mkdir()
     (workspace / "big.txt").write_text("\n".join(f"row {i} " + "data " * 10 for i in range(120)))
     steps = 10
-    script = []
-    for i in range(steps):
-        script.append(Reply(calls=[Call("read_file", {"file_path": "big.txt"})], input_tokens=100))
-        script.append(Reply(text=f"## Task\nsummarise big.txt\n## State\nread it {i} times"))  # summary if asked
-    llm.script(*script)
+    llm.script(*(Reply(calls=[Call("read_file", {"file_path": "big.txt"})], input_tokens=100) for _ in range(steps)))
+    # Summary requests (as many as compaction asks for) are told apart by the summariser's system prompt.
+    summary = "You summarise coding sessions"
+    llm.route(summary, *(Reply(text=f"## Task\nsummarise big.txt\n## State\nread it {i} times") for i in range(steps)))
     settings = ProviderSettings(name="fake", kind="openai", base_url=f"{llm.url}/v1", retry=RetryPolicy(max_retries=0))
     provider = create_provider(settings)
     session = FileSession.create(workspace, "fake/fake-large", directory=tmp_path / "sessions")
