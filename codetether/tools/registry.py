@@ -27,6 +27,8 @@ BUILTIN_TOOLS = [
     "image",
     "webfetch",
     "websearch",
+    "prd",
+    "ralph",
     "rlm",
 ]
 

@@ -58,5 +58,7 @@ def test_the_documented_tool_names_are_all_there():
         "plan_exit",
         "image",
         "rlm",
+        "prd",
+        "ralph",
     }
     assert set(BUILTIN_TOOLS) == expected
