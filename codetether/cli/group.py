@@ -17,6 +17,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "agents": ("codetether.cli.commands.agents:agents", "List the named agents (build, plan, explore, yours)."),
     "audit": ("codetether.cli.commands.audit:audit", "Read and verify the tamper-evident audit trail."),
     "auth": ("codetether.cli.commands.auth:auth", "Store, list and remove provider credentials."),
+    "benchmark": ("codetether.cli.commands.benchmark:benchmark", "Measure models on the Ralph PRD benchmark suite."),
     "config": ("codetether.cli.commands.config:config", "Show, create and change settings; trust project files."),
     "crash": ("codetether.cli.commands.crash:crash", "List, show and delete crash reports."),
     "k8s": ("codetether.cli.commands.k8s:k8s", "Kubernetes: print deployment manifests, show the deployment."),

@@ -1,0 +1,1 @@
+"""A reverse Polish notation calculator."""

@@ -1,0 +1,2 @@
+def test_repository_imports():
+    import todo  # noqa: F401

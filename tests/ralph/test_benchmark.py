@@ -1,0 +1,107 @@
+"""`codetether benchmark` and the suite in benchmarks/: solvable cases, hidden tests that matter, scoring."""
+
+import csv
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.agent.test_run_e2e import configure, run_cli
+from tests.fakes.llm import Call, Reply
+from tests.ralph.bench_solutions import SOLUTIONS
+from tests.ralph.helpers import done, key, write
+
+SUITE = Path(__file__).resolve().parents[2] / "benchmarks"
+CASES = sorted(p.parent for p in SUITE.glob("tier*/*/prd.json"))
+
+
+def pytest_in(repo: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
+        cwd=repo, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+
+
+def test_the_suite_has_three_tiers_of_valid_prds(cli):
+    tiers = {case.parent.name for case in CASES}
+    assert tiers == {"tier1", "tier2", "tier3"} and 6 <= len(CASES) <= 10
+    for case in CASES:
+        result = cli("ralph", "validate", str(case / "prd.json"))
+        assert result.code == 0, result.stderr
+        assert set(SOLUTIONS) >= {case.name}
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda p: p.name)
+def test_each_case_is_solvable_and_its_hidden_tests_bite(tmp_path, case):
+    repo = tmp_path / "repo"
+    shutil.copytree(case / "repo", repo)
+    shutil.copytree(case / "acceptance", repo / "ralph_acceptance")
+    assert pytest_in(repo).returncode == 0  # the starter's own suite passes: the quality check can run
+    assert pytest_in(repo, "ralph_acceptance").returncode != 0  # and the hidden tests fail on it
+    story_ids = [s["id"] for s in json.loads((case / "prd.json").read_text())["user_stories"]]
+    assert [sid for sid, _ in SOLUTIONS[case.name]] == story_ids
+    for _, files in SOLUTIONS[case.name]:
+        for path, content in files.items():
+            (repo / path).parent.mkdir(parents=True, exist_ok=True)
+            (repo / path).write_text(content)
+    solved = pytest_in(repo, "tests", "ralph_acceptance")
+    assert solved.returncode == 0, solved.stdout
+
+
+async def test_benchmark_runs_ralph_and_scores_with_hidden_tests(llm, tmp_path, config_file):
+    configure(config_file, llm)
+    (slug_id, slug_files), (roman_id, _) = SOLUTIONS["slugify"][0], SOLUTIONS["roman"][0]
+    path, content = next(iter(slug_files.items()))
+    llm.route(
+        key(slug_id),
+        Reply(calls=[Call("read_file", {"file_path": path})]),
+        write(path, content),
+        done("slugify", ["use unicodedata"]),
+    )
+    # passes the visible smoke test (it imports) but not the hidden ones
+    wrong = '"""Number formatting."""\n\n\ndef to_roman(n):\n    return "I" * n\n'
+    llm.route(
+        key(roman_id),
+        Reply(calls=[Call("read_file", {"file_path": "numerals.py"})]),
+        write("numerals.py", wrong),
+        done("roman", []),
+    )
+    out_csv = tmp_path / "results.csv"
+    code, out, err = await run_cli(
+        "benchmark", "--prd-dir", str(SUITE), "--tier", "1", "--model", "fake/fake-large", "--parallel", "1",
+        "--json", "-o", str(out_csv), cwd=tmp_path, timeout=240,
+    )  # fmt: skip
+    assert code == 0, err
+    report = json.loads(out)
+    results = {r["case"]: r for r in report["results"]}
+    assert set(results) == {"slugify", "roman"}
+    assert results["slugify"]["acceptance"] is True and results["roman"]["acceptance"] is False
+    assert "test_values" in results["roman"]["acceptance_output"]
+    for r in results.values():
+        assert (r["status"], r["stories_passed"], r["stories_total"], r["checks_passed"], r["iterations"]) == (
+            "done", 1, 1, 1, 1,
+        )  # fmt: skip
+        assert r["input_tokens"] > 0 and r["wall_seconds"] > 0 and r["model"] == "fake/fake-large"
+    (summary,) = report["summaries"]
+    assert (summary["tier"], summary["cases"], summary["stories_passed"], summary["acceptance_passed"]) == (1, 2, 2, 1)
+    assert summary["check_pass_rate"] == 1.0 and summary["cost_usd"] is None
+    rows = list(csv.DictReader(out_csv.open()))
+    assert [(r["case"], r["acceptance"]) for r in rows] == [("roman", "False"), ("slugify", "True")]
+    # the hidden tests never reached an agent
+    assert not any("test_acceptance" in json.dumps(r.body) for r in llm.requests)
+
+
+async def test_benchmark_errors_are_one_line(tmp_path, cli):
+    result = cli("benchmark", "--prd-dir", str(tmp_path / "none"))
+    assert result.code == 1 and result.stderr.count("\n") == 1 and "no benchmark directory" in result.stderr
+    only_one = tmp_path / "suite" / "tier1"
+    shutil.copytree(SUITE / "tier1" / "roman", only_one / "roman")
+    result = cli("benchmark", "--prd-dir", str(only_one.parent), "--tier", "2")
+    assert result.code == 1 and result.stderr.count("\n") == 1
+    assert f"no benchmark PRDs under {only_one.parent} for tier [2]" in result.stderr
+    shutil.rmtree(only_one / "roman" / "acceptance")
+    result = cli("benchmark", "--prd-dir", str(only_one.parent))
+    assert result.code == 1 and "needs repo/ and acceptance/ beside prd.json" in result.stderr
