@@ -12,7 +12,7 @@ import time
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from ctcore.chunker import detect
 
@@ -47,13 +47,13 @@ class _Tree:
         self.cwd = cwd
         self.budget = SharedBudget()
 
-    def _run(self, *, tools: list[str] | str, system: str, title: str, max_steps: int) -> "AgentRun":
+    def _run(self, *, tools: list[str] | Literal["none"], system: str, title: str, max_steps: int) -> "AgentRun":
         from ..runtime import AgentSpec
 
         spec = AgentSpec(
             workspace=str(self.cwd),
             model=self.model,
-            tools=tools,  # type: ignore[arg-type]
+            tools=tools,
             plugins=False,
             mcp=False,
             sub_agents=False,

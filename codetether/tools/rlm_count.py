@@ -12,12 +12,12 @@ KIND = "read"
 
 
 class Params(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    pattern: Annotated[str, msgspec.Meta(description="A regular expression (Python syntax), or plain text")]
+    pattern: Annotated[str, msgspec.Meta(description="A regular expression (ripgrep syntax), or plain text")]
     ignore_case: Annotated[bool, msgspec.Meta(description="Match regardless of case")] = False
 
 
 async def run(params: Params, ctx: ToolContext) -> str:
     store = current_store()
-    hits = store.matching(params.pattern, params.ignore_case)
+    hits = await store.matching(params.pattern, params.ignore_case)
     where = f"; first at line {hits[0]}, last at line {hits[-1]}" if hits else ""
     return store.spend(f"{len(hits)} of {len(store.lines)} lines match {params.pattern!r}{where}")

@@ -12,7 +12,7 @@ KIND = "read"
 
 
 class Params(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    pattern: Annotated[str, msgspec.Meta(description="A regular expression (Python syntax), or plain text")]
+    pattern: Annotated[str, msgspec.Meta(description="A regular expression (ripgrep syntax), or plain text")]
     ignore_case: Annotated[bool, msgspec.Meta(description="Match regardless of case")] = False
     max_matches: Annotated[int, msgspec.Meta(ge=1, le=500, description="Most matching lines to show")] = 50
     context: Annotated[int, msgspec.Meta(ge=0, le=20, description="Lines to show around each match")] = 0
@@ -20,7 +20,7 @@ class Params(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
 
 async def run(params: Params, ctx: ToolContext) -> str:
     store = current_store()
-    hits = store.matching(params.pattern, params.ignore_case)
+    hits = await store.matching(params.pattern, params.ignore_case)
     if not hits:
         return store.spend(f"no line matches {params.pattern!r} (of {len(store.lines)} lines)")
     shown = hits[: params.max_matches]

@@ -8,6 +8,8 @@ context and how far sub-queries may recurse. Nothing here calls a model: a sub-q
 the ``ask`` callable the RLM run supplies.
 """
 
+import asyncio
+import os
 import re
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
@@ -16,6 +18,7 @@ from dataclasses import dataclass, field
 import msgspec
 
 from .base import ToolError
+from .ripgrep import rg_binary
 
 MAX_LINE_CHARS = 400  # a longer line is cut in tool output (the model can slice for the rest)
 
@@ -70,6 +73,7 @@ class RlmStore:
     lines: list[str] = field(init=False)
     shown_tokens: int = 0  # content tokens the tools returned to the model so far
     final: Final | None = None
+    _data: bytes | None = field(default=None, init=False, repr=False)  # the lines as ripgrep reads them
 
     def __post_init__(self) -> None:
         self.lines = self.text.split("\n")
@@ -117,21 +121,64 @@ class RlmStore:
             raise ToolError(f"line {start} is past the end", f"the content has {total} lines")
         return start, min(end, total)
 
-    def pattern(self, pattern: str, ignore_case: bool) -> re.Pattern[str]:
+    async def matching(self, pattern: str, ignore_case: bool) -> list[int]:
+        """1-based numbers of the lines matching ``pattern``; text that is not a valid expression is
+        searched literally. ripgrep does the matching where it is installed: its engine runs in linear
+        time, so a pathological pattern from the model cannot stall the event loop as ``re`` would."""
         if not pattern:
             raise ToolError("an empty pattern matches every line", "give a word or a regular expression")
+        if "\0" in pattern:  # cannot be a command-line argument: search for the text itself
+            return self._matching_re(re.escape(pattern), ignore_case)
+        try:
+            binary = rg_binary()
+        except ToolError:
+            return self._matching_re(pattern, ignore_case)
+        if self._data is None:
+            self._data = "\n".join(self.lines).encode("utf-8", "surrogatepass") + b"\n"
+        flags = ["-i"] if ignore_case else ["-s"]
+        code, out = await _rg(binary, [*flags, "-e", pattern], self._data)
+        if code == 2:  # not a valid expression for ripgrep: search for the text itself
+            code, out = await _rg(binary, [*flags, "-F", "-e", pattern], self._data)
+        if code == 2:
+            raise ToolError(f"cannot search for {pattern!r}", "try a simpler pattern")
+        return [int(row.split(b":", 1)[0]) for row in out.splitlines() if row[:1].isdigit()]
+
+    def _matching_re(self, pattern: str, ignore_case: bool) -> list[int]:
         flags = re.IGNORECASE if ignore_case else 0
         try:
-            return re.compile(pattern, flags)
-        except re.error:  # not a regular expression: search for the text itself
-            return re.compile(re.escape(pattern), flags)
-
-    def matching(self, pattern: str, ignore_case: bool) -> list[int]:
-        search = self.pattern(pattern, ignore_case).search
+            search = re.compile(pattern, flags).search
+        except re.error:
+            search = re.compile(re.escape(pattern), flags).search
         return [i + 1 for i, line in enumerate(self.lines) if search(line)]
 
     def slice_text(self, start: int, end: int) -> str:
         return "\n".join(self.lines[start - 1 : end])
+
+
+async def _rg(binary: str, args: list[str], data: bytes, timeout: float = 60.0) -> tuple[int, bytes]:
+    """ripgrep over ``data`` on stdin: (exit code, ``N:line`` rows). Exit 1 is "no match", 2 an error."""
+    proc = await asyncio.create_subprocess_exec(
+        binary,
+        "--line-number",
+        "--no-heading",
+        "--color=never",
+        "--no-config",
+        "--text",  # a NUL byte in the content must not turn the search into "binary file matches"
+        "--max-columns=1",  # only the line numbers are read: print no line text
+        *args,
+        "-",
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+        env={"PATH": os.environ.get("PATH", "")},
+    )
+    try:
+        out, _ = await asyncio.wait_for(proc.communicate(data), timeout)
+    except TimeoutError as exc:
+        proc.kill()
+        await proc.wait()
+        raise ToolError(f"the search took longer than {timeout:g}s", "use a simpler pattern") from exc
+    return proc.returncode or 0, out
 
 
 CURRENT: ContextVar[RlmStore | None] = ContextVar("codetether_rlm_store", default=None)

@@ -1,5 +1,6 @@
 """The rlm_* tools through the real ToolRunner, on a store of real content, with their limits."""
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -146,3 +147,12 @@ async def test_final_records_answer_and_evidence(runner):
     assert store.final.answer == "Division by zero."
     (evidence,) = store.final.evidence
     assert evidence.text.splitlines()[-1] == "ZeroDivisionError: division by zero"
+
+
+async def test_a_pathological_pattern_cannot_stall_the_run(runner):
+    """ripgrep's linear-time engine answers where Python's backtracking `re` would run for ages."""
+    store = RlmStore(("a" * 60 + "b\n") * 3 + "x\x00y\n", "mixed")
+    out, error = await asyncio.wait_for(call(runner, store, "rlm_count", pattern="(a+)+$"), 60)
+    assert not error and out.startswith("0 of 4 lines match")
+    out, _ = await call(runner, store, "rlm_grep", pattern="x\x00y")
+    assert "      4: x\x00y" in out  # a NUL byte does not make it a "binary file"
