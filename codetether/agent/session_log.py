@@ -90,7 +90,9 @@ class AppendLog:
                 ready = [f for target, f in self._waiters if target <= self._written]
                 self._waiters = [(t, f) for t, f in self._waiters if t > self._written]
             for future in ready:
-                future.set_result(None)
+                # A waiter cancelled (Ctrl+C during a flush) must not stop the drain: set_result would raise.
+                if future.set_running_or_notify_cancel():
+                    future.set_result(None)
 
     def _fail(self, exc: OSError) -> None:
         reason = exc.strerror or str(exc)
@@ -107,7 +109,8 @@ class AppendLog:
             self._draining = False
             waiters, self._waiters = self._waiters, []
         for _, future in waiters:
-            future.set_exception(error)
+            if future.set_running_or_notify_cancel():
+                future.set_exception(error)
 
     def _write(self, data: bytes) -> None:
         if not self._dir_ready:
