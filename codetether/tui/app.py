@@ -9,7 +9,6 @@ the views only mark themselves dirty, and :meth:`App.schedule_draw` redraws at m
 import asyncio
 import os
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import urwid
@@ -18,6 +17,7 @@ from ..bus import Follower
 from ..errors import CodetetherError
 from . import slash, theme
 from .chat import ChatView
+from .commands import Commands
 from .conductor import Conductor
 from .help import help_view
 from .history import replay
@@ -33,7 +33,6 @@ from .swarm import SwarmView
 
 FRAME_SECONDS = 0.016
 QUIT_WINDOW = 2.0  # a second Ctrl+C within this many seconds quits
-VIEWS = ["chat", "swarm", "ralph", "inspector"]
 
 
 class App:
@@ -67,6 +66,7 @@ class App:
         self.frame_times: list[float] = []
         self.trace = environ.get("CODETETHER_TUI_TRACE")  # bench/tui.py: frame times to this file
         self.follower: Follower | None = None
+        self.commands = Commands(self)
 
     # --- wiring ---------------------------------------------------------------------------------------
     def build_loop(self, screen=None) -> urwid.MainLoop:
@@ -106,7 +106,7 @@ class App:
     async def run(self) -> str | None:
         """Run until quit; returns the session id (None if no session was started)."""
         self.load_history()
-        self.sidebar.set_sessions(self._local_sessions(), self.conductor.session_id or "")
+        self.sidebar.set_sessions(self.commands.local_sessions(), self.conductor.session_id or "")
         loop = self.build_loop()
         self.follower = Follower(self.runtime.bus, "#", self.on_bus)
         watcher = asyncio.get_running_loop().create_task(self.watch_config())
@@ -185,7 +185,7 @@ class App:
     def toggle_layout(self, layout: str | None = None) -> None:
         self.layout = layout or ("webview" if self.layout == "classic" else "classic")
         if self.layout == "webview":
-            self.sidebar.set_sessions(self._local_sessions(), self.conductor.session_id or "")
+            self.sidebar.set_sessions(self.commands.local_sessions(), self.conductor.session_id or "")
         self.show(self.view if self.view != "help" else "chat")
 
     def open_overlay(self, widget: urwid.Widget, width: int = 80, height: int = 70) -> None:
@@ -260,7 +260,7 @@ class App:
         elif self.overlay is not None and isinstance(self.overlay, PermissionDialog):
             return False  # a pending permission question comes first
         elif action == "model":
-            self.open_models()
+            self.commands.open_models()
         elif action == "layout":
             self.toggle_layout()
         elif action == "swarm":
@@ -270,7 +270,7 @@ class App:
         elif action == "inspector":
             self.show("inspector")
         elif action == "sessions":
-            self.open_sessions()
+            self.commands.open_sessions()
         elif action in ("scroll_up", "scroll_down"):
             self.chat.scroll(-1 if action == "scroll_up" else 1)
         elif action in ("page_up", "page_down") and typing:
@@ -311,7 +311,7 @@ class App:
     def submit(self, text: str) -> None:
         self.status.set_hint("")
         if text.startswith("/"):
-            self.command(text)
+            self.commands.run(text)
             return
         try:
             self.conductor.start(text)
@@ -326,167 +326,12 @@ class App:
     def finished(self, finished, error: str | None) -> None:
         if error is not None:
             self.chat.add_note(f"error: {error}", "error")
-        self.status.set_state("interrupted" if finished is not None and finished.status == "interrupted" else "idle")
-        if finished is not None and finished.status == "interrupted":
+        interrupted = error is None and (finished is None or finished.status == "interrupted")
+        self.status.set_state("interrupted" if interrupted else "idle")
+        if interrupted:
             self.chat.add_note("interrupted — the session is kept; type to continue it", "dim")
-        self.sidebar.set_sessions(self._local_sessions(), self.conductor.session_id or "")
+        self.sidebar.set_sessions(self.commands.local_sessions(), self.conductor.session_id or "")
         self.schedule_draw()
-
-    def command(self, line: str) -> None:
-        name, arg = slash.parse(line)
-        handler: dict[str, Callable[[str], None]] = {
-            "/help": lambda _a: self.show("help"),
-            "/new": lambda _a: self.new_session(),
-            "/sessions": lambda _a: self.open_sessions(),
-            "/resume": lambda a: self.resume(a) if a else self.open_sessions(),
-            "/model": lambda a: self.choose_model(a) if a else self.open_models(),
-            "/compact": lambda _a: self.compact(),
-            "/undo": lambda _a: self.undo(),
-            "/cost": lambda _a: self.cost(),
-            "/exit": lambda _a: self.quit(),
-            "/webview": lambda _a: self.toggle_layout("webview"),
-            "/classic": lambda _a: self.toggle_layout("classic"),
-            "/inspector": lambda _a: self.show("inspector"),
-            "/swarm": lambda a: self.swarm_command(a),
-            "/ralph": lambda _a: self.show("ralph"),
-            "/refresh": lambda _a: self.refresh(),
-            "/view": lambda _a: self.show(
-                VIEWS[(VIEWS.index(self.view) + 1) % len(VIEWS)] if self.view in VIEWS else "chat"
-            ),
-        }
-        action = handler.get(name)
-        if action is None:
-            guess = slash.nearest(name)
-            hint = f"; did you mean {guess}?" if guess else "; /help lists them"
-            self.chat.add_note(f"unknown command {name}{hint}", "error")
-        else:
-            if self.conductor.running and name in ("/new", "/resume", "/compact", "/undo"):
-                self.chat.add_note(f"{name} waits for the run to end (Ctrl+C interrupts it)", "error")
-            else:
-                action(arg)
-        self.schedule_draw()
-
-    def new_session(self) -> None:
-        self.conductor.new_session()
-        self.chat.clear()
-        self.status.session = ""
-        self.chat.add_note("new session")
-
-    def resume(self, session_id: str) -> None:
-        self.close_overlay()
-        previous = self.conductor.session
-        self.conductor.resume(session_id)
-        self.chat.clear()
-        try:
-            self.conductor.history()
-        except CodetetherError as exc:
-            self.conductor.resume(previous)
-            self.chat.add_note(exc.message, "error")
-            return
-        self.load_history()
-        self.show("chat")
-
-    def cost(self) -> None:
-        s = self.status
-        cost = f"${s.cost:.4f}" if s.cost is not None else "not priced for this model"
-        self.chat.add_note(
-            f"this TUI session: {s.input_tokens} tokens in, {s.output_tokens} out; cost {cost}", "accent"
-        )
-
-    def compact(self) -> None:
-        async def go() -> None:
-            try:
-                await self.conductor.compact()
-            except CodetetherError as exc:
-                self.chat.add_note(exc.message + (f" ({exc.hint})" if exc.hint else ""), "error")
-            self.schedule_draw()
-
-        self.chat.add_note("compacting…")
-        asyncio.get_running_loop().create_task(go())
-
-    def undo(self) -> None:
-        try:
-            paths = self.conductor.undo()
-        except CodetetherError as exc:
-            self.chat.add_note(exc.message, "error")
-            return
-        self.chat.add_note("undone: " + (", ".join(paths) if paths else "nothing differed"), "accent")
-
-    def swarm_command(self, task: str) -> None:
-        if task:
-            self.conductor.start_swarm(task, lambda text: (self.chat.add_note(text, "accent"), self.schedule_draw()))
-        self.show("swarm")
-
-    def refresh(self) -> None:
-        self.reload_config()
-        if self.loop is not None:
-            self.loop.screen.clear()
-        self.chat.add_note("refreshed")
-
-    # --- pickers --------------------------------------------------------------------------------------
-    def _local_sessions(self) -> list[tuple[str, str]]:
-        from ..agent.session import FileSession, all_sessions
-
-        rows = []
-        for path in all_sessions()[:200]:
-            try:
-                meta = FileSession.load(path).meta
-            except CodetetherError:
-                continue
-            if Path(meta.cwd) == self.cwd:
-                rows.append((meta.id, meta.title or meta.model))
-        return rows
-
-    def open_sessions(self) -> None:
-        rows = [(f"{sid}  {title}", sid) for sid, title in self._local_sessions()]
-        picker = Picker(
-            "Sessions in this directory (type to filter, Enter resumes)",
-            rows,
-            lambda sid: self.resume(str(sid)),
-            on_cancel=self.close_overlay,
-            empty="no saved sessions here",
-        )
-        self.open_overlay(picker)
-
-    def open_models(self) -> None:
-        picker = Picker(
-            "Models (type to filter, Enter chooses)",
-            [],
-            lambda m: self.choose_model(str(m)),
-            on_cancel=self.close_overlay,
-            empty="loading models…",
-        )
-        self.open_overlay(picker)
-
-        async def load() -> None:
-            from ..providers.models import list_models
-
-            try:
-                listing = await list_models(self.runtime.config, self.runtime.secrets, timeout=5)
-                rows = [
-                    (f"{m.provider}/{m.id}" + ("  (default)" if m.default else ""), f"{m.provider}/{m.id}")
-                    for m in listing.models
-                ]
-            except CodetetherError as exc:
-                rows = []
-                picker.empty = exc.message
-            picker.empty = picker.empty if rows else "no models found"
-            picker.set_rows(rows)
-            self.schedule_draw()
-
-        asyncio.get_running_loop().create_task(load())
-
-    def choose_model(self, model: str) -> None:
-        self.close_overlay()
-        try:
-            label = self.conductor.set_model(model)
-        except CodetetherError as exc:
-            self.chat.add_note(exc.message + (f" ({exc.hint})" if exc.hint else ""), "error")
-            return
-        self.status.model = label
-        self.status.window = self.conductor.window()
-        self.status.refresh()
-        self.chat.add_note(f"model: {label}")
 
     def _cancel_overlay(self) -> None:
         overlay = self.overlay

@@ -82,8 +82,8 @@ class Conductor:
     def _ended(self, task: asyncio.Task, snap: undo.Snapshot | None) -> None:
         error: str | None = None
         finished: Finished | None = None
-        if task.cancelled():
-            error = "the run was cancelled"
+        if task.cancelled():  # interrupted before it began: nothing was sent or stored
+            pass
         elif task.exception() is not None:
             exc = task.exception()
             error = exc.message if isinstance(exc, CodetetherError) else f"{type(exc).__name__}: {exc}"
