@@ -205,3 +205,20 @@ async def test_the_agent_hands_a_huge_file_to_the_rlm_tool(llm, config_file, tmp
     assert tool_names(llm.requests[1].body) == RLM_TOOL_NAMES
     sent = sum(int(r.headers["Content-Length"]) for r in llm.requests)
     assert sent < 0.05 * len(big_log_text)
+
+
+async def test_a_prose_answer_without_rlm_final_is_accepted_and_the_type_can_be_forced(llm, config_file, tmp_path):
+    configure(config_file, llm.url)
+    (tmp_path / "notes.txt").write_text("def not_really_code():\n    pass\n")
+    llm.script(
+        Reply(calls=[Call("rlm_head", {"n": 1})]),
+        Reply(text="It holds one function stub."),
+    )
+    code, out, err = await run_cli(
+        "rlm", "what is this?", "-f", "notes.txt", "--content-type", "documents", "-m", "fake/fake-large", "--json",
+        cwd=tmp_path,
+    )  # fmt: skip
+    assert code == 0, err
+    result = result_of(out)
+    assert result["answer"] == "It holds one function stub." and result["evidence"] == []
+    assert result["content_type"] == "documents" and result["iterations"] == 2
