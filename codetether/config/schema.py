@@ -274,6 +274,18 @@ class K8sSection(_Section):
     )
 
 
+class StoreSection(_Section):
+    """Where `codetether serve` keeps tasks and the worker queue: embedded SQLite, or PostgreSQL shared by replicas."""
+
+    url: Annotated[
+        str,
+        msgspec.Meta(description="empty: SQLite in the data dir; postgresql://USER:PASSWORD@HOST/DB: shared"),
+    ] = ""
+    replica_timeout: Annotated[
+        float, msgspec.Meta(ge=3, description="seconds of silence after which a replica counts as dead")
+    ] = 10.0
+
+
 class CognitionSection(_Section):
     """The persona think loop behind `/v1/cognition/*` and `/v1/swarm/personas*` (served by `codetether serve`)."""
 
@@ -343,6 +355,7 @@ class Config(_Section):
     plugins: PluginsSection = msgspec.field(default_factory=PluginsSection)
     a2a: A2ASection = msgspec.field(default_factory=A2ASection)
     k8s: K8sSection = msgspec.field(default_factory=K8sSection)
+    store: StoreSection = msgspec.field(default_factory=StoreSection)
     worker: WorkerSection = msgspec.field(default_factory=WorkerSection)
     cognition: CognitionSection = msgspec.field(default_factory=CognitionSection)
     permissions: dict[str, dict[str, PermissionAction]] = {}
@@ -364,6 +377,8 @@ SCALAR_SECTIONS: dict[str, type[_Section]] = {
     "plugins": PluginsSection,
     "a2a": A2ASection,
     "k8s": K8sSection,
+    "store": StoreSection,
+    "worker": WorkerSection,
     "cognition": CognitionSection,
     "tool_router": ToolRouterSection,
     "discovery": DiscoverySection,

@@ -14,6 +14,15 @@ from ..store.postgres import Database
 from .store import WorkerRecord
 from .types import QueueEvent, WorkItem
 
+# A2A task states in which a queued item may still be wanted (TaskState values, kept here to keep
+# the queue free of A2A imports).
+_OPEN_TASK_STATES = [
+    "TASK_STATE_SUBMITTED",
+    "TASK_STATE_WORKING",
+    "TASK_STATE_INPUT_REQUIRED",
+    "TASK_STATE_AUTH_REQUIRED",
+]
+
 
 class PostgresQueueStore:
     """A :class:`~codetether.worker.store.QueueStore` on the database at ``url``."""
@@ -176,8 +185,14 @@ class PostgresQueueStore:
             cur.execute("DELETE FROM queue_events WHERE seq <= (SELECT MAX(seq) FROM queue_events) - %s", (keep,))
 
     def abandon_open(self) -> int:
+        """At a replica's start: drop the open items whose A2A task has ended or is gone. Unlike the
+        SQLite store's, not every open item: the others belong to replicas still running."""
         with self._db.cursor() as cur:
-            cur.execute("UPDATE work_items SET state = 'done' WHERE state != 'done'")
+            cur.execute(
+                "UPDATE work_items w SET state = 'done' WHERE state != 'done' AND NOT EXISTS"
+                " (SELECT 1 FROM tasks t WHERE t.id = w.task_id AND t.state = ANY(%s))",
+                (_OPEN_TASK_STATES,),
+            )
             return cur.rowcount
 
     def close(self) -> None:
