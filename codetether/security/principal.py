@@ -8,7 +8,6 @@ service-account token reviewer), the first that recognises the credential wins.
 """
 
 import hashlib
-import hmac
 from collections.abc import Callable, Sequence
 from typing import Literal, Protocol
 
@@ -90,5 +89,13 @@ class ChainAuthenticator:
         return None
 
 
-def constant_time_equal(a: str, b: str) -> bool:
-    return hmac.compare_digest(a.encode(), b.encode())
+class _Checks(Protocol):
+    def check(self, authorization: str | None) -> bool: ...
+
+
+def as_authenticator(auth: "Authenticator | _Checks") -> Authenticator:
+    """An authenticator from either kind of argument servers accept: an :class:`Authenticator`, or the
+    static ``TokenAuth`` (whose token is then the admin's)."""
+    if hasattr(auth, "authenticate"):
+        return auth  # type: ignore[return-value]
+    return StaticTokenAuthenticator(auth.check)  # type: ignore[union-attr]

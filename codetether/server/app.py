@@ -9,6 +9,7 @@ from ..bus import AgentBus
 from ..security.audit import AuditLog
 from ..security.audit_writer import AuditWriter
 from ..security.auth import FailureLimiter, TokenAuth
+from ..security.principal import Authenticator
 from . import audit_routes, bus_stream
 from .auth import auth_middleware
 
@@ -21,7 +22,7 @@ async def health(request: web.Request) -> web.Response:
 
 def build_app(
     bus: AgentBus,
-    auth: TokenAuth,
+    auth: TokenAuth | Authenticator,
     audit: AuditLog,
     *,
     limiter: FailureLimiter | None = None,

@@ -15,9 +15,13 @@ from collections.abc import Awaitable, Callable
 import msgspec
 from aiohttp import web
 
+from ..a2a.domain.context import CallContext, Transport
 from ..security.audit_writer import AuditWriter
 from ..security.auth import QUERY_TOKEN_NAMES, FailureLimiter, TokenAuth
+from ..security.principal import Authenticator, Principal, as_authenticator
 
+# Where the middleware leaves the caller's principal on the request (a typed key where aiohttp has them).
+PRINCIPAL = web.RequestKey("principal", Principal) if hasattr(web, "RequestKey") else "principal"
 PUBLIC_PATHS = frozenset({"/health", "/.well-known/agent-card.json", "/.well-known/agent.json"})
 AUDIT_PREFIX = "/v1/audit/"
 AUDIT_READ = "audit.read"
@@ -38,10 +42,23 @@ def _is_text(value: str | None) -> bool:
     return True
 
 
+def principal_of(request: web.Request) -> Principal:
+    """The authenticated caller. A route mounted without the auth middleware fails closed here."""
+    principal = request.get(PRINCIPAL)
+    if principal is None:
+        raise web.HTTPUnauthorized(text='{"error": "no authenticated caller"}', content_type="application/json")
+    return principal
+
+
+def call_context(request: web.Request, version: str, transport: Transport) -> CallContext:
+    return CallContext(principal=principal_of(request), version=version, transport=transport)
+
+
 def auth_middleware(
-    auth: TokenAuth, audit: AuditWriter, limiter: FailureLimiter | None = None
+    auth: TokenAuth | Authenticator, audit: AuditWriter, limiter: FailureLimiter | None = None
 ) -> Callable[[web.Request, Callable[[web.Request], Awaitable[web.StreamResponse]]], Awaitable[web.StreamResponse]]:
     limiter = limiter or FailureLimiter()
+    authenticator = as_authenticator(auth)
 
     @web.middleware
     async def middleware(request: web.Request, handler) -> web.StreamResponse:
@@ -62,18 +79,21 @@ def auth_middleware(
         if not _is_text(credential):
             limiter.failed(address)
             return refuse(400, "the Authorization header is not UTF-8 text; send 'Authorization: Bearer <token>'")
-        if not auth.check(credential):
+        principal = authenticator.authenticate(credential or "")
+        if principal is None:
             if limiter.blocked(address):
                 wait = str(limiter.retry_after(address) or 1)
                 return refuse(429, "too many failed authentications from this address; try later", Retry_After=wait)
             limiter.failed(address)
             return refuse(401, "missing or wrong bearer token", WWW_Authenticate='Bearer realm="codetether"')
 
+        request[PRINCIPAL] = principal
         action = AUDIT_READ if request.path.startswith(AUDIT_PREFIX) else "api.call"
+        actor = f"{principal.id}@http:{address}"  # who, and from where
 
         def record(outcome: str, status: int) -> None:
             duration_ms = (time.perf_counter() - started) * 1000
-            audit.record(f"http:{address}", action, resource, outcome, detail=str(status), duration_ms=duration_ms)
+            audit.record(actor, action, resource, outcome, detail=str(status), duration_ms=duration_ms)
 
         try:
             response = await handler(request)

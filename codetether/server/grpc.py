@@ -22,15 +22,17 @@ from google.rpc import error_details_pb2, status_pb2
 from ..a2a import pb
 from ..a2a.domain import errors
 from ..a2a.domain import types as t
+from ..a2a.domain.context import CallContext
 from ..a2a.domain.versions import V03, V1, negotiate
 from ..a2a.pb._pool import Empty
-from ..a2a.server.handler import RequestHandler
+from ..a2a.server.handler import BoundHandler, RequestHandler
 from ..a2a.server.streams import MappedStream
 from ..a2a.server.v03_ops import V03Operations
 from ..a2a.wire import proto_convert as pc
 from ..config.schema import A2ASection
 from ..security.audit_writer import AuditWriter
 from ..security.auth import FailureLimiter, TokenAuth
+from ..security.principal import Authenticator, Principal, as_authenticator
 
 log = logging.getLogger(__name__)
 
@@ -47,46 +49,46 @@ def _dict(message) -> dict[str, Any]:
 # -- spec 1.0: ProtoJSON is the domain JSON --------------------------------------------------------
 
 
-def _v1_methods(h: RequestHandler) -> dict[str, Callable[[Any], Awaitable[Any]]]:
+def _v1_methods() -> dict[str, Callable[[BoundHandler, Any], Awaitable[Any]]]:
     v1 = pb.v1()
 
-    async def send(req):
+    async def send(h, req):
         return pc.send_response_to_pb_v1(v1, await h.on_send_message(pc.from_pb(req, t.SendMessageRequest), V1))
 
-    async def stream(req):
+    async def stream(h, req):
         events = await h.on_send_streaming_message(pc.from_pb(req, t.SendMessageRequest), V1)
         return MappedStream(events, lambda event: pc.stream_response_to_pb_v1(v1, event))
 
-    async def subscribe(req):
+    async def subscribe(h, req):
         events = await h.on_subscribe_to_task(pc.from_pb(req, t.SubscribeToTaskRequest))
         return MappedStream(events, lambda event: pc.stream_response_to_pb_v1(v1, event))
 
     async def task(result: Awaitable[t.Task]):
         return pc.task_to_pb_v1(v1, await result)
 
-    async def delete(req):
+    async def delete(h, req):
         await h.on_delete_push_config(pc.from_pb(req, t.DeletePushConfigRequest))
         return Empty()
 
     return {
         "SendMessage": send,
         "SendStreamingMessage": stream,
-        "GetTask": lambda req: task(h.on_get_task(pc.from_pb(req, t.GetTaskRequest))),
-        "ListTasks": lambda req: _then(h.on_list_tasks(pc.from_pb(req, t.ListTasksRequest)), v1.ListTasksResponse),
-        "CancelTask": lambda req: task(h.on_cancel_task(pc.from_pb(req, t.CancelTaskRequest))),
+        "GetTask": lambda h, req: task(h.on_get_task(pc.from_pb(req, t.GetTaskRequest))),
+        "ListTasks": lambda h, req: _then(h.on_list_tasks(pc.from_pb(req, t.ListTasksRequest)), v1.ListTasksResponse),
+        "CancelTask": lambda h, req: task(h.on_cancel_task(pc.from_pb(req, t.CancelTaskRequest))),
         "SubscribeToTask": subscribe,
-        "CreateTaskPushNotificationConfig": lambda req: _then(
+        "CreateTaskPushNotificationConfig": lambda h, req: _then(
             h.on_create_push_config(pc.from_pb(req, t.PushConfig), V1), v1.TaskPushNotificationConfig
         ),
-        "GetTaskPushNotificationConfig": lambda req: _then(
+        "GetTaskPushNotificationConfig": lambda h, req: _then(
             h.on_get_push_config(pc.from_pb(req, t.GetPushConfigRequest)), v1.TaskPushNotificationConfig
         ),
-        "ListTaskPushNotificationConfigs": lambda req: _then(
+        "ListTaskPushNotificationConfigs": lambda h, req: _then(
             h.on_list_push_configs(pc.from_pb(req, t.ListPushConfigsRequest)),
             v1.ListTaskPushNotificationConfigsResponse,
         ),
         "DeleteTaskPushNotificationConfig": delete,
-        "GetExtendedAgentCard": lambda req: _then(h.on_get_extended_agent_card(), v1.AgentCard),
+        "GetExtendedAgentCard": lambda h, req: _then(h.on_get_extended_agent_card(), v1.AgentCard),
     }
 
 
@@ -97,9 +99,9 @@ async def _then(result: Awaitable[Any], cls) -> Any:
 # -- spec 0.3: rewrite the JSON, resource names for ids ---------------------------------------------
 
 
-def _v03_methods(h: RequestHandler) -> dict[str, Callable[[Any], Awaitable[Any]]]:
+def _v03_methods() -> dict[str, Callable[[BoundHandler, Any], Awaitable[Any]]]:
     v03 = pb.v0_3()
-    ops = V03Operations(h)
+    ops = V03Operations
 
     def task_id(name: str) -> str:
         return pc.resource_ids(name, "tasks")[0]
@@ -110,33 +112,33 @@ def _v03_methods(h: RequestHandler) -> dict[str, Callable[[Any], Awaitable[Any]]
     def events(stream: AsyncIterator[dict[str, Any]]):
         return MappedStream(stream, lambda event: pc.to_pb(event, v03.StreamResponse))
 
-    async def stream(req):
-        return events(await ops.stream(_dict(req)))
+    async def stream(h, req):
+        return events(await ops(h).stream(_dict(req)))
 
-    async def subscribe(req):
-        return events(await ops.subscribe(task_id(req.name)))
+    async def subscribe(h, req):
+        return events(await ops(h).subscribe(task_id(req.name)))
 
-    async def delete(req):
-        await ops.delete_push(*config_ids(req.name))
+    async def delete(h, req):
+        await ops(h).delete_push(*config_ids(req.name))
         return Empty()
 
     return {
-        "SendMessage": lambda req: _then(ops.send(_dict(req)), v03.SendMessageResponse),
+        "SendMessage": lambda h, req: _then(ops(h).send(_dict(req)), v03.SendMessageResponse),
         "SendStreamingMessage": stream,
-        "GetTask": lambda req: _then(ops.get_task(task_id(req.name), req.history_length or None), v03.Task),
-        "CancelTask": lambda req: _then(ops.cancel(task_id(req.name)), v03.Task),
+        "GetTask": lambda h, req: _then(ops(h).get_task(task_id(req.name), req.history_length or None), v03.Task),
+        "CancelTask": lambda h, req: _then(ops(h).cancel(task_id(req.name)), v03.Task),
         "TaskSubscription": subscribe,
-        "CreateTaskPushNotificationConfig": lambda req: _then(
-            ops.create_push(task_id(req.parent), req.config_id, _dict(req.config)), v03.TaskPushNotificationConfig
+        "CreateTaskPushNotificationConfig": lambda h, req: _then(
+            ops(h).create_push(task_id(req.parent), req.config_id, _dict(req.config)), v03.TaskPushNotificationConfig
         ),
-        "GetTaskPushNotificationConfig": lambda req: _then(
-            ops.get_push(*config_ids(req.name)), v03.TaskPushNotificationConfig
+        "GetTaskPushNotificationConfig": lambda h, req: _then(
+            ops(h).get_push(*config_ids(req.name)), v03.TaskPushNotificationConfig
         ),
-        "ListTaskPushNotificationConfig": lambda req: _then(
-            ops.list_push(task_id(req.parent)), v03.ListTaskPushNotificationConfigResponse
+        "ListTaskPushNotificationConfig": lambda h, req: _then(
+            ops(h).list_push(task_id(req.parent)), v03.ListTaskPushNotificationConfigResponse
         ),
         "DeleteTaskPushNotificationConfig": delete,
-        "GetAgentCard": lambda req: _then(ops.card(), v03.AgentCard),
+        "GetAgentCard": lambda h, req: _then(ops(h).card(), v03.AgentCard),
     }
 
 
@@ -172,41 +174,51 @@ class _Rpc:
                 f"{V1_SERVICE if negotiate(sent) == V1 else V03_SERVICE} service instead"
             )
 
-    async def _fail(self, context, exc: Exception, started: float) -> None:
+    async def _fail(self, context, exc: Exception, started: float, who: str) -> None:
         if not isinstance(exc, errors.A2AError):
             log.exception("gRPC %s failed", self.name)
             exc = errors.InternalError(f"Internal error: {type(exc).__name__}")
-        self.server.audit_call(context, self.name, "error", exc.mapping.grpc, started)
+        self.server.audit_call(context, self.name, "error", exc.mapping.grpc, started, who)
         code, message, trailers = _abort_args(exc, self.version)
         await context.abort(code, message, trailing_metadata=trailers)
 
+    def _caller(self, context: grpc.aio.ServicerContext) -> BoundHandler:
+        principal = self.server.principal(context)
+        return self.server.handler.bound(CallContext(principal=principal, version=self.version, transport="grpc"))
+
     async def unary(self, request, context):
         started = time.perf_counter()
+        who = "?"
         try:
             self._check_version(context)
             _require_decoded(request)
-            result = await self.call(request)
+            caller = self._caller(context)
+            who = caller.call.principal.id
+            result = await self.call(caller, request)
         except Exception as exc:
-            await self._fail(context, exc, started)
-        self.server.audit_call(context, self.name, "ok", "OK", started)
+            await self._fail(context, exc, started, who)
+        self.server.audit_call(context, self.name, "ok", "OK", started, who)
         return result
 
     async def stream(self, request, context):
         started = time.perf_counter()
         events = None
+        who = "?"
         try:
             self._check_version(context)
             _require_decoded(request)
-            events = await self.call(request)
+            caller = self._caller(context)
+            who = caller.call.principal.id
+            events = await self.call(caller, request)
             async for event in events:
                 if event is not None:  # heartbeats are for HTTP streams; gRPC notices a gone client itself
                     yield event
         except Exception as exc:
-            await self._fail(context, exc, started)
+            await self._fail(context, exc, started, who)
         finally:
             if events is not None:
                 await events.aclose()
-        self.server.audit_call(context, self.name, "ok", "OK", started)
+        self.server.audit_call(context, self.name, "ok", "OK", started, who)
 
 
 class _Undecodable:
@@ -251,7 +263,7 @@ class _Auth(grpc.aio.ServerInterceptor):
     async def intercept_service(self, continuation, details):
         handler = await continuation(details)
         metadata = dict(details.invocation_metadata or ())
-        if self.server.auth.check(metadata.get("authorization")):
+        if self.server.auth.authenticate(metadata.get("authorization") or "") is not None:
             return handler
         server = self.server
 
@@ -279,9 +291,11 @@ class _Auth(grpc.aio.ServerInterceptor):
 class GrpcServer:
     """The running grpc.aio server; ``port`` is the bound port (useful when asked for port 0)."""
 
-    def __init__(self, handler: RequestHandler, auth: TokenAuth, audit: AuditWriter, limiter: FailureLimiter) -> None:
+    def __init__(
+        self, handler: RequestHandler, auth: TokenAuth | Authenticator, audit: AuditWriter, limiter: FailureLimiter
+    ) -> None:
         self.handler = handler
-        self.auth = auth
+        self.auth = as_authenticator(auth)
         self.audit = audit
         self.limiter = limiter
         self.port = 0
@@ -291,7 +305,7 @@ class GrpcServer:
     async def start(
         cls,
         handler: RequestHandler,
-        auth: TokenAuth,
+        auth: TokenAuth | Authenticator,
         audit: AuditWriter,
         settings: A2ASection,
         limiter: FailureLimiter | None = None,
@@ -303,8 +317,8 @@ class GrpcServer:
             options=[("grpc.max_receive_message_length", limit), ("grpc.max_send_message_length", -1)],
         )
         for module, service_name, version, methods in (
-            (pb.v1(), V1_SERVICE, V1, _v1_methods(handler)),
-            (pb.v0_3(), V03_SERVICE, V03, _v03_methods(handler)),
+            (pb.v1(), V1_SERVICE, V1, _v1_methods()),
+            (pb.v0_3(), V03_SERVICE, V03, _v03_methods()),
         ):
             service = module.DESCRIPTOR.services_by_name["A2AService"]
             handlers = {}
@@ -332,9 +346,17 @@ class GrpcServer:
         self._server = server
         return self
 
-    def audit_call(self, context, method: str, outcome: str, status: str, started: float) -> None:
+    def principal(self, context: grpc.aio.ServicerContext) -> Principal:
+        """The caller (the interceptor already refused calls without a valid credential)."""
+        authorization = dict(context.invocation_metadata() or ()).get("authorization") or ""
+        principal = self.auth.authenticate(authorization)
+        if principal is None:  # the credential was revoked between the interceptor and here
+            raise errors.InvalidParamsError("the bearer token is no longer valid")
+        return principal
+
+    def audit_call(self, context, method: str, outcome: str, status: str, started: float, who: str) -> None:
         self.audit.record(
-            f"grpc:{context.peer() or 'unknown'}",
+            f"{who}@grpc:{context.peer() or 'unknown'}",
             "rpc.call",
             method,
             outcome,

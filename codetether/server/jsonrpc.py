@@ -16,10 +16,11 @@ from ..a2a.domain import errors
 from ..a2a.domain import types as t
 from ..a2a.domain.versions import HEADER, V1, negotiate
 from ..a2a.server.card import card_v03
-from ..a2a.server.handler import RequestHandler
+from ..a2a.server.handler import BoundHandler, RequestHandler
 from ..a2a.server.streams import MappedStream
 from ..a2a.wire import compat_v03 as v03
 from ..a2a.wire import wire_names
+from .auth import call_context
 from .sse import frame, open_stream, write_events
 
 log = logging.getLogger(__name__)
@@ -54,7 +55,7 @@ class _Error(msgspec.Struct):
 
 class Method(NamedTuple):
     params: type
-    call: Callable[[RequestHandler, Any], Awaitable[Any]]
+    call: Callable[[BoundHandler, Any], Awaitable[Any]]
     streaming: bool = False
 
 
@@ -62,7 +63,7 @@ def _stream_v03(events: AsyncIterator[t.StreamResponse]) -> MappedStream:
     return MappedStream(events, v03.reply_json)
 
 
-async def _v03_push_get(handler: RequestHandler, params: v03.PushConfigParams) -> Any:
+async def _v03_push_get(handler: BoundHandler, params: v03.PushConfigParams) -> Any:
     if params.push_notification_config_id:
         config = await handler.on_get_push_config(
             t.GetPushConfigRequest(task_id=params.id, id=params.push_notification_config_id)
@@ -75,7 +76,7 @@ async def _v03_push_get(handler: RequestHandler, params: v03.PushConfigParams) -
     return v03.push_json(config)
 
 
-async def _v03_push_delete(handler: RequestHandler, params: v03.PushConfigParams) -> None:
+async def _v03_push_delete(handler: BoundHandler, params: v03.PushConfigParams) -> None:
     if not params.push_notification_config_id:
         raise errors.InvalidParamsError("pushNotificationConfigId is required")
     await handler.on_delete_push_config(
@@ -83,7 +84,7 @@ async def _v03_push_delete(handler: RequestHandler, params: v03.PushConfigParams
     )
 
 
-async def _v03_extended_card(handler: RequestHandler, params: Any) -> Any:
+async def _v03_extended_card(handler: BoundHandler, params: Any) -> Any:
     return card_v03(await handler.on_get_extended_agent_card())
 
 
@@ -102,35 +103,35 @@ METHODS_V1: dict[str, Method] = {
 }
 
 
-async def _v03_send(handler: RequestHandler, params: v03.MessageSendParams) -> Any:
+async def _v03_send(handler: BoundHandler, params: v03.MessageSendParams) -> Any:
     reply = await handler.on_send_message(v03.send_request(params), "0.3")
     return v03.reply_json(reply)
 
 
-async def _v03_stream(handler: RequestHandler, params: v03.MessageSendParams) -> Any:
+async def _v03_stream(handler: BoundHandler, params: v03.MessageSendParams) -> Any:
     return _stream_v03(await handler.on_send_streaming_message(v03.send_request(params), "0.3"))
 
 
-async def _v03_get(handler: RequestHandler, params: v03.TaskQueryParams) -> Any:
+async def _v03_get(handler: BoundHandler, params: v03.TaskQueryParams) -> Any:
     return v03.task_json(
         await handler.on_get_task(t.GetTaskRequest(id=params.id, history_length=params.history_length))
     )
 
 
-async def _v03_cancel(handler: RequestHandler, params: v03.TaskIdParams) -> Any:
+async def _v03_cancel(handler: BoundHandler, params: v03.TaskIdParams) -> Any:
     return v03.task_json(await handler.on_cancel_task(t.CancelTaskRequest(id=params.id, metadata=params.metadata)))
 
 
-async def _v03_resubscribe(handler: RequestHandler, params: v03.TaskIdParams) -> Any:
+async def _v03_resubscribe(handler: BoundHandler, params: v03.TaskIdParams) -> Any:
     return _stream_v03(await handler.on_subscribe_to_task(t.SubscribeToTaskRequest(id=params.id)))
 
 
-async def _v03_push_set(handler: RequestHandler, params: v03.TaskPushConfigV03) -> Any:
+async def _v03_push_set(handler: BoundHandler, params: v03.TaskPushConfigV03) -> Any:
     config = v03.push_config(params.push_notification_config, params.task_id)
     return v03.push_json(await handler.on_create_push_config(config, "0.3"))
 
 
-async def _v03_push_list(handler: RequestHandler, params: v03.PushConfigParams) -> Any:
+async def _v03_push_list(handler: BoundHandler, params: v03.PushConfigParams) -> Any:
     configs = (await handler.on_list_push_configs(t.ListPushConfigsRequest(task_id=params.id))).configs
     return [v03.push_json(config) for config in configs]
 
@@ -210,6 +211,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
     version = "0.3"  # how errors are shaped until the header has been read
     try:
         version = negotiate(request.headers.get(HEADER))
+        caller = handler.bound(call_context(request, version, "jsonrpc"))
         try:
             body = await request.read()
         except web.HTTPRequestEntityTooLarge as exc:
@@ -230,7 +232,7 @@ async def handle(request: web.Request) -> web.StreamResponse:
             raise errors.InvalidRequestError('Request payload validation error: "jsonrpc" must be "2.0"')
         method = _resolve(envelope.method, version)
         params = _decode_params(method, envelope.params, wire_names.may_have_snake_keys(body))
-        result = await method.call(handler, params)
+        result = await method.call(caller, params)
     except errors.A2AError as exc:
         status = 413 if isinstance(exc, errors.PayloadTooLargeError) else 200
         if version != V1 and method is not None and method.streaming:  # 0.3 clients read errors from the stream

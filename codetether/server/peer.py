@@ -18,16 +18,20 @@ from ..a2a.server.card import build_card, check_public_url, served_interfaces, t
 from ..a2a.server.handler import RequestHandler
 from ..a2a.server.push import PushNotifier, PushSettings
 from ..bus import AgentBus
-from ..config.schema import A2ASection
+from ..config.schema import A2ASection, WorkerSection
 from ..errors import UsageError
 from ..paths import create_private_file, data_dir, ensure_private_dir
 from ..security.audit import AuditLog
 from ..security.auth import TokenAuth
-from . import card_routes, jsonrpc, rest, rest_v03
+from ..security.principal import ChainAuthenticator, IssuedTokenAuthenticator, as_authenticator
+from ..worker.queue import QueueSettings, WorkQueue
+from ..worker.store import SQLiteQueueStore
+from . import card_routes, jsonrpc, rest, rest_v03, worker_routes
 from .app import AUDIT_WRITER_KEY, build_app
 from .header_deadline import HeaderDeadlineSite, runner_options
 
 if TYPE_CHECKING:
+    from ..a2a.server.replicas import ReplicaHub
     from .ops import OpsServices
 
 log = logging.getLogger(__name__)
@@ -53,6 +57,7 @@ class Peer:
         self._grpc = None
         self._lock = None
         self._ops: OpsServices | None = None
+        self.queue: WorkQueue
 
     @classmethod
     async def start(
@@ -66,30 +71,44 @@ class Peer:
         bus: AgentBus | None = None,
         grpc: bool = True,
         ops: "OpsServices | None" = None,
+        queue: WorkQueue | None = None,
+        replicas: "ReplicaHub | None" = None,
     ) -> "Peer":
+        """``queue``: the worker queue (``serve --queue-only`` makes it first, for its executor); by
+        default one next to the task store. Its workers' tokens authenticate beside ``auth`` (the admin)."""
         check_public_url(settings.public_url)  # before anything listens
         peer = cls()
         audit = audit or AuditLog()
         bus = bus or AgentBus(capacity=SERVER_BUS_CAPACITY)
         if store is None:
-            peer._lock = _lock_data_dir(data_dir() / "a2a")
+            peer._lock = lock_data_dir(data_dir() / "a2a")
             store = SQLiteTaskStore(data_dir() / "a2a" / "tasks.sqlite3")
+            queue = queue or open_queue(data_dir() / "a2a" / "queue.sqlite3", WorkerSection())
+        queue = queue or open_queue(":memory:", WorkerSection())
+        queue.start()
+        peer.queue = queue
+        authenticator = ChainAuthenticator([as_authenticator(auth), IssuedTokenAuthenticator(queue.principal_for)])
         push = None
         if settings.push_notifications:
             push = PushNotifier(
                 store, PushSettings(allow_private=settings.allow_private_push_urls, attempts=settings.push_attempts)
             )
-        handler = RequestHandler(executor, store, push=push, bus=bus, agent_id=f"a2a:{settings.name}")
+        handler = RequestHandler(
+            executor, store, push=push, bus=bus, agent_id=f"a2a:{settings.name}", replicas=replicas
+        )
         recovered = handler.recover()
         if recovered:
             log.warning("%d task(s) were running when the server last stopped; marked failed", recovered)
         peer.handler = handler
+        if replicas is not None:  # joins the others: heartbeats, their cancels, and failing dead ones' tasks
+            await replicas.start(handler.cancel_here, handler.fail_orphan)
 
-        app = build_app(bus, auth, audit, client_max_size=settings.max_body_bytes)
+        app = build_app(bus, authenticator, audit, client_max_size=settings.max_body_bytes)
         jsonrpc.add_routes(app, handler, settings.max_body_bytes)
         rest.add_routes(app)
         rest_v03.add_routes(app)
         card_routes.add_routes(app, lambda: handler.card, settings.card_max_age)
+        worker_routes.add_routes(app, queue)
         if ops is not None:
             ops.mount(app)
             peer._ops = ops
@@ -104,7 +123,7 @@ class Peer:
         if grpc:
             from .grpc import GrpcServer
 
-            peer._grpc = await GrpcServer.start(handler, auth, app[AUDIT_WRITER_KEY], settings)
+            peer._grpc = await GrpcServer.start(handler, authenticator, app[AUDIT_WRITER_KEY], settings)
             grpc_address = f"{_host_for_url(settings.host)}:{peer._grpc.port}"
         served = served_interfaces(f"http://{_host_for_url(settings.host)}:{port}", grpc_address, settings.public_url)
         peer.addresses = PeerAddresses(http_url=served.http_url, grpc_address=grpc_address)
@@ -124,15 +143,31 @@ class Peer:
             await self._grpc.stop()
         if self._ops is not None:
             await self._ops.stop()
+        await self.queue.close()  # ends the workers' task streams
         await self.handler.close()
+        if self.handler.replicas is not None:
+            await self.handler.replicas.stop()
         if self._runner is not None:
             await self._runner.cleanup()
         self.handler.store.close()
+        self.queue.store.close()
         if self._lock is not None:
             self._lock.close()
 
 
-def _lock_data_dir(directory: Path):
+def open_queue(path: Path | str, settings: WorkerSection) -> WorkQueue:
+    """The worker queue on a SQLite file (``:memory:`` for a server whose tasks are not kept either)."""
+    return WorkQueue(
+        SQLiteQueueStore(path),
+        QueueSettings(
+            lease_seconds=settings.lease_seconds,
+            heartbeat_seconds=settings.heartbeat_seconds,
+            replay_events=settings.replay_events,
+        ),
+    )
+
+
+def lock_data_dir(directory: Path):
     """One server per task store: a second one would mark the first one's running tasks failed."""
     import fcntl
 

@@ -15,8 +15,9 @@ from aiohttp import web
 from ..a2a.domain import errors
 from ..a2a.domain import types as t
 from ..a2a.domain.versions import HEADER, V1, negotiate
-from ..a2a.server.handler import RequestHandler
+from ..a2a.server.handler import BoundHandler
 from ..a2a.wire.wire_names import camel_keys
+from .auth import call_context
 from .jsonrpc import HANDLER_KEY, MAX_BODY_KEY
 from .sse import write_events
 
@@ -70,7 +71,7 @@ def _query(request: web.Request, kind: type, **fields: Any) -> Any:
         raise errors.InvalidParamsError(f"Invalid parameters: {exc}") from exc
 
 
-Route = Callable[[RequestHandler, web.Request], Awaitable[Any]]
+Route = Callable[[BoundHandler, web.Request], Awaitable[Any]]
 
 
 def make_endpoint(
@@ -78,7 +79,7 @@ def make_endpoint(
     *,
     version: str,
     wrong_version: str,
-    target: Callable[[RequestHandler], Any] = lambda handler: handler,
+    target: Callable[[BoundHandler], Any] = lambda handler: handler,
     streaming: bool = False,
     content_type: str = CONTENT_TYPE,
 ) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
@@ -89,7 +90,8 @@ def make_endpoint(
         try:
             if negotiate(request.headers.get(HEADER)) != version:
                 raise errors.VersionNotSupportedError(wrong_version)
-            result = await route(target(request.app[HANDLER_KEY]), request)
+            caller = request.app[HANDLER_KEY].bound(call_context(request, version, "rest"))
+            result = await route(target(caller), request)
         except errors.A2AError as exc:
             return error_response(exc)
         except Exception as exc:
@@ -111,47 +113,47 @@ def _endpoint(route: Route, *, streaming: bool = False) -> Callable[[web.Request
     )
 
 
-async def _send(h: RequestHandler, r: web.Request) -> Any:
+async def _send(h: BoundHandler, r: web.Request) -> Any:
     return await h.on_send_message(await _body(r, t.SendMessageRequest), V1)
 
 
-async def _stream(h: RequestHandler, r: web.Request) -> Any:
+async def _stream(h: BoundHandler, r: web.Request) -> Any:
     return await h.on_send_streaming_message(await _body(r, t.SendMessageRequest), V1)
 
 
-async def _get(h: RequestHandler, r: web.Request) -> Any:
+async def _get(h: BoundHandler, r: web.Request) -> Any:
     return await h.on_get_task(_query(r, t.GetTaskRequest, id=r.match_info["id"]))
 
 
-async def _list(h: RequestHandler, r: web.Request) -> Any:
+async def _list(h: BoundHandler, r: web.Request) -> Any:
     return await h.on_list_tasks(_query(r, t.ListTasksRequest))
 
 
-async def _cancel(h: RequestHandler, r: web.Request) -> Any:
+async def _cancel(h: BoundHandler, r: web.Request) -> Any:
     return await h.on_cancel_task(await _body(r, t.CancelTaskRequest, id=r.match_info["id"]))
 
 
-async def _subscribe(h: RequestHandler, r: web.Request) -> Any:
+async def _subscribe(h: BoundHandler, r: web.Request) -> Any:
     return await h.on_subscribe_to_task(t.SubscribeToTaskRequest(id=r.match_info["id"]))
 
 
-async def _push_create(h: RequestHandler, r: web.Request) -> Any:
+async def _push_create(h: BoundHandler, r: web.Request) -> Any:
     return await h.on_create_push_config(await _body(r, t.PushConfig, taskId=r.match_info["id"]), V1)
 
 
-async def _push_get(h: RequestHandler, r: web.Request) -> Any:
+async def _push_get(h: BoundHandler, r: web.Request) -> Any:
     return await h.on_get_push_config(t.GetPushConfigRequest(task_id=r.match_info["id"], id=r.match_info["config"]))
 
 
-async def _push_list(h: RequestHandler, r: web.Request) -> Any:
+async def _push_list(h: BoundHandler, r: web.Request) -> Any:
     return await h.on_list_push_configs(_query(r, t.ListPushConfigsRequest, taskId=r.match_info["id"]))
 
 
-async def _push_delete(h: RequestHandler, r: web.Request) -> Any:
+async def _push_delete(h: BoundHandler, r: web.Request) -> Any:
     await h.on_delete_push_config(t.DeletePushConfigRequest(task_id=r.match_info["id"], id=r.match_info["config"]))
 
 
-async def _extended_card(h: RequestHandler, r: web.Request) -> Any:
+async def _extended_card(h: BoundHandler, r: web.Request) -> Any:
     return await h.on_get_extended_agent_card()
 
 

@@ -106,6 +106,7 @@ class QueueClient:
                     raise QueueClientError(
                         f"task stream: {response.status} {_reason(await response.read())}", response.status
                     )
+                yield Frame("open", "", None)  # connected: the caller may now poll for what came before
                 async for frame in parse_sse(response.content):
                     yield frame
         except aiohttp.ClientError as exc:

@@ -13,6 +13,8 @@ import asyncio
 import logging
 import random
 import socket
+import time
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,6 +54,7 @@ class WorkerStats:
     stream_connects: int = 0
     last_event_id: str | None = None
     events_received: int = 0
+    event_ids: list[int] = field(default_factory=list)  # the task-stream events taken, in order
     duplicate_events: int = 0
     resyncs: int = 0
     polls: int = 0
@@ -99,12 +102,20 @@ class Worker:
         self._heartbeat_seconds = 30.0
         self._stopping = False
         self._refilling: asyncio.Task | None = None
+        self._claim_ms: deque[float] = deque(maxlen=1000)  # the last claims' round trips, for /worker/status
         self._want_refill = False
 
     # -- status ----------------------------------------------------------------------------------
 
     def status(self) -> dict:
-        return {"name": self.options.name, **msgspec.to_builtins(self.stats.__dict__)}
+        latencies = sorted(self._claim_ms)
+        claims = {"count": len(latencies)}
+        if latencies:
+            claims |= {
+                "p50": latencies[len(latencies) // 2],
+                "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
+            }
+        return {"name": self.options.name, "claim_ms": claims, **msgspec.to_builtins(self.stats.__dict__)}
 
     def ready(self) -> bool:
         return self.stats.registered and self.stats.stream_connected
@@ -190,6 +201,7 @@ class Worker:
             return
         self._seen.add(seq)
         self.stats.events_received += 1
+        self.stats.event_ids.append(seq)
         self.offer(msgspec.convert(body["task"], WorkItem))
 
     async def _poll_forever(self) -> None:
@@ -228,7 +240,9 @@ class Worker:
     async def _work(self, item: WorkItem) -> None:
         try:
             async with self._slots:
+                started = time.perf_counter()
                 claim = await self.client.claim(self.stats.worker_id, item.task_id)
+                self._claim_ms.append((time.perf_counter() - started) * 1000)
                 if claim is None:
                     self.stats.claims_lost += 1
                     return

@@ -76,6 +76,7 @@ class WorkQueue:
         self._channels: dict[str, asyncio.Queue[Update]] = {}  # task id -> its executor's inbox
         self._changed = asyncio.Event()
         self._reaper: asyncio.Task | None = None
+        self._closed = False
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -86,6 +87,8 @@ class WorkQueue:
         self._reaper = asyncio.create_task(self._reap_forever(), name="worker-lease-reaper")
 
     async def close(self) -> None:
+        """Stop the reaper and end every task stream (the server is stopping)."""
+        self._closed = True
         if self._reaper is not None:
             self._reaper.cancel()
             await asyncio.gather(self._reaper, return_exceptions=True)
@@ -262,7 +265,7 @@ class WorkQueue:
             cursor = last
         else:
             cursor = after
-        while True:
+        while not self._closed:
             changed = self._changed
             batch = self.store.events_after(cursor, EVENT_BATCH)
             if batch:

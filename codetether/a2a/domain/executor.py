@@ -31,6 +31,7 @@ from typing import Any, Protocol
 
 import msgspec
 
+from ...security.principal import Principal
 from .types import (
     Artifact,
     Message,
@@ -54,6 +55,7 @@ class RequestContext(msgspec.Struct, kw_only=True):
     metadata: dict[str, Any] | None = None
     configuration: SendMessageConfiguration | None = None  # as the client sent it
     streaming: bool = False  # the client called SendStreamingMessage
+    principal: Principal | None = None  # who sent the message (None: an in-process caller)
 
     @property
     def text(self) -> str:

@@ -50,8 +50,12 @@ class TaskStore(Protocol):
 
     def get(self, task_id: str) -> Task | None: ...
 
-    def save(self, task: Task) -> None:
-        """Insert or replace the task; its position in listings becomes "most recently updated"."""
+    def ownership(self, task_id: str) -> tuple[str, str] | None:
+        """``(owner, tenant)`` the task was created with, or ``None`` if there is no such task."""
+
+    def save(self, task: Task, owner: str = "", tenant: str = "") -> None:
+        """Insert or update the task; its position in listings becomes "most recently updated".
+        ``owner`` (the creating principal) and ``tenant`` are kept from the first save: they never change."""
 
     async def committed(self) -> None:
         """Return once every save made so far is durable (what a reply to the client waits for)."""
@@ -64,7 +68,11 @@ class TaskStore(Protocol):
         page_size: int = DEFAULT_PAGE_SIZE,
         page_token: str = "",
         updated_after: float | None = None,
-    ) -> TaskPage: ...
+        owner: str | None = None,
+        tenant: str | None = "",
+    ) -> TaskPage:
+        """``owner``: only that principal's tasks (``None``: everyone's); ``tenant``: only that tenant's
+        (``None``: every tenant's)."""
 
     def put_push_config(self, config: PushConfig, version: str = "1.0") -> None:
         """Store ``config``; ``version`` is the spec version of the client that registered it."""
@@ -87,7 +95,9 @@ CREATE TABLE IF NOT EXISTS tasks (
     context_id TEXT NOT NULL,
     state TEXT NOT NULL,
     updated_ns INTEGER NOT NULL,
-    body BLOB NOT NULL
+    body BLOB NOT NULL,
+    owner TEXT NOT NULL DEFAULT '',
+    tenant TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX IF NOT EXISTS tasks_by_update ON tasks (updated_ns DESC, id DESC);
 CREATE INDEX IF NOT EXISTS tasks_by_context ON tasks (context_id, updated_ns DESC);
@@ -145,6 +155,10 @@ class SQLiteTaskStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute(f"PRAGMA synchronous={synchronous}")
         self._db.executescript(_SCHEMA)
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(tasks)")}
+        for column in ("owner", "tenant") if "owner" not in columns else ():  # a store from before ownership
+            self._db.execute(f"ALTER TABLE tasks ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
+        self._db.execute("CREATE INDEX IF NOT EXISTS tasks_by_owner ON tasks (owner, tenant, updated_ns DESC, id DESC)")
         self._lock = threading.Lock()  # the connection is shared; the A2A client may use it from threads
         self._encode = msgspec.json.Encoder().encode
         self._task = msgspec.json.Decoder(Task).decode
@@ -167,8 +181,21 @@ class SQLiteTaskStore:
             row = self._db.execute("SELECT body FROM tasks WHERE id = ?", (task_id,)).fetchone()
         return self._task(row[0]) if row else None
 
-    def save(self, task: Task) -> None:
-        row = (task.id, task.context_id, task.status.state.value, self._now_ns(), self._encode(task))
+    def ownership(self, task_id: str) -> tuple[str, str] | None:
+        pending = self._pending.get(task_id)
+        if pending is not None and (pending[5] or pending[6]):
+            return pending[5], pending[6]
+        with self._lock:
+            row = self._db.execute("SELECT owner, tenant FROM tasks WHERE id = ?", (task_id,)).fetchone()
+        if row is None and pending is not None:
+            return pending[5], pending[6]
+        return (row[0], row[1]) if row else None
+
+    def save(self, task: Task, owner: str = "", tenant: str = "") -> None:
+        earlier = self._pending.get(task.id)
+        if earlier is not None and not (owner or tenant):  # a later save in the same batch keeps the owner
+            owner, tenant = earlier[5], earlier[6]
+        row = (task.id, task.context_id, task.status.state.value, self._now_ns(), self._encode(task), owner, tenant)
         self._pending[task.id] = row
         if self._flush_scheduled:
             return
@@ -208,7 +235,9 @@ class SQLiteTaskStore:
                 self._db.execute("BEGIN")
                 try:
                     self._db.executemany(
-                        "INSERT OR REPLACE INTO tasks (id, context_id, state, updated_ns, body) VALUES (?, ?, ?, ?, ?)",
+                        "INSERT INTO tasks (id, context_id, state, updated_ns, body, owner, tenant)"
+                        " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET context_id = excluded.context_id,"
+                        " state = excluded.state, updated_ns = excluded.updated_ns, body = excluded.body",
                         list(pending.values()),
                     )
                 except BaseException:
@@ -232,8 +261,13 @@ class SQLiteTaskStore:
         page_size: int = DEFAULT_PAGE_SIZE,
         page_token: str = "",
         updated_after: float | None = None,
+        owner: str | None = None,
+        tenant: str | None = "",
     ) -> TaskPage:
-        where, args = [], []
+        where, args = ([], []) if tenant is None else (["tenant = ?"], [tenant])
+        if owner is not None:
+            where.append("owner = ?")
+            args.append(owner)
         if context_id:
             where.append("context_id = ?")
             args.append(context_id)

@@ -31,6 +31,7 @@ from ..domain.executor import RequestContext, TaskUpdater
 
 if TYPE_CHECKING:
     from ...bus import AgentBus
+    from ...peers.directory import PeerDirectory
     from ...runtime import Runtime
 
 
@@ -59,9 +60,16 @@ class AgentExecutor:
     """Runs an agent, built by the runtime, for each message (see the module docstring)."""
 
     def __init__(
-        self, loaded: LoadedConfig, workspace: Path, *, model: str | None = None, bus: "AgentBus | None" = None
+        self,
+        loaded: LoadedConfig,
+        workspace: Path,
+        *,
+        model: str | None = None,
+        bus: "AgentBus | None" = None,
+        peers: "PeerDirectory | None" = None,
     ) -> None:
         self.loaded = loaded
+        self.peers = peers  # `codetether spawn`: the agent gets a2a_peers and a2a_send
         self.workspace = workspace
         self.model = model
         self.bus = bus
@@ -76,7 +84,7 @@ class AgentExecutor:
         if self._runtime is None:
             from ...runtime import Runtime
 
-            self._runtime = Runtime(self.loaded, bus=self.bus)
+            self._runtime = Runtime(self.loaded, bus=self.bus, peers=self.peers)
         return self._runtime
 
     async def execute(self, context: RequestContext, updater: TaskUpdater) -> None:

@@ -28,6 +28,7 @@ from ...bus import AgentBus
 from ...bus.messages import ArtifactUpdate, TaskUpdate
 from ...secrets.redaction import redact
 from ..domain import errors
+from ..domain.context import LOCAL_CALL, CallContext
 from ..domain.executor import Executor, RequestContext, TaskUpdater, now_iso
 from ..domain.store import MAX_PAGE_SIZE, TaskStore
 from ..domain.types import (
@@ -54,6 +55,7 @@ from ..domain.types import (
     TaskStatus,
 )
 from .push import PushNotifier
+from .replicas import ReplicaHub
 from .streams import END, EventStream
 
 log = logging.getLogger(__name__)
@@ -64,10 +66,12 @@ CANCEL_GRACE_SECONDS = 10.0
 class _Run:
     """A task that has work in flight (or streams open on it) in this process."""
 
-    __slots__ = ("done", "job", "pending", "push", "reply", "subscribers", "task")
+    __slots__ = ("done", "job", "owner", "pending", "push", "reply", "subscribers", "task", "tenant")
 
-    def __init__(self, task: Task) -> None:
+    def __init__(self, task: Task, owner: str = "", tenant: str = "") -> None:
         self.task = task
+        self.owner = owner  # the principal that created the task: only it (and the admin) may see it
+        self.tenant = tenant
         self.job: asyncio.Task | None = None
         # queue -> whether it follows the task past interrupted states (a SubscribeToTask stream)
         self.subscribers: dict[asyncio.Queue, bool] = {}
@@ -98,9 +102,12 @@ class RequestHandler:
         push: PushNotifier | None = None,
         bus: AgentBus | None = None,
         agent_id: str = "a2a",
+        replicas: ReplicaHub | None = None,
     ) -> None:
+        """``replicas``: the other servers sharing ``store`` (None: this server is its only user)."""
         self.executor = executor
         self.store = store
+        self.replicas = replicas
         self.card = card
         self.extended_card = extended_card
         self.push = push
@@ -111,11 +118,14 @@ class RequestHandler:
     # -- lifecycle -------------------------------------------------------------------------------
 
     def recover(self) -> int:
-        """Fail tasks a previous process left running: their work died with it. Returns how many."""
+        """Fail tasks a previous process left running: their work died with it. Returns how many.
+        With replicas, tasks in flight may be another live replica's: the hub fails only dead ones'."""
+        if self.replicas is not None:
+            return 0
         count = 0
         for state in (TaskState.SUBMITTED, TaskState.WORKING):
             while True:
-                page = self.store.list_tasks(state=state, page_size=MAX_PAGE_SIZE)
+                page = self.store.list_tasks(state=state, page_size=MAX_PAGE_SIZE, tenant=None)
                 for task in page.tasks:
                     task.status = TaskStatus(
                         state=TaskState.FAILED,
@@ -145,8 +155,14 @@ class RequestHandler:
 
     # -- messages --------------------------------------------------------------------------------
 
-    async def on_send_message(self, request: SendMessageRequest, version: str = "1.0") -> SendMessageResponse:
-        run, context = await self._begin(request, version, streaming=False)
+    def bound(self, call: CallContext) -> "BoundHandler":
+        """This handler as one caller sees it: what an adapter calls for one request."""
+        return BoundHandler(self, call)
+
+    async def on_send_message(
+        self, request: SendMessageRequest, version: str = "1.0", *, call: CallContext = LOCAL_CALL
+    ) -> SendMessageResponse:
+        run, context = await self._begin(request, version, call, streaming=False)
         self._launch(run, context)
         config = request.configuration
         history_length = config.history_length if config else None
@@ -159,12 +175,12 @@ class RequestHandler:
         return reply
 
     async def on_send_streaming_message(
-        self, request: SendMessageRequest, version: str = "1.0"
+        self, request: SendMessageRequest, version: str = "1.0", *, call: CallContext = LOCAL_CALL
     ) -> AsyncIterator[StreamResponse]:
         """Validates and starts the work now (errors raise here), then returns the event stream."""
         if self.card is not None and self.card.capabilities.streaming is False:
             raise errors.UnsupportedOperationError("this agent does not stream")
-        run, context = await self._begin(request, version, streaming=True)
+        run, context = await self._begin(request, version, call, streaming=True)
         # A pending task's stream starts at its first update (with the task) or with the executor's reply.
         stream = self._stream(run, None if run.pending else StreamResponse(task=view(run.task)))
         self._launch(run, context)
@@ -172,7 +188,7 @@ class RequestHandler:
         return stream
 
     async def _begin(
-        self, request: SendMessageRequest, version: str, *, streaming: bool
+        self, request: SendMessageRequest, version: str, call: CallContext, *, streaming: bool
     ) -> tuple[_Run, RequestContext]:
         """Check the request, then create or continue its task. The only await (the webhook's DNS
         check) comes first: from the task checks to the caller's ``_launch`` nothing yields, so two
@@ -191,7 +207,7 @@ class RequestHandler:
         if push_config is not None:  # refuse a bad webhook before any task is created or changed
             await self._require_push().check_url(push_config.url)
         if message.task_id:
-            task = self._load(message.task_id)
+            task, owner, tenant = self._owned(message.task_id, call, request.tenant)
             if message.context_id and message.context_id != task.context_id:
                 raise errors.InvalidParamsError(
                     f"message.contextId {message.context_id!r} does not match task {task.id}'s "
@@ -207,7 +223,7 @@ class RequestHandler:
                 raise errors.UnsupportedOperationError(
                     f"task {task.id} is still working; subscribe to it, wait, or cancel it first"
                 )
-            run = running or _Run(task)
+            run = running or _Run(task, owner, tenant)
             run.task = task
             run.done.clear()
             if task.status.message is not None:  # the agent's question precedes the answer in history
@@ -219,7 +235,7 @@ class RequestHandler:
                 context_id=message.context_id or str(uuid.uuid4()),
                 status=TaskStatus(state=TaskState.SUBMITTED),
             )
-            run = _Run(task)
+            run = _Run(task, call.principal.id, request.tenant)
             # The client did not ask for the task at once nor gave it a webhook: the executor may answer
             # with a message only (return_immediately means nothing to a stream, §3.2.2).
             config = request.configuration
@@ -239,6 +255,7 @@ class RequestHandler:
             metadata=request.metadata,
             configuration=request.configuration,
             streaming=streaming,
+            principal=call.principal,
         )
         return run, context
 
@@ -246,7 +263,9 @@ class RequestHandler:
         """Make the task exist: save it, store its push config, tell the bus (from its first message)."""
         run.pending = False
         task = run.task
-        self.store.save(task)
+        if self.replicas is not None:  # before the save: a saved task in flight always names its replica
+            self.replicas.claim_run(task.id)
+        self.store.save(task, run.owner, run.tenant)
         if run.push is not None:
             self._store_push(*run.push)
             run.push = None
@@ -283,6 +302,11 @@ class RequestHandler:
         finally:
             # Even if the final update itself could not be applied; a task waiting for input keeps its watchers.
             self._finish(run, terminal=not run.task.status.state.interrupted)
+            if self.replicas is not None:
+                try:
+                    self.replicas.release_run(context.task_id)
+                except Exception:  # the reaper skips a task that ended; a stale row costs nothing
+                    log.exception("could not release task %s", context.task_id)
             if self._runs.get(context.task_id) is run and not run.subscribers:
                 del self._runs[context.task_id]
 
@@ -306,13 +330,15 @@ class RequestHandler:
             task.status = status
             terminal = status.state.terminal
             final = terminal or status.state.interrupted
-            self.store.save(task)
+            self.store.save(task, run.owner, run.tenant)
         elif event.artifact_update is not None:
             # Not saved on its own: every task ends with a status update, which saves the artifacts too.
             task.merge_artifact(event.artifact_update.artifact, event.artifact_update.append)
         for queue in run.subscribers:
             queue.put_nowait(event)
         try:  # observers must never keep the task from finishing
+            if self.replicas is not None:
+                self.replicas.announce(task, event)
             if self.push is not None:
                 self.push.notify(task, event)
             if self.bus is not None:
@@ -363,8 +389,10 @@ class RequestHandler:
 
         return EventStream(first, queue, unsubscribe, done=run.done.is_set() and not follows)
 
-    async def on_subscribe_to_task(self, request: SubscribeToTaskRequest) -> AsyncIterator[StreamResponse]:
-        task = self._load(request.id)
+    async def on_subscribe_to_task(
+        self, request: SubscribeToTaskRequest, *, call: CallContext = LOCAL_CALL
+    ) -> AsyncIterator[StreamResponse]:
+        task, owner, tenant = self._owned(request.id, call, request.tenant)
         if task.status.state.terminal:
             raise errors.UnsupportedOperationError(
                 f"task {task.id} is in terminal state {task.status.state.value}; read it with GetTask",
@@ -373,28 +401,41 @@ class RequestHandler:
         run = self._runs.get(task.id)
         if run is None:
             if not task.status.state.interrupted:
-                # Working on another replica sharing the store: its updates never reach this process.
-                return EventStream(StreamResponse(task=view(task)), asyncio.Queue(), lambda: None, done=True)
+                # Working on another replica sharing the store: follow its events from there.
+                if self.replicas is None:
+                    return EventStream(StreamResponse(task=view(task)), asyncio.Queue(), lambda: None, done=True)
+                queue, close = self.replicas.follow(task.id, END)
+                fresh = self.store.get(task.id) or task  # read after following: nothing falls in between
+                if fresh.status.state.terminal:
+                    queue.put_nowait(END)
+                return EventStream(StreamResponse(task=view(fresh)), queue, close)
             # Waiting for input: the follow-up message (or a cancel) continues this run, and the stream with it.
-            run = self._runs[task.id] = _Run(task)
+            run = self._runs[task.id] = _Run(task, owner, tenant)
         return self._stream(run, StreamResponse(task=view(run.task)), follows=True)
 
     # -- tasks -----------------------------------------------------------------------------------
 
-    def _load(self, task_id: str) -> Task:
+    def _owned(self, task_id: str, call: CallContext, tenant: str) -> tuple[Task, str, str]:
+        """The task with its owner and tenant, if ``call``'s principal may see it in ``tenant``. Another
+        principal's task is "not found", exactly like a missing one: its existence is not disclosed."""
         run = self._runs.get(task_id)
         if run is not None and not run.pending:
-            return run.task
-        task = self.store.get(task_id) if task_id else None
-        if task is None:
+            task, owner, task_tenant = run.task, run.owner, run.tenant
+        else:
+            task = self.store.get(task_id) if task_id else None
+            owner, task_tenant = (self.store.ownership(task_id) or ("", "")) if task is not None else ("", "")
+        if task is None or not call.principal.owns(owner) or task_tenant != tenant:
             raise errors.TaskNotFoundError(f"task {task_id!r} not found", metadata={"taskId": task_id})
-        return task
+        return task, owner, task_tenant
 
-    async def on_get_task(self, request: GetTaskRequest) -> Task:
+    def _load(self, task_id: str, call: CallContext, tenant: str = "") -> Task:
+        return self._owned(task_id, call, tenant)[0]
+
+    async def on_get_task(self, request: GetTaskRequest, *, call: CallContext = LOCAL_CALL) -> Task:
         _check_history_length(request.history_length)
-        return view(self._load(request.id), request.history_length)
+        return view(self._load(request.id, call, request.tenant), request.history_length)
 
-    async def on_list_tasks(self, request: ListTasksRequest) -> ListTasksResponse:
+    async def on_list_tasks(self, request: ListTasksRequest, *, call: CallContext = LOCAL_CALL) -> ListTasksResponse:
         _check_history_length(request.history_length)
         page_size = 50 if request.page_size is None else request.page_size
         if not 1 <= page_size <= MAX_PAGE_SIZE:
@@ -406,19 +447,33 @@ class RequestHandler:
             page_size=page_size,
             page_token=request.page_token,
             updated_after=after,
+            owner=None if call.principal.admin else call.principal.id,
+            tenant=request.tenant,
         )
         tasks = [view(task, request.history_length, artifacts=bool(request.include_artifacts)) for task in page.tasks]
         return ListTasksResponse(
             tasks=tasks, next_page_token=page.next_page_token, page_size=page_size, total_size=page.total_size
         )
 
-    async def on_cancel_task(self, request: CancelTaskRequest) -> Task:
-        task = self._load(request.id)
+    async def on_cancel_task(self, request: CancelTaskRequest, *, call: CallContext = LOCAL_CALL) -> Task:
+        task, owner, tenant = self._owned(request.id, call, request.tenant)
         if task.status.state.terminal:
             raise errors.TaskNotCancelableError(
                 f"task {task.id} is already {task.status.state.value}", metadata={"taskId": task.id}
             )
         run = self._runs.get(task.id)
+        remote = self.replicas is not None and run is None and not task.status.state.interrupted
+        if remote:
+            try:
+                forwarded = await self.replicas.remote_cancel(task.id, CANCEL_GRACE_SECONDS + 5)
+            except TimeoutError:
+                raise errors.TaskNotCancelableError(
+                    f"task {task.id} did not stop on the server running it", metadata={"taskId": task.id}
+                ) from None
+            if forwarded:
+                task = self.store.get(task.id) or task  # the replica running it canceled it
+                if task.status.state.terminal:
+                    return view(task)
         if run is not None and run.job is not None and not run.job.done():
             run.job.cancel()
             await asyncio.wait([run.job], timeout=CANCEL_GRACE_SECONDS)
@@ -430,11 +485,32 @@ class RequestHandler:
                 await self.store.committed()
                 return view(run.task)
             task = run.task  # it had already asked for input when the cancel arrived: cancel it below
-        run = run or _Run(task)
+        run = run or _Run(task, owner, tenant)
         updater = TaskUpdater(task.id, task.context_id, lambda event: self._apply(run, event))
         await updater.status(TaskState.CANCELED, "canceled at the client's request")
         await self.store.committed()
         return view(run.task)
+
+    async def cancel_here(self, task_id: str) -> None:
+        """Another replica's cancel of a task running here (see ``replicas``)."""
+        run = self._runs.get(task_id)
+        if run is None or run.job is None or run.job.done():
+            return
+        try:
+            await self.on_cancel_task(CancelTaskRequest(id=task_id, tenant=run.tenant))
+        except errors.A2AError as exc:
+            log.warning("could not cancel task %s for another replica: %s", task_id, exc)
+
+    async def fail_orphan(self, task_id: str) -> None:
+        """Fail a task whose replica died while running it (the hub found it)."""
+        task = self.store.get(task_id)
+        if task is None or task_id in self._runs or task.status.state not in (TaskState.SUBMITTED, TaskState.WORKING):
+            return
+        owner, tenant = self.store.ownership(task_id) or ("", "")
+        run = _Run(task, owner, tenant)
+        updater = TaskUpdater(task.id, task.context_id, lambda event: self._apply(run, event))
+        await updater.fail("the server running this task stopped")
+        await self.store.committed()
 
     # -- push notifications ----------------------------------------------------------------------
 
@@ -448,17 +524,19 @@ class RequestHandler:
         self.store.put_push_config(config, version)
         return config
 
-    async def on_create_push_config(self, config: PushConfig, version: str = "1.0") -> PushConfig:
+    async def on_create_push_config(
+        self, config: PushConfig, version: str = "1.0", *, call: CallContext = LOCAL_CALL
+    ) -> PushConfig:
         push = self._require_push()
-        self._load(config.task_id)
+        self._load(config.task_id, call, config.tenant)
         if not config.url:
             raise errors.InvalidParamsError("url: a push notification config needs the webhook URL")
         await push.check_url(config.url)
         return self._store_push(config, version)
 
-    async def on_get_push_config(self, request: GetPushConfigRequest) -> PushConfig:
+    async def on_get_push_config(self, request: GetPushConfigRequest, *, call: CallContext = LOCAL_CALL) -> PushConfig:
         self._require_push()
-        self._load(request.task_id)
+        self._load(request.task_id, call, request.tenant)
         config = self.store.get_push_config(request.task_id, request.id)
         if config is None:
             raise errors.TaskNotFoundError(
@@ -467,21 +545,25 @@ class RequestHandler:
             )
         return config
 
-    async def on_list_push_configs(self, request: ListPushConfigsRequest) -> ListPushConfigsResponse:
+    async def on_list_push_configs(
+        self, request: ListPushConfigsRequest, *, call: CallContext = LOCAL_CALL
+    ) -> ListPushConfigsResponse:
         self._require_push()
-        self._load(request.task_id)
+        self._load(request.task_id, call, request.tenant)
         return ListPushConfigsResponse(configs=self.store.list_push_configs(request.task_id))
 
-    async def on_delete_push_config(self, request: DeletePushConfigRequest) -> None:
+    async def on_delete_push_config(self, request: DeletePushConfigRequest, *, call: CallContext = LOCAL_CALL) -> None:
         """Idempotent (spec 1.0 §3.1.10): deleting a config the task no longer has succeeds, so a client
         retrying a delete whose reply it lost is not told the delete failed. An unknown task still fails."""
         self._require_push()
-        self._load(request.task_id)
+        self._load(request.task_id, call, request.tenant)
         self.store.delete_push_config(request.task_id, request.id)
 
     # -- cards -----------------------------------------------------------------------------------
 
-    async def on_get_extended_agent_card(self, request: GetExtendedAgentCardRequest | None = None) -> AgentCard:
+    async def on_get_extended_agent_card(
+        self, request: GetExtendedAgentCardRequest | None = None, *, call: CallContext = LOCAL_CALL
+    ) -> AgentCard:
         if self.extended_card is None:
             raise errors.ExtendedAgentCardNotConfiguredError("this agent has no extended agent card")
         if callable(self.extended_card):  # built on first use: it lists every tool, which costs imports
@@ -490,6 +572,52 @@ class RequestHandler:
 
     def _agent_message(self, task: Task, text: str) -> Message:
         return TaskUpdater(task.id, task.context_id, _no_emit).agent_message(text)
+
+
+class BoundHandler:
+    """A :class:`RequestHandler` bound to one call's context: the adapters decode a request, bind the
+    caller once and call the operation, so no operation can be reached without saying who asked."""
+
+    __slots__ = ("call", "handler")
+
+    def __init__(self, handler: RequestHandler, call: CallContext) -> None:
+        self.handler = handler
+        self.call = call
+
+    async def on_send_message(self, request: SendMessageRequest, version: str = "1.0") -> SendMessageResponse:
+        return await self.handler.on_send_message(request, version, call=self.call)
+
+    async def on_send_streaming_message(
+        self, request: SendMessageRequest, version: str = "1.0"
+    ) -> AsyncIterator[StreamResponse]:
+        return await self.handler.on_send_streaming_message(request, version, call=self.call)
+
+    async def on_subscribe_to_task(self, request: SubscribeToTaskRequest) -> AsyncIterator[StreamResponse]:
+        return await self.handler.on_subscribe_to_task(request, call=self.call)
+
+    async def on_get_task(self, request: GetTaskRequest) -> Task:
+        return await self.handler.on_get_task(request, call=self.call)
+
+    async def on_list_tasks(self, request: ListTasksRequest) -> ListTasksResponse:
+        return await self.handler.on_list_tasks(request, call=self.call)
+
+    async def on_cancel_task(self, request: CancelTaskRequest) -> Task:
+        return await self.handler.on_cancel_task(request, call=self.call)
+
+    async def on_create_push_config(self, config: PushConfig, version: str = "1.0") -> PushConfig:
+        return await self.handler.on_create_push_config(config, version, call=self.call)
+
+    async def on_get_push_config(self, request: GetPushConfigRequest) -> PushConfig:
+        return await self.handler.on_get_push_config(request, call=self.call)
+
+    async def on_list_push_configs(self, request: ListPushConfigsRequest) -> ListPushConfigsResponse:
+        return await self.handler.on_list_push_configs(request, call=self.call)
+
+    async def on_delete_push_config(self, request: DeletePushConfigRequest) -> None:
+        await self.handler.on_delete_push_config(request, call=self.call)
+
+    async def on_get_extended_agent_card(self, request: GetExtendedAgentCardRequest | None = None) -> AgentCard:
+        return await self.handler.on_get_extended_agent_card(request, call=self.call)
 
 
 async def _no_emit(event: StreamResponse) -> None:

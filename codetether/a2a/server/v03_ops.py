@@ -16,7 +16,7 @@ from ..domain.versions import V03
 from ..wire import proto_convert as pc
 from ..wire import v03_model as m
 from .card import card_v03
-from .handler import RequestHandler
+from .handler import BoundHandler
 from .streams import MappedStream
 
 _to_dict = msgspec.to_builtins
@@ -33,7 +33,7 @@ def _events(events: AsyncIterator[t.StreamResponse]) -> MappedStream:
 class V03Operations:
     """One method per 0.3 operation; arguments and results are 0.3 protobuf JSON."""
 
-    def __init__(self, handler: RequestHandler) -> None:
+    def __init__(self, handler: BoundHandler) -> None:
         self.handler = handler
 
     async def send(self, request: dict[str, Any]) -> dict[str, Any]:

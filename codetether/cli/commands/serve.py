@@ -38,8 +38,11 @@ from ..context import AppContext
     help="Directory the agent works in (default: the current one).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the served addresses as one JSON line on stdout.")
+@click.option(
+    "--queue-only", is_flag=True, help="Run no tasks here: queue them for `codetether worker` processes to take."
+)
 @click.pass_context
-def serve(ctx, host, port, grpc_port, no_grpc, executor_spec, model, workspace, as_json) -> None:
+def serve(ctx, host, port, grpc_port, no_grpc, executor_spec, model, workspace, as_json, queue_only) -> None:
     """Serve the agent over A2A until interrupted. Every call needs the bearer token."""
     import msgspec
 
@@ -65,10 +68,27 @@ def serve(ctx, host, port, grpc_port, no_grpc, executor_spec, model, workspace, 
 
     # One bus for the server and the agent: GET /v1/bus/stream shows the agent's runs beside the tasks.
     bus = AgentBus(capacity=SERVER_BUS_CAPACITY)
+    from ...paths import data_dir
     from ...server.ops import OpsServices
+    from ...server.peer import open_queue
 
+    if queue_only and executor_spec:
+        raise UsageError("--queue-only and --executor exclude each other", "workers run the tasks of --queue-only")
+    shared = None
+    if loaded.config.store.url:  # PostgreSQL: tasks and the queue shared with other replicas
+        from ...server.shared_store import open_shared
+
+        shared = open_shared(loaded.config.store, loaded.config.worker)
+        queue = shared.queue
+    else:
+        queue = open_queue(data_dir() / "a2a" / "queue.sqlite3", loaded.config.worker)
     root = (workspace or Path.cwd()).resolve()
-    if executor_spec:
+    if queue_only:
+        from ...worker.queue_executor import QueueExecutor
+
+        executor = QueueExecutor(queue)
+        runtime = _own_runtime(loaded, bus)
+    elif executor_spec:
         executor = load_executor(executor_spec)
         runtime = _own_runtime(loaded, bus)
     else:
@@ -77,7 +97,7 @@ def serve(ctx, host, port, grpc_port, no_grpc, executor_spec, model, workspace, 
         executor = AgentExecutor(loaded, root, model=model, bus=bus)
         runtime = executor.runtime  # cognition thinks on the executor's runtime: one set of providers
     ops = OpsServices.build(loaded, runtime, root, os.environ)
-    _run(_serve(settings, executor, auth, bus, grpc=not no_grpc, as_json=as_json, ops=ops))
+    _run(_serve(settings, executor, auth, bus, grpc=not no_grpc, as_json=as_json, ops=ops, queue=queue, shared=shared))
 
 
 def _own_runtime(loaded, bus):
@@ -130,13 +150,25 @@ def _release_startup_memory() -> None:
             trim(0)
 
 
-async def _serve(settings, executor, auth, bus, *, grpc: bool, as_json: bool, ops=None) -> None:
+async def _serve(
+    settings, executor, auth, bus, *, grpc: bool, as_json: bool, ops=None, queue=None, shared=None
+) -> None:
     import msgspec
 
     from ...server.peer import Peer
 
     try:
-        peer = await Peer.start(settings, executor, auth, bus=bus, grpc=grpc, ops=ops)
+        peer = await Peer.start(
+            settings,
+            executor,
+            auth,
+            bus=bus,
+            grpc=grpc,
+            ops=ops,
+            queue=queue,
+            store=shared.tasks if shared else None,
+            replicas=shared.replicas if shared else None,
+        )
     except OSError as exc:
         raise UsageError(f"cannot listen on {settings.host}: {exc.strerror or exc}", "pick another --port") from exc
     _release_startup_memory()
