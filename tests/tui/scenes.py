@@ -138,12 +138,19 @@ def swarm_transcript(app: App) -> None:
 
 
 def ralph(app: App) -> None:
-    for story, state, detail in (
-        ("US-001 login form", "passed", "pytest tests/test_login.py: 4 passed"),
-        ("US-002 password reset", "running", "pytest tests/test_reset.py"),
-        ("US-003 audit trail", "pending", ""),
-    ):
-        app.ralph.handle(envelope("ralph.prd", events.RalphProgress(story=story, state=state, detail=detail)))
+    progress = [
+        ("", events.RalphState.RUN, {"total": 3, "passed": 0}),
+        ("US-001 login form", events.RalphState.STARTED, {"iteration": 1}),
+        ("US-001 login form", events.RalphState.CHECK, {"check": "pytest", "ok": True}),
+        ("US-001 login form", events.RalphState.PASSED, {"passed": 1, "detail": "merged"}),
+        ("US-001 login form", events.RalphState.LEARNING, {"learnings": ["forms live in app/forms.py"]}),
+        ("US-002 password reset", events.RalphState.ITERATION, {"iteration": 2, "detail": "repairing"}),
+        ("US-002 password reset", events.RalphState.CHECK, {"check": "ruff"}),
+        ("US-003 audit trail", events.RalphState.BLOCKED, {"detail": "US-002 has not passed"}),
+    ]
+    for n, (story, state, extra) in enumerate(progress):
+        event = events.RalphProgress(story=story, state=state, prd_id="prd1", **extra)
+        app.ralph.handle(envelope(f"ralph.prd1.{state}", event, n))
     app.show("ralph")
 
 
