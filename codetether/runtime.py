@@ -41,13 +41,14 @@ from .security.audit import AuditLog
 from .security.permissions import AccessMode, PermissionPolicy
 from .tools.base import ToolError
 from .tools.context import Asker, PermissionGate, SessionState, ToolContext, Workspace
-from .tools.registry import BUILTIN_TOOLS, builtin_tools
+from .tools.registry import BUILTIN_TOOLS, PEER_TOOLS, builtin_tools
 from .tools.runner import ToolRunner
 from .tools.services import Question, Services
 
 if TYPE_CHECKING:
     from .agent.profiles import AgentCatalog
     from .mcp.client import McpClients
+    from .peers.directory import PeerDirectory
     from .router.router import RouterSettings, ToolRouter
     from .swarm.ratelimit import AdaptiveRateLimiter
 
@@ -150,8 +151,10 @@ class Runtime:
         audit: AuditLog | None = None,
         secrets: SecretResolver | None = None,
         environ: Mapping[str, str] | None = None,
+        peers: "PeerDirectory | None" = None,
     ) -> None:
         self.loaded = loaded
+        self.peers = peers  # known A2A peers (`codetether spawn`): adds the a2a_peers and a2a_send tools
         self.config = loaded.config
         self.notice = notice or (lambda _text: None)
         self.bus = bus or AgentBus()
@@ -376,6 +379,7 @@ class Runtime:
             ask_question=question,
             run_rlm=self._rlm_runner(spec, resolved) if "rlm" in self._tool_names(spec) else None,
             hooks=hooks,
+            peers=self.peers,
         )
         context = ToolContext(Workspace(workspace_root, cwd), PermissionGate(policy, ask), services, SessionState())
         agent = Agent(
@@ -423,6 +427,8 @@ class Runtime:
         if spec.tools == "none":
             return None
         names = [n for n in self._tool_names(spec) if n != "task" or spec.sub_agents]
+        if self.peers is not None and spec.tools == "all":
+            names += PEER_TOOLS
         tools = builtin_tools(names)
         if spec.plugins:
             from .plugins.store import load_tools

@@ -28,8 +28,13 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "rlm": ("codetether.cli.commands.rlm:rlm", "Answer a question about files or text too large for a context."),
     "run": ("codetether.cli.commands.run:run", "Run the agent on a task in the current directory."),
     "serve": ("codetether.cli.commands.serve:serve", "Serve the agent over A2A (JSON-RPC, REST and gRPC)."),
+    "spawn": (
+        "codetether.cli.commands.spawn:spawn",
+        "Run a standalone A2A peer that finds and delegates to other peers.",
+    ),
     "sessions": ("codetether.cli.commands.sessions:sessions", "List, show, export and delete saved sessions."),
     "swarm": ("codetether.cli.commands.swarm:swarm", "Split a task into subtasks run by parallel sub-agents."),
+    "worker": ("codetether.cli.commands.worker:worker", "Take tasks from a `serve --queue-only` and run them here."),
     "tui": ("codetether.cli.commands.tui:tui", "Open the terminal UI (also: `codetether` alone on a terminal)."),
 }
 

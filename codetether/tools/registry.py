@@ -35,6 +35,9 @@ BUILTIN_TOOLS = [
 # The tools of an RLM run (codetether.rlm): they explore content held outside the model's context.
 RLM_TOOLS = ["rlm_head", "rlm_tail", "rlm_grep", "rlm_count", "rlm_slice", "rlm_chunks", "rlm_llm_query", "rlm_final"]
 
+# Offered only to an agent that knows A2A peers (`codetether spawn`).
+PEER_TOOLS = ["a2a_peers", "a2a_send"]
+
 
 def builtin_tools(names: list[str] | None = None) -> list[ToolDef]:
     """ToolDefs for ``names`` (None: every built-in tool), in a stable order. An empty list is no tools: an
@@ -50,4 +53,4 @@ def describe(name: str, arguments: str, width: int = 70) -> str:
     return describe_call(name, arguments, width)
 
 
-_BUILTIN_SET = frozenset([*BUILTIN_TOOLS, "swarm_share", *RLM_TOOLS])
+_BUILTIN_SET = frozenset([*BUILTIN_TOOLS, *PEER_TOOLS, "swarm_share", *RLM_TOOLS])

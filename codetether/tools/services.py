@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from ..config.schema import Config
     from ..events import RunEvent
     from ..hooks import Hooks
+    from ..peers.directory import PeerDirectory
 
 SubAgent = Callable[[str, str, str | None], Awaitable[str]]  # (description, prompt, agent) -> the answer
 Question = Callable[[str, list[str]], Awaitable[str]]  # (question, options) -> the user's answer
@@ -68,6 +69,11 @@ class ToolServices(Protocol):
         """The run's pre_tool/post_tool hooks (``[hooks]``); None when none are configured."""
         ...
 
+    @property
+    def peers(self) -> "PeerDirectory | None":
+        """The A2A peers this agent knows (``codetether spawn``), for ``a2a_peers``/``a2a_send``."""
+        ...
+
     def emit(self, event: "RunEvent") -> None:
         """Publish progress (live command output) on the run's topic."""
         ...
@@ -106,6 +112,7 @@ class Services:
     ask_question: Question | None = None
     run_rlm: RlmService | None = None
     hooks: "Hooks | None" = None
+    peers: "PeerDirectory | None" = None
 
     def emit(self, event: "RunEvent") -> None:
         if self.on_event is not None:
