@@ -29,7 +29,7 @@ from . import gitflow, progress
 from .checks import Checker
 from .prd import Prd, UserStory, mark_passed
 from .report import RalphReport, StoryResult
-from .state import RunLock, prd_id, save_report, worktree_root
+from .state import Landing, RunLock, clear_landing, load_landing, prd_id, save_landing, save_report, worktree_root
 from .story import Attempt, attempt_story, stop, story_prompt
 from .validate import load
 
@@ -90,6 +90,7 @@ class Ralph:
                 self.notices.append(f"removed {leftover}, left by an earlier run that did not finish")
                 self.runtime.notice(self.notices[-1])
             self.branch = await gitflow.use_branch(self.repo, self.prd.branch_name)
+            await self._finish_interrupted_landing()
             if self.options.commit:
                 self.trees = Worktrees(
                     self.repo, self.id, root, branch=self.branch, integration=self.repo, prefix=prefix
@@ -255,29 +256,49 @@ class Ralph:
         body = f"\n\n{result.summary}" if result.summary else ""
         before = await gitflow.head(self.trees.integration)
         await self.trees.commit(story.id, f"{story.id}: {story.title}{body}")
+        result.commit = await gitflow.head(self.repo, self.trees.branch_of(story.id))
+        if self.options.commit:
+            save_landing(self.id, Landing(story=story.id, commit=result.commit, result=result))
         conflicts = await self.trees.merge(story.id)
         if conflicts:
+            clear_landing(self.id)
             result.result = "failed"
             result.error = (
                 f"merge conflict in {', '.join(conflicts)}; the work is kept on branch {self.trees.branch_of(story.id)}"
             )
             return
-        result.commit = await gitflow.head(self.repo, self.trees.branch_of(story.id))
         if not self.options.commit:
             error = await self._apply_to_user_tree(before)
             if error:
                 result.result = "failed"
                 result.error = error
                 return
+        await self._record_pass(story, result)
+        await self.trees.remove(story.id)
+        self.publish(RalphState.PASSED, story.id, iteration=result.iterations, detail=result.summary[:300])
+        if result.learnings:
+            self.publish(RalphState.LEARNING, story.id, learnings=result.learnings)
+
+    async def _record_pass(self, story: UserStory, result: StoryResult) -> None:
+        """The bookkeeping of a merged story: PRD flag (atomic), progress entry, their commit."""
         mark_passed(self.prd_path, story.id)
         story.passes = True
         progress.append(self.progress_path, progress.entry(result))
         if self.options.commit:
             await gitflow.commit_files(self.repo, self.own_files, f"ralph: {story.id} passed ({story.title})")
-        await self.trees.remove(story.id)
-        self.publish(RalphState.PASSED, story.id, iteration=result.iterations, detail=result.summary[:300])
-        if result.learnings:
-            self.publish(RalphState.LEARNING, story.id, learnings=result.learnings)
+        clear_landing(self.id)
+
+    async def _finish_interrupted_landing(self) -> None:
+        """A story merged by a run that was killed before it marked the story passed is passed: say so now."""
+        landing = load_landing(self.id)
+        if landing is None:
+            return
+        story = next((s for s in self.prd.user_stories if s.id == landing.story and not s.passes), None)
+        merged, _, _ = await git("merge-base", "--is-ancestor", landing.commit, "HEAD", cwd=self.repo, check=False)
+        if story is not None and merged == 0:
+            await self._record_pass(story, landing.result)
+            self.runtime.notice(f"{story.id} was merged by a run that stopped before recording it: marked passed")
+        clear_landing(self.id)
 
     async def _apply_to_user_tree(self, before: str) -> str:
         assert self.trees is not None

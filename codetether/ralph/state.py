@@ -15,7 +15,7 @@ import msgspec
 from ..errors import CodetetherError
 from ..paths import data_dir
 from .prd import write_atomic
-from .report import RalphReport
+from .report import RalphReport, StoryResult
 from .template import slug
 
 
@@ -43,6 +43,38 @@ def load_report(pid: str) -> RalphReport | None:
         return msgspec.json.decode((state_dir() / f"{pid}.json").read_bytes(), type=RalphReport)
     except (FileNotFoundError, msgspec.DecodeError):
         return None
+
+
+class Landing(msgspec.Struct, kw_only=True):
+    """A story being merged: written before the merge, removed once the PRD and progress say it passed.
+
+    A run killed in between (the merge done, the PRD flag not yet written) leaves it behind; the next
+    run finds ``commit`` in the PRD's branch and finishes the bookkeeping instead of redoing the story.
+    """
+
+    story: str
+    commit: str
+    result: StoryResult
+
+
+def _landing_path(pid: str) -> Path:
+    return state_dir() / f"{pid}.landing.json"
+
+
+def save_landing(pid: str, landing: Landing) -> None:
+    state_dir().mkdir(parents=True, exist_ok=True)
+    write_atomic(_landing_path(pid), msgspec.json.encode(landing))
+
+
+def load_landing(pid: str) -> Landing | None:
+    try:
+        return msgspec.json.decode(_landing_path(pid).read_bytes(), type=Landing)
+    except (FileNotFoundError, msgspec.DecodeError):
+        return None
+
+
+def clear_landing(pid: str) -> None:
+    _landing_path(pid).unlink(missing_ok=True)
 
 
 class RunLock:
