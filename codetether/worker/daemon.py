@@ -104,6 +104,7 @@ class Worker:
         self._refilling: asyncio.Task | None = None
         self._claim_ms: deque[float] = deque(maxlen=1000)  # the last claims' round trips, for /worker/status
         self._want_refill = False
+        self._missed = False  # a task was passed over for want of a slot since the last poll
 
     # -- status ----------------------------------------------------------------------------------
 
@@ -232,7 +233,8 @@ class Worker:
         if item.mode not in self.executor.modes or self.workspace_for(item) is None:
             return  # another worker's: leave it on the queue
         if self._slots.locked():
-            return  # full: the next poll (or a freed slot) brings it back
+            self._missed = True  # full: the next freed slot reads the pending list
+            return
         self._runs[item.task_id] = asyncio.create_task(self._work(item), name=f"worker-task-{item.task_id}")
 
     # -- running one -----------------------------------------------------------------------------
@@ -258,8 +260,11 @@ class Worker:
                 asyncio.get_running_loop().call_soon(self._refill)
 
     def _refill(self) -> None:
-        """A slot came free: look for work that arrived while all were busy (one poll at a time, again if
-        another slot came free meanwhile)."""
+        """A slot came free: if tasks were passed over while all were busy, read the pending list (one poll
+        at a time, again if another slot came free meanwhile)."""
+        if not self._missed:
+            return
+        self._missed = False
         self._want_refill = True
         if not self._stopping and self._refilling is None:
             self._refilling = asyncio.create_task(self._refill_loop())
