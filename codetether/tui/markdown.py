@@ -134,6 +134,11 @@ def highlight(code: str, language: str) -> Markup:
         except pygments.util.ClassNotFound:
             lexer = pygments.lexers.get_lexer_by_name("text", stripnl=False, ensurenl=False)
         return [(_style_of(kind), value) for kind, value in lexer.get_tokens(code) if value]
+    return simple_highlight(code)
+
+
+def simple_highlight(code: str) -> Markup:
+    """Keywords, strings, comments and numbers, for when pygments is not installed."""
     out: Markup = []
     last = 0
     for match in _SIMPLE.finditer(code):

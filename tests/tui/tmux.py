@@ -45,6 +45,8 @@ class Terminal:
         environment = {**os.environ, **(env or {})}
         environment.pop("TMUX", None)
         command = " ".join(shlex.quote(a) for a in [sys.executable, "-m", "codetether", *args])
+        if env and "TERM" in env:  # tmux sets its own TERM in the pane; a test that names one gets it
+            command = f"TERM={shlex.quote(env['TERM'])} {command}"
         inner = f'cd {shlex.quote(str(self.cwd))} && {command}; echo "[exit $?]"; sleep 3600'
         env_flags = [flag for name, value in environment.items() for flag in ("-e", f"{name}={value}")]
         await self.tmux(
