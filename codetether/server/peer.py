@@ -101,7 +101,7 @@ class Peer:
             log.warning("%d task(s) were running when the server last stopped; marked failed", recovered)
         peer.handler = handler
         if replicas is not None:  # joins the others: heartbeats, their cancels, and failing dead ones' tasks
-            await replicas.start(handler.cancel_here, handler.fail_orphan)
+            await replicas.start(handler.cancel_here, handler.fail_orphan, getattr(store, "flush", None))
 
         app = build_app(bus, authenticator, audit, client_max_size=settings.max_body_bytes)
         jsonrpc.add_routes(app, handler, settings.max_body_bytes)

@@ -17,10 +17,14 @@ class ReplicaHub(Protocol):
     replica_id: str
 
     async def start(
-        self, cancel_local: Callable[[str], Awaitable[None]], fail_orphan: Callable[[str], Awaitable[None]]
+        self,
+        cancel_local: Callable[[str], Awaitable[None]],
+        fail_orphan: Callable[[str], Awaitable[None]],
+        flush_first: Callable[[], None] | None = None,
     ) -> None:
         """Join (heartbeats, listening); ``cancel_local`` answers another replica's cancel of a task
-        run here; ``fail_orphan`` fails a task whose replica died."""
+        run here; ``fail_orphan`` fails a task whose replica died; ``flush_first`` (the task store's
+        flush) runs before events go out, so a task is never older than what was announced of it."""
 
     async def stop(self) -> None: ...
 

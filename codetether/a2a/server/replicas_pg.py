@@ -7,7 +7,8 @@ by a crash: one survivor at a time (an advisory lock) fails it. Events of runnin
 ``task_events`` and a ``NOTIFY codetether_task_events`` carries only their sequence number and task
 id, so any event size fits and a follower reads what it missed from the table; a cancel for a task
 run elsewhere is a ``NOTIFY codetether_cancel`` that its replica answers by cancelling it locally.
-Writes run inline on the event loop like the store's; the listener is one async connection.
+Writes run inline on the event loop like the store's, without waiting for the disk (see
+``__init__``); the listener is one async connection.
 """
 
 import asyncio
@@ -28,6 +29,7 @@ EVENTS = "codetether_task_events"
 CANCELS = "codetether_cancel"
 REAP_LOCK = 0x636F_6465_7265_6170  # one reaper at a time across replicas
 EVENT_RETENTION_SECONDS = 600.0
+BATCH_SECONDS = 0.001
 _RUNNING = (TaskState.SUBMITTED.value, TaskState.WORKING.value)
 
 
@@ -38,21 +40,33 @@ class PgReplicaHub:
         self.heartbeat_seconds = heartbeat_seconds
         self.dead_after = dead_after
         self._db = Database(url, application=f"codetether-{self.replica_id}")
+        # Run rows, events and heartbeats need not wait for the disk: after a database crash a lost
+        # run row only makes its task look orphaned (it is failed, as it would be anyway), and events
+        # are notifications. Tasks themselves are committed by the task store, synchronously.
+        with self._db.cursor() as cur:
+            cur.execute("SET synchronous_commit = off")
         self._encode = msgspec.json.Encoder().encode
         self._decode = msgspec.json.Decoder(StreamResponse).decode
         self._followers: dict[str, list[tuple[asyncio.Queue, object]]] = {}
         self._cursors: dict[str, int] = {}
         self._tasks: list[asyncio.Task] = []
         self._cancels: set[asyncio.Task] = set()
+        self._events: list[tuple[str, float, bytes]] = []
+        self._released: list[str] = []
+        self._flush_scheduled = False
+        self._flush_first: Callable[[], None] | None = None
         self._listening = asyncio.Event()
         self._cancel_local: Callable[[str], Awaitable[None]] | None = None
         self._fail_orphan: Callable[[str], Awaitable[None]] | None = None
 
     # --- lifecycle ---------------------------------------------------------------------------------
     async def start(
-        self, cancel_local: Callable[[str], Awaitable[None]], fail_orphan: Callable[[str], Awaitable[None]]
+        self,
+        cancel_local: Callable[[str], Awaitable[None]],
+        fail_orphan: Callable[[str], Awaitable[None]],
+        flush_first: Callable[[], None] | None = None,
     ) -> None:
-        self._cancel_local, self._fail_orphan = cancel_local, fail_orphan
+        self._cancel_local, self._fail_orphan, self._flush_first = cancel_local, fail_orphan, flush_first
         now = time.time()
         with self._db.cursor() as cur:
             cur.execute(
@@ -66,6 +80,8 @@ class PgReplicaHub:
         await self.reap()
 
     async def stop(self) -> None:
+        with contextlib.suppress(Exception):
+            self.flush()
         for task in self._tasks:
             task.cancel()
         for task in self._tasks:
@@ -86,17 +102,61 @@ class PgReplicaHub:
             )
 
     def release_run(self, task_id: str) -> None:
-        with self._db.cursor() as cur:
-            cur.execute("DELETE FROM task_runs WHERE task_id = %s AND replica_id = %s", (task_id, self.replica_id))
+        self._released.append(task_id)
+        self._schedule()
 
     def announce(self, task: Task, event: StreamResponse) -> None:
-        with self._db.tx() as cur:
-            cur.execute(
-                "INSERT INTO task_events (task_id, at, body) VALUES (%s, %s, %s) RETURNING seq",
-                (task.id, time.time(), self._encode(event)),
-            )
-            seq = cur.fetchone()[0]
-            cur.execute("SELECT pg_notify(%s, %s)", (EVENTS, f"{seq}:{task.id}"))
+        self._events.append((task.id, time.time(), self._encode(event)))
+        self._schedule()
+
+    def _schedule(self) -> None:
+        """Events and releases gather like the task store's saves and go out in one statement."""
+        if self._flush_scheduled:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self.flush()
+            return
+        self._flush_scheduled = True
+        loop.call_later(BATCH_SECONDS, self._flush_soon)
+
+    def _flush_soon(self) -> None:
+        try:
+            self.flush()
+        except Exception as exc:  # kept for the next flush; followers catch up from the table then
+            log.error("could not announce %d task event(s) to other replicas: %s", len(self._events), exc)
+
+    def flush(self) -> None:
+        """Insert the gathered events, NOTIFY each, drop released run rows: one round trip. The task
+        store flushes first, so a follower that hears of an event reads a task at least that new."""
+        self._flush_scheduled = False
+        if not (self._events or self._released):
+            return
+        if self._flush_first is not None:
+            self._flush_first()
+        events, self._events = self._events, []
+        released, self._released = self._released, []
+        try:
+            with self._db.cursor() as cur:
+                cur.execute(
+                    "WITH added AS (INSERT INTO task_events (task_id, at, body)"
+                    " SELECT * FROM unnest(%s::text[], %s::float8[], %s::bytea[]) RETURNING seq, task_id),"
+                    " released AS (DELETE FROM task_runs WHERE replica_id = %s AND task_id = ANY(%s::text[]))"
+                    " SELECT pg_notify(%s, seq::text || ':' || task_id) FROM added",
+                    (
+                        [e[0] for e in events],
+                        [e[1] for e in events],
+                        [e[2] for e in events],
+                        self.replica_id,
+                        released,
+                        EVENTS,
+                    ),
+                )
+        except BaseException:
+            self._events = events + self._events
+            self._released = released + self._released
+            raise
 
     def follow(self, task_id: str, end: object) -> tuple[asyncio.Queue, Callable[[], None]]:
         queue: asyncio.Queue = asyncio.Queue()
