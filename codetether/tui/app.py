@@ -189,14 +189,16 @@ class App:
         self.show(self.view if self.view != "help" else "chat")
 
     def open_overlay(self, widget: urwid.Widget, width: int = 80, height: int = 70) -> None:
+        """Show ``widget`` over the view: ``width`` percent wide, and as tall as it needs up to ``height`` percent."""
         self.overlay = widget
+        wanted = getattr(widget, "lines_wanted", None)  # a short dialog stays short
         self.frame.body = urwid.Overlay(
             widget,
             self.frame.body if not isinstance(self.frame.body, urwid.Overlay) else self.frame.body.bottom_w,
             "center",
             ("relative", width),
             "middle",
-            ("relative", height),
+            wanted if wanted is not None and wanted <= 16 else ("relative", height),
         )
         self.frame.focus_position = "body"
 

@@ -32,6 +32,8 @@ class PermissionDialog(urwid.WidgetWrap):
             for label, value, key in CHOICES
         ]
         self.choices = urwid.ListBox(urwid.SimpleFocusListWalker(buttons))
+        # borders 2, "Allow ..." 1, subject, detail, divider 1, choices 3 (long subjects wrap: a little spare)
+        self.lines_wanted = 7 + subject.count("\n") + 1 + (detail.count("\n") + 1 if detail else 0) + len(subject) // 60
         pile = urwid.Pile([("pack", w) for w in body] + [("pack", urwid.Divider("─")), (3, self.choices)])
         super().__init__(urwid.AttrMap(urwid.LineBox(urwid.Filler(pile, valign="top"), title="permission"), "dialog"))
 
