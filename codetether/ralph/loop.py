@@ -183,7 +183,10 @@ class Ralph:
         except CodetetherError as exc:
             return self._failed(story, started, f"could not create its worktree: {exc}")
         attempt = Attempt(story=story, worktree=worktree)
-        run = self.runtime.agent(self._spec(story, worktree, label))
+        try:
+            run = self.runtime.agent(self._spec(story, worktree, label))
+        except CodetetherError as exc:
+            return self._failed(story, started, f"could not start its agent: {exc}")
         checker = Checker(tool_environment(self.runtime.environ, pass_env_of(self.runtime.config)))
         prompt = story_prompt(
             self.prd, story, progress.memory(self.progress_path), [self.prd_path.name, self.progress_path.name]
@@ -222,7 +225,10 @@ class Ralph:
         )
         if result.result == "passed":
             async with self._land_lock:  # one merge, PRD write and progress entry at a time
-                await self._land(story, result, worktree)
+                try:
+                    await self._land(story, result, worktree)
+                except CodetetherError as exc:  # git refused (a hook, a full disk): this story fails, the run goes on
+                    result.result, result.error = "failed", f"could not commit or merge its work: {exc}"
         if result.result != "passed":
             result.worktree = str(worktree)
             self.publish(RalphState.FAILED, story.id, iteration=result.iterations, detail=result.error[:300])

@@ -75,7 +75,7 @@ def validate(ctx: click.Context, prd: str, as_json: bool) -> None:
 @click.option("--parallel", type=click.IntRange(1, 32), default=2, show_default=True, help="Stories at once.")
 @click.option("--story-timeout", type=click.FloatRange(min=1), default=300, show_default=True, help="Seconds.")
 @click.option("--max-repairs", type=click.IntRange(0, 20), default=2, show_default=True, help="Repair rounds.")
-@click.option("--max-steps", type=click.IntRange(1), default=50, show_default=True, help="Model turns per round.")
+@click.option("--max-steps", type=click.IntRange(1), default=50, show_default=True, help="Model turns per story.")
 @click.option("--no-commit", is_flag=True, help="Leave passed stories' work uncommitted in the working tree.")
 @click.option(
     "--access-mode",
