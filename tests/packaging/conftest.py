@@ -1,8 +1,9 @@
 """Fixtures for the packaging tests: the build/ scripts importable, and one zipapp per test session.
 
-Set CODETETHER_ZIPAPP to a built .pyz (CI builds it once with build/make_zipapp.py) to test that
-file; otherwise the session builds one from this checkout (about a minute, needs the package index
-or pip's cache for the dependencies).
+Set CODETETHER_ZIPAPP to a built .pyz to test that file; otherwise the session builds one from this
+checkout (about a minute, needs the package index or pip's cache for the dependencies). Set
+CODETETHER_RELEASE_DIR to dist/ after build/release.sh (CI does both) to install and run the real
+artifacts too.
 """
 
 import os
@@ -19,6 +20,10 @@ if str(BUILD) not in sys.path:
 
 import artifacts  # noqa: E402
 
+# Read once at import: tests/conftest.py clears CODETETHER_* variables around every test.
+ZIPAPP = os.environ.get("CODETETHER_ZIPAPP")
+RELEASE_DIR = os.environ.get("CODETETHER_RELEASE_DIR")
+
 
 def base_python() -> str:
     """The interpreter under this venv: a user's plain ``python3``, which has none of our packages."""
@@ -27,11 +32,10 @@ def base_python() -> str:
 
 @pytest.fixture(scope="session")
 def zipapp(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    given = os.environ.get("CODETETHER_ZIPAPP")
-    if given:
-        path = Path(given).resolve()
+    if ZIPAPP:
+        path = Path(ZIPAPP).resolve()
         if not path.is_file():
-            pytest.fail(f"CODETETHER_ZIPAPP={given} is not a file")
+            pytest.fail(f"CODETETHER_ZIPAPP={ZIPAPP} is not a file")
         return path
     out = tmp_path_factory.mktemp("dist")
     subprocess.run([sys.executable, str(BUILD / "make_zipapp.py"), "--out", str(out)], check=True, timeout=900)

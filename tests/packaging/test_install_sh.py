@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.packaging.conftest import ROOT, artifacts
+from tests.packaging.conftest import RELEASE_DIR, ROOT, artifacts
 from tests.packaging.release_server import MODEL, ArtifactServer, add_release, clean_env, corrupt
 
 SCRIPT = ROOT / "install.sh"
@@ -187,9 +187,9 @@ def test_shellcheck_posix_sh():
     assert done.returncode == 0, done.stdout
 
 
-@pytest.mark.skipif(not os.environ.get("CODETETHER_RELEASE_DIR"), reason="set CODETETHER_RELEASE_DIR to dist/")
+@pytest.mark.skipif(not RELEASE_DIR, reason="set CODETETHER_RELEASE_DIR to dist/")
 def test_installs_the_real_release(home: Path):
     """After build/release.sh: the real one-dir build, installed and run."""
-    done = install(home, "--from", os.environ["CODETETHER_RELEASE_DIR"], "--no-functiongemma")
+    done = install(home, "--from", RELEASE_DIR, "--no-functiongemma")
     assert done.returncode == 0, done.stderr
     assert run_installed(home, "--version") == f"codetether {artifacts.version()}\n"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.packaging.conftest import ROOT, artifacts
+from tests.packaging.conftest import RELEASE_DIR, ROOT, artifacts
 from tests.packaging.release_server import ArtifactServer, add_release, clean_env, corrupt
 
 pytestmark = pytest.mark.skipif(
@@ -116,9 +116,9 @@ def test_a_release_without_this_platform(tarball: Path, tmp_path: Path):
     assert f"the release's SHA256SUMS does not list codetether-{VERSION}-{PLATFORM}.tar.gz" in done.stderr
 
 
-@pytest.mark.skipif(not os.environ.get("CODETETHER_RELEASE_DIR"), reason="set CODETETHER_RELEASE_DIR to dist/")
+@pytest.mark.skipif(not RELEASE_DIR, reason="set CODETETHER_RELEASE_DIR to dist/")
 def test_runs_the_real_release(tarball: Path, tmp_path: Path):
     home = tmp_path / "user"
     home.mkdir()
-    done = npx(tarball, home, os.environ["CODETETHER_RELEASE_DIR"], "--version")
+    done = npx(tarball, home, RELEASE_DIR, "--version")
     assert done.returncode == 0 and done.stdout == f"codetether {VERSION}\n", done.stderr

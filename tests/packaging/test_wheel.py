@@ -2,7 +2,6 @@
 plain venv (no checkout, no editable finder). Offline: the dependencies come from this environment
 through a path entry, only CodeTether itself comes from the wheel."""
 
-import os
 import subprocess
 import sys
 import sysconfig
@@ -11,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.packaging.conftest import ROOT, artifacts
+from tests.packaging.conftest import RELEASE_DIR, ROOT, artifacts
 
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    given = os.environ.get("CODETETHER_RELEASE_DIR")
+    given = RELEASE_DIR
     if given:
         found = sorted(Path(given).glob(f"codetether-{artifacts.version()}-*.whl"))
         if found:
