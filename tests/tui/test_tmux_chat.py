@@ -131,3 +131,22 @@ async def test_the_question_tool_is_a_selectable_list(llm, term, config_file):
     await term.wait_for("PostgreSQL it is")
     tool_message = llm.requests[1].body["messages"][-1]
     assert tool_message["role"] == "tool" and tool_message["content"] == "The user answered: PostgreSQL"
+
+
+async def test_tool_rows_expand_and_ctrl_s_opens_the_swarm_view(llm, term, config_file, git_repo):
+    configure(config_file, llm)
+    llm.script(Reply(calls=[Call("read_file", {"file_path": "README.md"})]), Reply(text="read it"))
+    await term.start("tui")
+    await term.wait_for(STATUS)
+    await term.type("read the readme")
+    await term.send("Enter")
+    screen = await term.wait_for("read it")
+    assert "▸ ✓ read_file README.md" in screen and "result" not in screen
+    await term.send("M-k")  # select the row above the answer: the tool call
+    await term.send("C-o")
+    screen = await term.wait_for("▾ ✓ read_file README.md")
+    assert "arguments" in screen and '"file_path": "README.md"' in screen and "# project" in screen
+    await term.send("C-o")
+    await term.wait_for("▸ ✓ read_file README.md")
+    await term.send("C-s")  # reaches the TUI: flow control is off while it runs
+    await term.wait_for("no swarm has run")
