@@ -105,3 +105,27 @@ async def test_benchmark_errors_are_one_line(tmp_path, cli):
     shutil.rmtree(only_one / "roman" / "acceptance")
     result = cli("benchmark", "--prd-dir", str(only_one.parent))
     assert result.code == 1 and "needs repo/ and acceptance/ beside prd.json" in result.stderr
+
+
+async def test_priced_model_costs_and_the_cost_ceiling(llm, tmp_path, config_file):
+    """A catalog model (prices known) served by the fake server: cost is counted and the ceiling stops spending."""
+    config_file.parent.mkdir(parents=True, exist_ok=True)
+    config_file.write_text(f'[providers.openai]\nbase_url = "{llm.url}/v1"\n')
+    (roman_id, roman_files), (slug_id, _) = SOLUTIONS["roman"][0], SOLUTIONS["slugify"][0]
+    llm.route(
+        key(roman_id),
+        Reply(calls=[Call("read_file", {"file_path": "numerals.py"})], input_tokens=40_000, output_tokens=1_000),
+        write("numerals.py", roman_files["numerals.py"]),
+        done("roman", []),
+    )
+    code, out, err = await run_cli(
+        "benchmark", "--prd-dir", str(SUITE), "--tier", "1", "--model", "openai/gpt-5-mini", "--cost-ceiling",
+        "0.001", "--parallel", "1", cwd=tmp_path, env={"OPENAI_API_KEY": "sk-test-0123456789"}, timeout=240,
+    )  # fmt: skip
+    assert code == 0, err
+    lines = out.splitlines()
+    roman = next(line for line in lines if "roman:" in line)
+    # 40,000 input tokens at $0.25/M plus the small turns: a bit over one hundredth of a dollar
+    assert "acceptance pass" in roman and "$0.01" in roman
+    assert "tier 1  slugify: skipped (cost ceiling $0.001 reached ($0.01" in out
+    assert not any(key(slug_id) in json.dumps(r.body) for r in llm.requests)
