@@ -24,6 +24,10 @@ from ..security.principal import Authenticator, Principal, as_authenticator
 PRINCIPAL = web.RequestKey("principal", Principal) if hasattr(web, "RequestKey") else "principal"
 PUBLIC_PATHS = frozenset({"/health", "/.well-known/agent-card.json", "/.well-known/agent.json"})
 AUDIT_PREFIX = "/v1/audit/"
+# What a non-admin principal (a worker's token) may call: A2A and the worker routes. The audit trail,
+# the bus, Kubernetes and cognition routes are the admin's.
+SCOPED_PATHS = frozenset({"/", "/a2a"})
+SCOPED_PREFIXES = ("/a2a/rest/", "/v1/agent/", "/v1/worker/")
 AUDIT_READ = "audit.read"
 
 
@@ -87,6 +91,11 @@ def auth_middleware(
             limiter.failed(address)
             return refuse(401, "missing or wrong bearer token", WWW_Authenticate='Bearer realm="codetether"')
 
+        if not principal.admin and request.path not in SCOPED_PATHS and not request.path.startswith(SCOPED_PREFIXES):
+            audit.record(f"{principal.id}@http:{address}", "api.call", resource, "error", detail="403")
+            return _error(
+                403, f"{request.path} needs the server's admin token; {principal.id} may call A2A and worker routes"
+            )
         request[PRINCIPAL] = principal
         action = AUDIT_READ if request.path.startswith(AUDIT_PREFIX) else "api.call"
         actor = f"{principal.id}@http:{address}"  # who, and from where

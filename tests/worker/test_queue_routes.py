@@ -94,9 +94,15 @@ async def test_worker_tokens_act_only_as_their_worker(tmp_path: Path):
             status, body = await post(session, url, f"/v1/agent/workers/{a}/heartbeat", {"status": "idle"}, token_a)
             assert status == 200 and body["lease_seconds"] == 90.0
             async with session.post(
-                f"{url}/v1/worker/tasks/claim", json={}, headers={"Authorization": "Bearer x" * 3}
+                f"{url}/v1/worker/tasks/claim", json={}, headers={"Authorization": "Bearer not-a-token-we-issued"}
             ) as r:
                 assert r.status == 401
+            # A worker token reaches A2A and the worker routes only; the audit trail names who called.
+            async with session.get(f"{url}/v1/audit/events", headers=token_a) as response:
+                assert response.status == 403
+            async with session.get(f"{url}/v1/audit/events?limit=500", headers=ADMIN) as response:
+                actors = {event["actor"].split("@")[0] for event in (await response.json())["events"]}
+            assert {f"worker:{a}", f"worker:{b}", "admin"} <= actors
         async with await A2AClient.connect(url, token=TOKEN) as client:
             done = await client.get_task(task.id)
         assert done.status.state.name == "COMPLETED" and done.status.message.text() == "all done"
