@@ -20,12 +20,14 @@ async def test_no_commit_leaves_the_work_uncommitted_in_the_tree(llm, tmp_path, 
         write("tests/test_top.py", test),
         done("top", []),
     )
-    code, report, err = await ralph(repo, "--prd", str(prd), "--no-commit")
+    memory = tmp_path / "memory.txt"
+    code, report, err = await ralph(repo, "--prd", str(prd), "--no-commit", "--progress", str(memory))
     assert code == 0, err
+    assert "US-001: Base" in memory.read_text() and "US-002: On top" in memory.read_text()
     assert [s["result"] for s in report["stories"]] == ["passed", "passed"]
     assert log(repo) == ["init"] and git(repo, "branch", "--show-current") == "feature/calculator\n"
     assert sorted(git(repo, "status", "--porcelain").splitlines()) == [
-        "?? base.py", "?? prd.json", "?? progress.txt", "?? tests/test_top.py", "?? top.py"
+        "?? base.py", "?? prd.json", "?? tests/test_top.py", "?? top.py"
     ]  # fmt: skip
     assert prd_flags(prd) == {"US-001": True, "US-002": True}
     assert git(repo, "worktree", "list").count("\n") == 1 and git(repo, "branch", "--list", "ralph/*") == ""

@@ -70,13 +70,24 @@ def validate(ctx: click.Context, prd: str, as_json: bool) -> None:
 
 @ralph.command()
 @click.option("--prd", "-p", default="prd.json", show_default=True, type=click.Path(dir_okay=False))
-@click.option("--max-iterations", type=click.IntRange(1), default=10, show_default=True, help="Story attempts.")
+@click.option(
+    "--max-iterations", type=click.IntRange(1), default=10, show_default=True, help="Story attempts in this run."
+)
 @click.option("--model", "-m", default=None, help="provider/model for every story's agent.")
 @click.option("--parallel", type=click.IntRange(1, 32), default=2, show_default=True, help="Stories at once.")
-@click.option("--story-timeout", type=click.FloatRange(min=1), default=300, show_default=True, help="Seconds.")
-@click.option("--max-repairs", type=click.IntRange(0, 20), default=2, show_default=True, help="Repair rounds.")
+@click.option(
+    "--story-timeout", type=click.FloatRange(min=1), default=300, show_default=True, help="Seconds per story attempt."
+)
+@click.option("--max-repairs", type=click.IntRange(0, 20), default=2, show_default=True, help="Rounds per story.")
 @click.option("--max-steps", type=click.IntRange(1), default=50, show_default=True, help="Model turns per story.")
 @click.option("--no-commit", is_flag=True, help="Leave passed stories' work uncommitted in the working tree.")
+@click.option(
+    "--progress",
+    "progress_file",
+    default="",
+    type=click.Path(dir_okay=False),
+    help="The agents' memory, appended to per story [default: progress.txt beside the PRD].",
+)
 @click.option(
     "--access-mode",
     type=click.Choice(["ask", "approve", "full"]),
@@ -87,8 +98,8 @@ def validate(ctx: click.Context, prd: str, as_json: bool) -> None:
 @click.option("--yolo", is_flag=True, help="Same as --access-mode full.")
 @click.option("--json", "as_json", is_flag=True, help="Print the final report as JSON.")
 @click.pass_context
-def run(ctx, prd, max_iterations, model, parallel, story_timeout, max_repairs, max_steps, no_commit, access_mode,
-        yolo, as_json) -> None:  # fmt: skip
+def run(ctx, prd, max_iterations, model, parallel, story_timeout, max_repairs, max_steps, no_commit, progress_file,
+        access_mode, yolo, as_json) -> None:  # fmt: skip
     """Run the PRD's stories until all pass (exit 0), some fail (4) or the PRD is invalid (2)."""
     import msgspec
 
@@ -103,6 +114,7 @@ def run(ctx, prd, max_iterations, model, parallel, story_timeout, max_repairs, m
         max_steps=max_steps,
         commit=not no_commit,
         access_mode="full" if yolo else access_mode,
+        progress_file=progress_file,
     )
     report = run_prd(ctx.ensure_object(AppContext), Path(prd), options, live=not as_json)
     if as_json:
