@@ -249,11 +249,35 @@ class ToolCaller:
             self._states.move_to_end(key)
             return  # the live context already starts with the prefix: generate() reuses it
         if state is not None:
-            llm.load_state(state)
+            self._load_state(state)
             self._states.move_to_end(key)
             return
         llm.reset()
         llm.eval(tokens)
-        self._states[key] = llm.save_state()
+        self._states[key] = self._save_state(tokens)
         while len(self._states) > MAX_STATES:
             self._states.popitem(last=False)
+
+    # llama-cpp-python's own save_state/load_state also copy and scan its n_batch x n_vocab score table
+    # (0.5 GB for Gemma's 262k vocabulary: seconds per restore). The prefix needs only the context's KV
+    # state and the tokens it holds; the next call always evaluates at least one new token, whose
+    # logits are what sampling reads.
+    def _save_state(self, tokens: list[int]) -> tuple[Any, int, list[int]]:
+        import ctypes
+
+        import llama_cpp
+
+        ctx = self.llm._ctx.ctx
+        size = llama_cpp.llama_state_get_size(ctx)
+        buffer = (ctypes.c_uint8 * size)()
+        written = llama_cpp.llama_state_get_data(ctx, buffer, size)
+        return buffer, written, list(tokens)
+
+    def _load_state(self, state: tuple[Any, int, list[int]]) -> None:
+        import llama_cpp
+
+        buffer, size, tokens = state
+        if llama_cpp.llama_state_set_data(self.llm._ctx.ctx, buffer, size) != size:
+            raise RuntimeError("llama.cpp could not restore the saved prefix state")
+        self.llm.input_ids[: len(tokens)] = tokens
+        self.llm.n_tokens = len(tokens)

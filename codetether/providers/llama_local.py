@@ -109,8 +109,16 @@ def load_model(path: str, n_ctx: int, n_gpu_layers: int = 0) -> tuple[Any, threa
 
     _route_native_logs()
 
-    # chat_format=None: llama-cpp-python formats with the GGUF's own tokenizer.chat_template when it has one.
-    llm = Llama(model_path=path, n_ctx=n_ctx, n_gpu_layers=n_gpu_layers, chat_format=None, verbose=False)
+    cores = os.cpu_count() or 1
+    threads = max(min(2, cores), cores // 2)  # llama-cpp-python's default (half the cores) is 1 on a 2-core machine
+    llm = Llama(
+        model_path=path,
+        n_ctx=n_ctx,
+        n_gpu_layers=n_gpu_layers,
+        n_threads=threads,
+        chat_format=None,  # formats with the GGUF's own tokenizer.chat_template when it has one
+        verbose=False,
+    )
     if not llm.metadata.get("tokenizer.chat_template"):  # a base model: the architecture's turn markers
         arch = llm.metadata.get("general.architecture", "")
         llm.chat_format = "gemma" if arch.startswith("gemma") else "chatml"
