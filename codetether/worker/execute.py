@@ -82,7 +82,7 @@ class _Denied:
 class AgentTaskExecutor:
     """The real thing: ``runtime.agent(spec)`` (``agent`` mode) or a swarm of them (``swarm`` mode)."""
 
-    modes = ("agent", "swarm")
+    modes = ("agent", "swarm", "ralph")
 
     def __init__(self, loaded: "LoadedConfig", auto_approve: AutoApprove, *, model: str | None = None, bus=None):
         self.loaded = loaded
@@ -101,6 +101,8 @@ class AgentTaskExecutor:
     async def run(self, item: WorkItem, workspace: Path, report: Reporter) -> Outcome:
         if item.mode == "swarm":
             return await self._swarm(item, workspace, report)
+        if item.mode == "ralph":
+            return await self._ralph(item, workspace, report)
         return await self._agent(item, workspace, report)
 
     async def _agent(self, item: WorkItem, workspace: Path, report: Reporter) -> Outcome:
@@ -182,21 +184,55 @@ class AgentTaskExecutor:
             cwd=workspace,
             model=item.model or self.model,
         )
-        lines: asyncio.Queue[str] = asyncio.Queue()
+        relay = _Relay(report)
 
         def observe(envelope: Envelope) -> None:
             event = envelope.message
             if isinstance(event, SwarmEvent) and envelope.topic == swarm.topic:
-                lines.put_nowait(" ".join(filter(None, [event.kind.value, event.subtask, event.detail])))
+                relay.add("status", " ".join(filter(None, ["swarm", event.kind.value, event.subtask, event.detail])))
 
-        async with Follower(self.runtime().bus, swarm.topic, observe):
-            report_task = await swarm.run()
-        while not lines.empty():
-            await report.status(lines.get_nowait())
+        relaying = asyncio.create_task(relay.forever())
+        try:
+            async with Follower(self.runtime().bus, swarm.topic, observe):
+                report_task = await swarm.run()
+        finally:
+            await relay.close(relaying)
         summary = "\n\n".join(f"## {r.name} ({r.status})\n{r.result or r.error}" for r in report_task.subtasks)
         if report_task.status == "done":
             return Outcome(outcome="completed", message=f"swarm {report_task.swarm_id} done", result=summary)
         return Outcome(outcome="failed", message=f"swarm {report_task.swarm_id} {report_task.status}", result=summary)
+
+    async def _ralph(self, item: WorkItem, workspace: Path, report: Reporter) -> Outcome:
+        """Ralph on the PRD the task names (metadata ``prd``, default ``prd.json`` in the workspace)."""
+        from ..bus import Envelope, Follower
+        from ..errors import CodetetherError
+        from ..events import RalphProgress
+        from ..ralph.loop import Ralph, RalphOptions
+
+        prd = (workspace / str(item.metadata.get("prd") or "prd.json")).resolve()
+        if not prd.is_relative_to(workspace.resolve()):
+            return Outcome(outcome="failed", message=f"the PRD {prd} is outside the workspace")
+        access = {"all": "full", "safe": "approve", "none": "ask"}[self.auto_approve]
+        options = RalphOptions(model=item.model or self.model, access_mode=access)
+        relay = _Relay(report)
+
+        def observe(envelope: Envelope) -> None:
+            event = envelope.message
+            if isinstance(event, RalphProgress):
+                relay.add("status", " ".join(filter(None, ["ralph", event.story, event.state.value, event.detail])))
+
+        relaying = asyncio.create_task(relay.forever())
+        try:
+            ralph = Ralph(self.runtime(), prd, options, cwd=workspace)
+            async with Follower(self.runtime().bus, f"{ralph.topic}.*", observe):
+                result = await ralph.run()
+        except CodetetherError as exc:  # a bad PRD, a dirty tree: the task fails with the reason
+            return Outcome(outcome="failed", message=str(exc))
+        finally:
+            await relay.close(relaying)
+        summary = "\n".join(f"{story.id} {story.title}: {story.result}" for story in result.stories)
+        message = f"ralph {result.status}: {result.passed}/{result.total} stories pass ({result.stop_reason})"
+        return Outcome(outcome="completed" if result.status == "passed" else "failed", message=message, result=summary)
 
     async def aclose(self) -> None:
         if self._runtime is not None:

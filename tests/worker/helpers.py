@@ -76,9 +76,11 @@ async def start_serve(workdir: Path, *options: str) -> Proc:
     return await Proc.start(args, workdir, workdir / "serve-stderr.txt")
 
 
-async def start_worker(server: str, workdir: Path, name: str, *options: str, extra_env=None) -> Proc:
+async def start_worker(server: str, workdir: Path, name: str, *options: str, extra_env=None, logs=None) -> Proc:
+    """A worker on ``workdir``; its stderr goes to ``logs`` (default: ``workdir``)."""
     args = ["worker", "--server", server, "--name", name, "--workspaces", str(workdir), "--probe-port", "0", "--json"]
-    return await Proc.start([*args, *options], workdir, workdir / f"worker-{name}-stderr.txt", extra_env)
+    log = (logs or workdir) / f"worker-{name}-stderr.txt"
+    return await Proc.start([*args, *options], workdir, log, extra_env)
 
 
 async def worker_status(session: aiohttp.ClientSession, worker: Proc) -> dict[str, Any]:

@@ -1,0 +1,43 @@
+"""A task may ask the worker for Ralph mode: the worker runs the PRD in its workspace (a real git repo,
+real quality checks, story agents on the fake LLM) and the A2A task ends with the stories' results."""
+
+import asyncio
+
+from codetether.a2a.client.client import A2AClient
+from codetether.a2a.domain.types import TaskState
+from tests.ralph.helpers import done, git, key, make_repo, story, write, write_prd
+
+from .helpers import GUARD, TOKEN, start_serve, start_worker
+from .test_fleet_e2e import configure, finished, texts
+
+SUB = "def sub(a, b):\n    return a - b\n"
+SUB_TEST = "from calc_sub import sub\n\n\ndef test_sub():\n    assert sub(5, 3) == 2\n"
+
+
+async def test_a_ralph_task_runs_the_prd_in_the_workspace(llm, config_file, tmp_path):
+    configure(config_file, llm)
+    repo = make_repo(tmp_path / "repo")
+    write_prd(repo, [story("US-001", "Subtraction")])
+    llm.route(
+        key("US-001"),
+        write("calc_sub.py", SUB),
+        write("tests/test_sub.py", SUB_TEST),
+        done("added sub", ["pytest finds tests/"]),
+    )
+    serve = await start_serve(tmp_path)
+    worker = await start_worker(
+        serve.info["http_url"], repo, "ralpher", "--auto-approve", "all", "--model", "fake/fake-large", logs=tmp_path
+    )
+    try:
+        async with await A2AClient.connect(serve.info["http_url"], token=TOKEN) as client:
+            task = await client.send("run the calculator PRD", blocking=False, metadata={"mode": "ralph"})
+            done_task = await asyncio.wait_for(finished(client, task.id), GUARD)
+        assert done_task.status.state is TaskState.COMPLETED, texts(done_task)
+        assert done_task.status.message.text() == "ralph passed: 1/1 stories pass (every story passes)"
+        answer = "".join(p.text for a in done_task.artifacts if a.name == "answer" for p in a.parts)
+        assert answer == "US-001 Subtraction: passed"
+        assert any(n.startswith("ralph US-001") for n in texts(done_task))  # progress reached the A2A task
+        assert "US-001" in git(repo, "log", "--oneline", "feature/calculator")
+    finally:
+        await worker.stop()
+        assert await serve.stop() == 0
