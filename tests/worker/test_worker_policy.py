@@ -51,6 +51,8 @@ async def test_safe_edits_in_the_workspace_but_a_command_ends_the_task_input_req
 
 async def test_none_refuses_even_an_edit(llm, config_file, tmp_path):
     configure(config_file, llm)
+    # The follow-up's prompt holds the whole conversation: its own route must be matched first.
+    llm.route("Now: skip the file and just say hi", Reply(text="hi, no file written"))
     llm.route("do task-none now", Reply(calls=[Call("write_file", {"file_path": "x.txt", "content": "x"})]))
     serve = await start_serve(tmp_path)
     worker = await start_worker(
@@ -67,6 +69,13 @@ async def test_none_refuses_even_an_edit(llm, config_file, tmp_path):
             task = await client.get_task(task.id)
         assert "write_file wants to edit" in task.status.message.text()
         assert not (tmp_path / "x.txt").exists()
+        # The answer continues the task: queued again with the conversation so far, run by a worker.
+        async with await A2AClient.connect(serve.info["http_url"], token=TOKEN) as client:
+            await client.send("skip the file and just say hi", task_id=task.id, blocking=False)
+            done = await asyncio.wait_for(finished(client, task.id), GUARD)
+        assert done.status.state is TaskState.COMPLETED and done.status.message.text() == "hi, no file written"
+        prompt = json.dumps(llm.requests[-1].body)
+        assert "Conversation so far" in prompt and "write_file wants to edit" in prompt
     finally:
         await worker.stop()
         assert await serve.stop() == 0
