@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .settings import SERVICE_ACCOUNT_DIR
+
 if TYPE_CHECKING:
     from kubernetes.client import ApiClient
 
@@ -23,7 +25,9 @@ class Connection:
     reason: str = ""
 
 
-def connect(environ: Mapping[str, str], home: Path | None = None) -> Connection:
+def connect(
+    environ: Mapping[str, str], home: Path | None = None, *, service_account_dir: Path = SERVICE_ACCOUNT_DIR
+) -> Connection:
     """The client for the first source found. The library (0.7 s and ~65 MB to import) is loaded only
     when there is a cluster to talk to: a server outside Kubernetes never pays for it."""
     in_cluster = bool(environ.get("KUBERNETES_SERVICE_HOST"))
@@ -39,9 +43,16 @@ def connect(environ: Mapping[str, str], home: Path | None = None) -> Connection:
     from kubernetes.config.config_exception import ConfigException
 
     if in_cluster:
+        from kubernetes.config.incluster_config import InClusterConfigLoader
+
         configuration = client.Configuration()
+        loader = InClusterConfigLoader(
+            token_filename=str(service_account_dir / "token"),
+            cert_filename=str(service_account_dir / "ca.crt"),
+            environ=environ,
+        )
         try:
-            config.load_incluster_config(client_configuration=configuration)
+            loader.load_and_set(configuration)
         except ConfigException as exc:
             return Connection(None, "disabled", f"in-cluster configuration is unusable: {exc}")
         return Connection(client.ApiClient(configuration), "in-cluster")

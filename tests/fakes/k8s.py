@@ -16,6 +16,7 @@ import datetime as dt
 import itertools
 import json
 import secrets
+import ssl
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -78,12 +79,15 @@ class FakeKubernetes:
         self._uid = itertools.count(1)
         self._runner: web.AppRunner | None = None
         self.port = 0
+        self.scheme = "http"
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{self.scheme}://127.0.0.1:{self.port}"
 
-    async def start(self) -> "FakeKubernetes":
+    async def start(self, tls: "ssl.SSLContext | None" = None) -> "FakeKubernetes":
+        """``tls``: serve HTTPS (as a cluster's API server does to its pods) with this context."""
+        self.scheme = "https" if tls else "http"
         app = web.Application(middlewares=[self._auth])
         for resource, prefix in GROUPS.items():
             app.router.add_get(prefix, self._list(resource))
@@ -95,7 +99,7 @@ class FakeKubernetes:
         app.router.add_get(GROUPS["pods"] + "/{name}/log", self._log)
         self._runner = web.AppRunner(app, handle_signals=False)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", 0, ssl_context=tls)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
         return self
@@ -157,7 +161,8 @@ class FakeKubernetes:
     @web.middleware
     async def _auth(self, request: web.Request, handler):
         self.requests.append((request.method, request.path_qs))
-        if request.headers.get("Authorization") != f"Bearer {self.token}":
+        scheme, _, credential = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or credential != self.token:  # the scheme is case-insensitive (RFC 7235)
             return status_body(401, "Unauthorized", "Unauthorized")
         for entry in self._barriers:
             method, part, count, arrived, event = entry

@@ -2,6 +2,9 @@
 
 import asyncio
 import datetime as dt
+import shutil
+import ssl
+import subprocess
 
 import pytest
 
@@ -197,3 +200,37 @@ async def test_the_loop_reconciles_on_its_own(fake_k8s, make_manager):
     finally:
         await manager.stop_loop()
     assert next((a.action, a.outcome) for a in manager.actions()) == ("reconcile", "ok")
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="needs openssl to make the cluster's certificate")
+async def test_in_cluster_through_the_service_account(tmp_path):
+    """A pod's view: KUBERNETES_SERVICE_HOST/PORT, the account's token, CA and namespace; HTTPS verified."""
+    from tests.fakes.k8s import FakeKubernetes
+
+    sa = tmp_path / "serviceaccount"
+    sa.mkdir()
+    cert, key = sa / "ca.crt", tmp_path / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=kubernetes",
+         "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls.load_cert_chain(cert, key)
+    fake = await FakeKubernetes().start(tls=tls)
+    try:
+        fake.add_deployment("codetether", replicas=2, namespace="agents")
+        (sa / "token").write_text(fake.token)
+        (sa / "namespace").write_text("agents")
+        environ = {"KUBERNETES_SERVICE_HOST": "127.0.0.1", "KUBERNETES_SERVICE_PORT": str(fake.port), "HOSTNAME": "p"}
+        connection = connect(environ, service_account_dir=sa)
+        assert connection.source == "in-cluster"
+        settings = K8sSettings.resolve(K8sSection(), environ, service_account_dir=sa)
+        status = await K8sManager(settings, connection).status()
+        assert (status.enabled, status.namespace, status.replicas) == (True, "agents", 2)
+        (sa / "token").unlink()
+        broken = connect(environ, service_account_dir=sa)
+        assert broken.client is None and "in-cluster configuration is unusable" in broken.reason
+    finally:
+        await fake.stop()
