@@ -8,7 +8,7 @@ stay in the tree (the lineage shows them) and never think again.
 import uuid
 from collections.abc import Callable
 
-from .errors import PersonaNotFound, PolicyRefused
+from .errors import CognitionError, PersonaNotFound, PolicyRefused
 from .types import (
     CreatePersonaRequest,
     Lineage,
@@ -54,6 +54,7 @@ class Personas:
         if len(self.states) >= MAX_PERSONAS:
             raise PolicyRefused(f"already {MAX_PERSONAS} personas", "reap some first")
         policy = request.policy or (parent.policy if parent is not None else PersonaPolicy())
+        _check_tools(policy.allowed_tools)
         swarm_id = request.swarm_id or (parent.identity.swarm_id if parent is not None else None)
         now = self._clock()
         state = PersonaRuntimeState(
@@ -135,3 +136,16 @@ class Personas:
                 f"{parent.policy.max_branching_factor})",
                 "reap one of them first",
             )
+
+
+def _check_tools(names: list[str]) -> None:
+    from ..tools.registry import BUILTIN_TOOLS
+    from .thinker import FORBIDDEN_TOOLS
+
+    allowed = sorted(set(BUILTIN_TOOLS) - FORBIDDEN_TOOLS)
+    unknown = [n for n in names if n not in allowed]
+    if unknown:
+        raise CognitionError(
+            f"policy.allowed_tools: {', '.join(map(repr, unknown))} cannot be given to a persona",
+            "choose from " + ", ".join(allowed),
+        )

@@ -1,8 +1,10 @@
 """One thought: a single model turn, built by the runtime like every other agent run.
 
-The persona's charter is the system prompt's tail, the phase prompt is the user turn; no tools,
-no session file, one step. A run that does not end with an answer raises ``ThinkFailed``: the engine
-reports it and backs off, it never substitutes text of its own.
+The persona's charter is the system prompt's tail, the phase prompt is the user turn, no session
+file. With no ``allowed_tools`` it is one model turn; with some, the persona may use those tools for
+a few steps (in ``ask`` mode with nobody to ask: anything that needs permission, such as an edit or
+a command, is denied) before it answers. A run that does not end with an answer raises
+``ThinkFailed``: the engine reports it and backs off, it never substitutes text of its own.
 """
 
 from collections.abc import Callable
@@ -15,6 +17,13 @@ from .errors import CognitionError
 if TYPE_CHECKING:
     from ..runtime import Runtime
     from .types import PersonaRuntimeState
+
+
+MAX_TOOL_STEPS = 6  # model turns a thought may take when the persona has tools
+
+# Tools a persona may be given: not `task` (sub-agents: spawn a persona instead) nor `question`
+# (nobody is there to answer).
+FORBIDDEN_TOOLS = frozenset({"task", "question"})
 
 
 class ThinkFailed(CognitionError):
@@ -43,16 +52,19 @@ class RuntimeThinker:
     async def think(self, persona: "PersonaRuntimeState", system: str, prompt: str) -> Thought:
         from ..providers.types import Message
         from ..runtime import AgentSpec
+        from ..security.permissions import AccessMode
 
         pid = persona.identity.id
+        tools = persona.policy.allowed_tools
         run = self._runtime().agent(
             AgentSpec(
                 workspace=self.workspace,
                 model=self.model,
-                tools="none",
+                tools=list(tools) if tools else "none",
                 plugins=False,
                 mcp=False,
-                max_steps=1,
+                access_mode=AccessMode.ASK,
+                max_steps=MAX_TOOL_STEPS if tools else 1,
                 system_extra=system,
                 session="memory",
                 git_status="",

@@ -233,3 +233,30 @@ async def test_start_seeds_a_persona_and_the_loop_thinks(llm, runtime, configure
         await follower.aclose()
     assert not status.running and status.last_tick_at is not None
     assert msgspec.json.decode(msgspec.json.encode(status))["enabled"] is True
+
+
+async def test_a_persona_with_tools_reads_before_it_answers(llm, make_engine, configured):
+    from tests.fakes.llm import Call
+
+    (configured / "QUEUE.md").write_text("3 builds waiting on runner-7\n")
+    llm.script(
+        Reply(calls=[Call("read_file", {"file_path": "QUEUE.md"})]),
+        Reply(text="Three builds wait on runner-7."),
+    )
+    engine = make_engine()
+    engine.create_persona(persona(allowed_tools=["read_file"]))
+    await engine.tick()
+    (thought,) = of_type(engine, *THOUGHT_TYPES)
+    assert thought.payload["text"] == "Three builds wait on runner-7."
+    assert [t["function"]["name"] for t in llm.requests[0].body["tools"]] == ["read_file"]
+    tool_result = llm.requests[1].body["messages"][-1]
+    assert tool_result["role"] == "tool" and "runner-7" in tool_result["content"]
+    assert engine.personas.get("p1").tokens_this_window == 2 * 19  # both turns count against the budget
+
+
+def test_tools_a_persona_cannot_have_are_refused(make_engine):
+    from codetether.cognition.errors import CognitionError
+
+    engine = make_engine()
+    with pytest.raises(CognitionError, match="'task', 'rm_rf' cannot be given"):
+        engine.create_persona(persona(allowed_tools=["read_file", "task", "rm_rf"]))
