@@ -26,8 +26,21 @@ def matches(pattern: str, topic: str) -> bool:
     return len(want) == len(have)
 
 
+def _cut(value, limit: int = 200):
+    """Long strings cut before encoding: a 100 MB tool result must not be serialised to show 300 characters."""
+    if isinstance(value, str):
+        return value if len(value) <= limit else value[:limit] + "…"
+    if isinstance(value, dict):
+        return {key: _cut(item, limit) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_cut(item, limit) for item in value[:20]]
+    return value
+
+
 def describe(envelope) -> str:
-    data = msgspec.to_builtins(envelope.message)
+    message = envelope.message
+    fields = {name: _cut(getattr(message, name)) for name in message.__struct_fields__}
+    data = msgspec.to_builtins({"type": message.__struct_config__.tag, **fields})
     kind = data.pop("type", type(envelope.message).__name__) if isinstance(data, dict) else "?"
     body = msgspec.json.encode(data).decode() if data else ""
     return f"{envelope.topic}  {kind}  {body[:300]}"

@@ -101,7 +101,7 @@ class ToolRow(urwid.WidgetWrap):
         if self.state != "running":
             header.append(("dim", f"  {self.duration_ms:.0f} ms"))
         if self.state == "error" and not self.expanded:
-            header.append(("tool_err", "  " + " ".join(self.output.split())[:80]))
+            header.append(("tool_err", "  " + " ".join(self.output[:400].split())[:80]))
         parts: list[urwid.Widget] = [urwid.Text(header, wrap="ellipsis")]
         if self.diff and (self.expanded or self.state != "error"):
             parts.append(urwid.Padding(urwid.Text(diff_markup(self.diff)), left=2))

@@ -149,3 +149,13 @@ def test_undo_keeps_the_users_uncommitted_edits_from_before_the_run(git_repo: Pa
 
 def test_no_snapshot_outside_git(tmp_path: Path):
     assert snapshot(tmp_path) is None
+
+
+def test_the_inspector_line_of_a_huge_event_is_cut_before_encoding():
+    from codetether.bus.messages import Envelope
+    from codetether.tui.inspector import describe
+
+    output = "x" * 100_000_000
+    message = events.ToolCallFinished(call_id="c", name="bash", output=output, is_error=False, duration_ms=1)
+    line = describe(Envelope(id="1", topic="agent.s", sender="t", ts=0.0, message=message))
+    assert line.startswith("agent.s  tool_result  {") and len(line) < 400

@@ -1,5 +1,7 @@
 """Views, slash commands, resizing, interrupting and resuming, in the real program under tmux."""
 
+import asyncio
+
 from tests.fakes.llm import Fault, Reply
 
 from .conftest import configure
@@ -120,6 +122,11 @@ async def test_interrupt_then_quit_then_resume(llm, term, config_file, git_repo)
     await term.wait_for(STATUS)
     await command(term, "a long task")
     await term.wait_for("thinking")
+    for _ in range(1200):  # the model has the request (and hangs on it) before Ctrl+C; ~60 s at most
+        if llm.requests:
+            break
+        await asyncio.sleep(0.05)
+    assert llm.requests, "the TUI never sent the prompt"
     await term.send("C-c")
     screen = await term.wait_for("interrupted — the session is kept")
     assert "Ctrl+C again quits" in screen.splitlines()[-1]
