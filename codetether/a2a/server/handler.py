@@ -399,16 +399,18 @@ class RequestHandler:
                 metadata={"taskId": task.id},
             )
         run = self._runs.get(task.id)
+        if run is None and self.replicas is not None:
+            # A shared store: whichever replica runs the task (now, or after its next message) announces
+            # its events, this one among them; follow them from there.
+            queue, close = self.replicas.follow(task.id, END)
+            fresh = self.store.get(task.id) or task  # read after following: nothing falls in between
+            if fresh.status.state.terminal:
+                queue.put_nowait(END)
+            return EventStream(StreamResponse(task=view(fresh)), queue, close)
         if run is None:
             if not task.status.state.interrupted:
-                # Working on another replica sharing the store: follow its events from there.
-                if self.replicas is None:
-                    return EventStream(StreamResponse(task=view(task)), asyncio.Queue(), lambda: None, done=True)
-                queue, close = self.replicas.follow(task.id, END)
-                fresh = self.store.get(task.id) or task  # read after following: nothing falls in between
-                if fresh.status.state.terminal:
-                    queue.put_nowait(END)
-                return EventStream(StreamResponse(task=view(fresh)), queue, close)
+                # Not running here, and no other server shares the store: nothing will change it.
+                return EventStream(StreamResponse(task=view(task)), asyncio.Queue(), lambda: None, done=True)
             # Waiting for input: the follow-up message (or a cancel) continues this run, and the stream with it.
             run = self._runs[task.id] = _Run(task, owner, tenant)
         return self._stream(run, StreamResponse(task=view(run.task)), follows=True)
