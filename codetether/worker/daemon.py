@@ -64,6 +64,7 @@ class WorkerStats:
     heartbeat_errors: int = 0
     last_cognition: dict | None = None
     active: dict[str, str] = field(default_factory=dict)  # task id -> its last progress line
+    sub_agents: dict[str, list[str]] = field(default_factory=dict)  # task id -> its running sub-agents' sessions
     completed: list[str] = field(default_factory=list)
     released: list[str] = field(default_factory=list)
 
@@ -79,6 +80,15 @@ class _Reporter:
     async def status(self, text: str) -> None:
         self.worker.stats.active[self.task_id] = text
         await self.worker.client.output(self.worker.stats.worker_id, self.task_id, text, kind="status")
+
+    def sub_agent(self, session_id: str, running: bool) -> None:
+        sessions = self.worker.stats.sub_agents.setdefault(self.task_id, [])
+        if running and session_id not in sessions:
+            sessions.append(session_id)
+        elif not running and session_id in sessions:
+            sessions.remove(session_id)
+        if not sessions:
+            self.worker.stats.sub_agents.pop(self.task_id, None)
 
 
 class Worker:
@@ -255,6 +265,7 @@ class Worker:
             log.warning("task %s: %s", item.task_id, exc)
         finally:
             self.stats.active.pop(item.task_id, None)
+            self.stats.sub_agents.pop(item.task_id, None)
             self._runs.pop(item.task_id, None)
             if not self._stopping:
                 asyncio.get_running_loop().call_soon(self._refill)
@@ -330,6 +341,9 @@ class Worker:
             status="busy" if active else "idle",
             active_task_count=len(active),
             active_tasks=active,
+            sub_agents=[
+                f"{task}/{session}" for task, sessions in self.stats.sub_agents.items() for session in sessions
+            ],
             task_progress=dict(self.stats.active) or None,
             cognition=cognition,
         )

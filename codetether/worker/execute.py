@@ -37,6 +37,9 @@ class Reporter(Protocol):
     async def status(self, text: str) -> None:
         """A progress line (a tool call started, a swarm stage)."""
 
+    def sub_agent(self, session_id: str, running: bool) -> None:
+        """A sub-agent of the task's run started or ended (for heartbeats)."""
+
 
 class TaskExecutor(Protocol):
     """Runs one claimed task in ``workspace``; ``modes`` are the task modes it can run."""
@@ -107,7 +110,7 @@ class AgentTaskExecutor:
 
     async def _agent(self, item: WorkItem, workspace: Path, report: Reporter) -> Outcome:
         from ..bus import Envelope, Follower
-        from ..events import TextDelta, ToolCallStarted
+        from ..events import Finished, SessionStarted, TextDelta, ToolCallStarted
         from ..providers.types import Message
         from ..runtime import AgentSpec
         from ..tools.registry import describe
@@ -138,7 +141,10 @@ class AgentTaskExecutor:
 
         def observe(envelope: Envelope) -> None:
             event = envelope.message
-            if isinstance(event, TextDelta) and event.text:
+            if envelope.topic != run.topic:  # a `task` sub-agent's run, on {topic}.task.{session}
+                if isinstance(event, SessionStarted | Finished):
+                    report.sub_agent(envelope.topic.rsplit(".", 1)[-1], isinstance(event, SessionStarted))
+            elif isinstance(event, TextDelta) and event.text:
                 relay.add("output", event.text)
             elif isinstance(event, ToolCallStarted):
                 relay.add("status", f"running {describe(event.name, event.arguments, 80)}")
@@ -146,7 +152,7 @@ class AgentTaskExecutor:
         relaying = asyncio.create_task(relay.forever())
         finished = None
         try:
-            async with Follower(runtime.bus, run.topic, observe):
+            async with Follower(runtime.bus, f"{run.topic}.#", observe):
                 try:
                     finished = await run.run(Message.user(item.prompt))
                 except asyncio.CancelledError:

@@ -11,7 +11,7 @@ import aiohttp
 from codetether.a2a.client.client import A2AClient
 from codetether.a2a.domain import errors
 from codetether.a2a.domain.types import Task, TaskState
-from tests.fakes.llm import Fault, Reply
+from tests.fakes.llm import Call, Fault, Reply
 
 from .helpers import GUARD, TOKEN, FakeCognition, Proxy, start_serve, start_worker, until, worker_status
 
@@ -192,4 +192,66 @@ async def test_heartbeats_share_cognition_only_when_enabled(tmp_path: Path):
     finally:
         await quiet.stop()
         await cognition.stop()
+        assert await serve.stop() == 0
+
+
+async def test_a_cursor_past_the_replay_window_resyncs_from_the_pending_list(llm, config_file, tmp_path: Path):
+    configure(config_file, llm)
+    for n in range(1, 6):
+        llm.route(f"do task-{n} now", Reply(text=f"answer {n}"))
+    serve = await start_serve(tmp_path, "-o", "worker.replay_events=2")
+    proxy = await Proxy(int(serve.info["http_url"].rsplit(":", 1)[1])).start()
+    options = ["--auto-approve", "all", "--model", "fake/fake-large", "--poll-seconds", "300"]
+    worker = await start_worker(proxy.url, tmp_path, "wz", *options)
+    try:
+        async with (
+            aiohttp.ClientSession() as session,
+            await A2AClient.connect(serve.info["http_url"], token=TOKEN) as client,
+        ):
+
+            async def connected(state: bool):
+                return (await worker_status(session, worker))["stream_connected"] is state
+
+            await until(lambda: connected(True), "the worker to follow the task stream")
+            await finished(client, (await client.send("please do task-1 now", blocking=False)).id)
+            proxy.cut(refuse=True)
+            await until(lambda: connected(False), "the worker to notice the drop")
+            later = [await client.send(f"please do task-{n} now", blocking=False) for n in range(2, 6)]
+            proxy.allow()  # events 2..5 were sent; only 4 and 5 are kept: cursor 1 is too old
+            done = await asyncio.wait_for(asyncio.gather(*(finished(client, t.id) for t in later)), GUARD)
+            status = await worker_status(session, worker)
+        assert [t.status.state for t in done] == [TaskState.COMPLETED] * 4
+        assert status["resyncs"] == 1 and status["event_ids"] == [1]  # the rest came from the pending list
+    finally:
+        await worker.stop()
+        await proxy.stop()
+        assert await serve.stop() == 0
+
+
+async def test_heartbeats_name_the_sub_agents_a_task_runs(llm, config_file, tmp_path: Path):
+    configure(config_file, llm)
+    llm.route("the sub-agent's part", Fault("hang", seconds=GUARD))
+    llm.route(
+        "do task-parent now",
+        Reply(calls=[Call("task", {"description": "part", "prompt": "the sub-agent's part"})]),
+    )
+    serve = await start_serve(tmp_path, "-o", "worker.heartbeat_seconds=0.2")
+    url = serve.info["http_url"]
+    worker = await start_worker(url, tmp_path, "wp", "--auto-approve", "all", "--model", "fake/fake-large")
+    try:
+        async with aiohttp.ClientSession(headers={"Authorization": f"Bearer {TOKEN}"}) as session:
+            async with await A2AClient.connect(url, token=TOKEN) as client:
+                task = await client.send("please do task-parent now", blocking=False)
+
+            async def reported():
+                async with session.get(f"{url}/v1/agent/workers") as response:
+                    [record] = (await response.json())["workers"]
+                beat = record["info"].get("last_heartbeat") or {}
+                return beat if beat.get("sub_agents") else None
+
+            beat = await until(reported, "a heartbeat naming the sub-agent")
+        [sub] = beat["sub_agents"]
+        assert sub.startswith(f"{task.id}/") and beat["active_tasks"] == [task.id] and beat["status"] == "busy"
+    finally:
+        await worker.stop()
         assert await serve.stop() == 0
