@@ -8,14 +8,13 @@ context (the llama-cpp provider sharing the model: the usual case); "live" finds
 Every mode routes the same replies at temperature 0. Target: restored <= 1.5 s on 2 cores, >= 3x the
 baseline. Other processes share this machine: the load average is printed beside the figures.
 
-    python bench/router.py [--rounds 3] [--threads N]
+    python bench/router.py [--rounds 3]
 """
 
 import argparse
 import os
 import statistics
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -23,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from codetether.providers.base import ProviderSettings
 from codetether.providers.llama_calls import ToolCaller, prompt_prefix
-from codetether.providers.llama_local import DEFAULT_MODEL, resolve_model_path
+from codetether.providers.llama_local import DEFAULT_MODEL, load_model, resolve_model_path
 from codetether.tools.registry import BUILTIN_TOOLS, builtin_tools
 
 REPLIES = [
@@ -38,14 +37,10 @@ REPLIES = [
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=3, help="times each reply is routed per mode")
-    parser.add_argument("--threads", type=int, default=None, help="llama.cpp threads (default: llama-cpp's own)")
     args = parser.parse_args()
 
-    from llama_cpp import Llama
-
     path = resolve_model_path(DEFAULT_MODEL, ProviderSettings(name="llama-cpp", kind="llama-cpp"))
-    llm = Llama(model_path=str(path), n_ctx=4096, n_threads=args.threads, chat_format="gemma", verbose=False)
-    lock = threading.Lock()
+    llm, lock = load_model(str(path), 4096)  # as the router and the provider load it
     specs = [t.spec() for t in builtin_tools(list(BUILTIN_TOOLS))]
     prefix_tokens = len(llm.tokenize(prompt_prefix(specs).encode()))
     cached, uncached = ToolCaller(llm, lock), ToolCaller(llm, lock, cache_prefix=False)
