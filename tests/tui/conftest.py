@@ -17,6 +17,11 @@ def configure(config_file: Path, llm: FakeLLM, extra: str = "") -> None:
     )
 
 
+async def answered(term: Terminal, text: str) -> str:
+    """Wait until ``text`` is on screen and the run has ended (the status line says idle)."""
+    return await term.wait_for(lambda s: text in s and " idle" in s.splitlines()[-1])
+
+
 @pytest.fixture
 async def term(git_repo: Path):
     require_tmux()

@@ -4,7 +4,7 @@ import subprocess
 
 from tests.fakes.llm import Call, Reply
 
-from .conftest import configure
+from .conftest import answered, configure
 
 STATUS = "fake/fake-large"
 
@@ -18,7 +18,7 @@ async def test_prompt_streams_a_markdown_answer(llm, term, config_file):
     await term.wait_for(STATUS)
     await term.type("write add")
     await term.send("Enter")
-    screen = await term.wait_for("All done.")
+    screen = await term.wait_for(lambda s: "All done." in s and "idle" in s.splitlines()[-1])
     assert "> write add" in screen
     assert "Here is the fix:" in screen  # bold markers rendered, not shown
     assert "─ python ─" in screen and "def add(a, b):" in screen
@@ -37,14 +37,14 @@ async def test_ctrl_j_makes_a_multi_line_prompt_and_history_recalls_it(llm, term
     screen = await term.wait_for("line two")
     assert "> line one" in screen  # still in the input, on two lines
     await term.send("Enter")
-    await term.wait_for("first")
+    await answered(term, "first")
     assert llm.requests[0].body["messages"][-1]["content"] == "line one\nline two"
     await term.send("Up")
     await term.wait_for(
         lambda s: s.splitlines()[-3:-1] == ["> line one", "line two"] or "line two" in s.splitlines()[-2]
     )
     await term.send("Enter")
-    await term.wait_for("second")
+    await answered(term, "second")
     assert llm.requests[1].body["messages"][-1]["content"] == "line one\nline two"
 
 
@@ -57,7 +57,7 @@ async def test_a_large_paste_is_one_prompt(llm, term, config_file):
     await term.paste(pasted)
     await term.wait_for("row 1999 of the pasted log")
     await term.send("Enter")
-    await term.wait_for("got it")
+    await answered(term, "got it")
     assert llm.requests[0].body["messages"][-1]["content"] == pasted
 
 
@@ -77,7 +77,7 @@ async def test_permission_prompt_allow_once_and_deny(llm, term, config_file, git
     assert "Allow bash to run:" in screen and "touch allowed.txt" in screen
     assert "Always allow this pattern" in screen and "Deny" in screen
     await term.send("y")
-    screen = await term.wait_for("made it")
+    screen = await answered(term, "made it")
     assert (git_repo / "allowed.txt").exists()
     assert "✓ bash touch allowed.txt" in screen
     await term.type("another")
@@ -85,7 +85,7 @@ async def test_permission_prompt_allow_once_and_deny(llm, term, config_file, git
     await term.wait_for("touch denied.txt")
     await term.wait_for("Deny")
     await term.send("n")
-    screen = await term.wait_for("was refused")
+    screen = await answered(term, "was refused")
     assert not (git_repo / "denied.txt").exists()
     assert "✗ bash touch denied.txt" in screen and "declined" in screen
 
@@ -102,7 +102,7 @@ async def test_an_edit_shows_its_diff_and_undo_reverts_it(llm, term, config_file
     await term.wait_for(STATUS)
     await term.type("rename it")
     await term.send("Enter")
-    screen = await term.wait_for("edited")
+    screen = await answered(term, "edited")
     assert "-# project" in screen and "+# renamed" in screen and "+brand new" in screen
     assert (git_repo / "README.md").read_text() == "# renamed\n" and (git_repo / "NEW.md").exists()
     await term.type("/undo")
@@ -128,7 +128,7 @@ async def test_the_question_tool_is_a_selectable_list(llm, term, config_file):
     assert "SQLite" in screen and "PostgreSQL" in screen
     await term.send("Down")
     await term.send("Enter")
-    await term.wait_for("PostgreSQL it is")
+    await answered(term, "PostgreSQL it is")
     tool_message = llm.requests[1].body["messages"][-1]
     assert tool_message["role"] == "tool" and tool_message["content"] == "The user answered: PostgreSQL"
 
@@ -140,7 +140,7 @@ async def test_tool_rows_expand_and_ctrl_s_opens_the_swarm_view(llm, term, confi
     await term.wait_for(STATUS)
     await term.type("read the readme")
     await term.send("Enter")
-    screen = await term.wait_for("read it")
+    screen = await answered(term, "read it")
     assert "▸ ✓ read_file README.md" in screen and "result" not in screen
     await term.send("M-k")  # select the row above the answer: the tool call
     await term.send("C-o")

@@ -4,7 +4,7 @@ import asyncio
 
 from tests.fakes.llm import Fault, Reply
 
-from .conftest import configure
+from .conftest import answered, configure
 
 STATUS = "fake/fake-large"
 
@@ -26,7 +26,7 @@ async def test_each_view_and_slash_command(llm, term, config_file, tmp_path):
     await term.start("tui", env={"CODETETHER_TUI_TRACE": str(tmp_path / "trace")})
     await term.wait_for(STATUS)
     await command(term, "hi")
-    await term.wait_for("hello there")
+    await answered(term, "hello there")
 
     await term.send("?")
     screen = await term.wait_for("Keys")
@@ -147,7 +147,7 @@ async def test_interrupt_then_quit_then_resume(llm, term, config_file, git_repo)
     screen = await term.wait_for(f"resumed session {session_id}")
     assert "> a long task" in screen
     await command(term, "go on")
-    await term.wait_for("welcome back")
+    await answered(term, "welcome back")
     history = [m["content"] for m in llm.requests[-1].body["messages"] if m["role"] == "user"]
     assert history[0] == "a long task" and history[-1] == "go on"
 
