@@ -265,6 +265,10 @@ class K8sSection(_Section):
     lease_seconds: Annotated[
         int, msgspec.Meta(ge=6, le=3600, description="how long the coordination Lease guarding a change is held")
     ] = 30
+    reconcile: Annotated[
+        Literal["auto", "on", "off"],
+        msgspec.Meta(description="the reconcile loop: auto runs it only inside a cluster (not from a kubeconfig)"),
+    ] = "auto"
     reconcile_seconds: Annotated[float, msgspec.Meta(ge=1, description="seconds between two reconcile passes")] = 30.0
     unready_seconds: Annotated[
         float, msgspec.Meta(ge=1, description="a pod not Ready for this long triggers a rolling restart")

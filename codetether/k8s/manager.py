@@ -61,6 +61,7 @@ class K8sStatus(msgspec.Struct, kw_only=True):
     ready_replicas: int = 0
     updated_replicas: int = 0
     restarted_at: str | None = None
+    reconciling: bool = False  # whether this replica's reconcile loop runs
 
 
 class K8sHealth(msgspec.Struct, kw_only=True):
@@ -135,6 +136,7 @@ class K8sManager:
             ready_replicas=(status.ready_replicas if status else 0) or 0,
             updated_replicas=(status.updated_replicas if status else 0) or 0,
             restarted_at=last.isoformat() if last else None,
+            reconciling=self._loop_task is not None,
         )
 
     async def health(self) -> K8sHealth:
@@ -200,9 +202,15 @@ class K8sManager:
             return self._report(fresh, fresh.action)
 
     # --- loop --------------------------------------------------------------------------------------
-    def start_loop(self) -> None:
-        if self.enabled and self._loop_task is None:
+    def start_loop(self) -> bool:
+        """Start reconciling every ``reconcile_seconds``, if ``[k8s] reconcile`` wants it here: ``auto``
+        only inside a cluster, so a laptop whose kubeconfig names some cluster never touches it."""
+        wanted = self.settings.reconcile == "on" or (
+            self.settings.reconcile == "auto" and self.connection.source == "in-cluster"
+        )
+        if self.enabled and wanted and self._loop_task is None:
             self._loop_task = asyncio.create_task(self._run_loop(), name="k8s-reconcile")
+        return self._loop_task is not None
 
     async def stop_loop(self) -> None:
         if self._loop_task is not None:
@@ -212,12 +220,16 @@ class K8sManager:
             self._loop_task = None
 
     async def _run_loop(self) -> None:
+        last_error = ""
         while True:
             try:
                 await self.reconcile()
+                last_error = ""
             except K8sError as exc:
-                log.warning("reconcile: %s", exc)
-                self._record("reconcile", "error", exc.message)
+                if exc.message != last_error:  # the same failure every 30 s is said once
+                    log.warning("reconcile: %s", exc)
+                    self._record("reconcile", "error", exc.message)
+                    last_error = exc.message
             await asyncio.sleep(self.settings.reconcile_seconds)
 
     # --- helpers -----------------------------------------------------------------------------------

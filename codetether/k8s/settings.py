@@ -21,6 +21,7 @@ class K8sSettings(msgspec.Struct, kw_only=True, frozen=True):
     deployment: str
     pod: str  # this replica's identity: the Lease holder name
     lease_seconds: int
+    reconcile: str  # auto (only in a cluster), on, off
     reconcile_seconds: float
     unready_seconds: float
     image: str
@@ -43,6 +44,7 @@ class K8sSettings(msgspec.Struct, kw_only=True, frozen=True):
             deployment=deployment,
             pod=pod,
             lease_seconds=section.lease_seconds,
+            reconcile=section.reconcile,
             reconcile_seconds=section.reconcile_seconds,
             unready_seconds=section.unready_seconds,
             image=section.image,

@@ -191,8 +191,10 @@ async def test_reconcile_holds_the_desired_replica_count(fake_k8s, make_manager)
 async def test_the_loop_reconciles_on_its_own(fake_k8s, make_manager):
     fake_k8s.add_deployment("codetether", replicas=1)
     fake_k8s.set_ready(fake_k8s.pods()[0]["metadata"]["name"], False, long_ago())
-    manager = make_manager(unready_seconds=60, reconcile_seconds=1)
-    manager.start_loop()
+    assert make_manager(reconcile_seconds=1).start_loop() is False  # auto: only inside a cluster
+    assert make_manager(reconcile="off").start_loop() is False
+    manager = make_manager(unready_seconds=60, reconcile_seconds=1, reconcile="on")
+    assert manager.start_loop() is True
     try:
         async with asyncio.timeout(30):
             while not fake_k8s.restarts:
