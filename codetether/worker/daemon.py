@@ -114,6 +114,7 @@ class Worker:
         self._refilling: asyncio.Task | None = None
         self._claim_ms: deque[float] = deque(maxlen=1000)  # the last claims' round trips, for /worker/status
         self._want_refill = False
+        self._revoked: set[str] = set()  # runs stopped because the server took their task back
         self._missed = False  # a task was passed over for want of a slot since the last poll
 
     # -- status ----------------------------------------------------------------------------------
@@ -296,6 +297,10 @@ class Worker:
         try:
             outcome = await self.executor.run(item, workspace, _Reporter(self, item.task_id))
         except asyncio.CancelledError:
+            if item.task_id in self._revoked:  # the server took it back: nothing to release
+                self._revoked.discard(item.task_id)
+                log.warning("task %s was canceled or reassigned; its run stopped", item.task_id)
+                return
             await asyncio.shield(self._release(item, Outcome(outcome="released", message="the worker is stopping")))
             self.stats.released.append(item.task_id)
             raise
@@ -348,8 +353,13 @@ class Worker:
             cognition=cognition,
         )
         try:
-            await self.client.heartbeat(self.stats.worker_id, beat)
+            reply = await self.client.heartbeat(self.stats.worker_id, beat)
             self.stats.heartbeats += 1
+            for task_id in reply.revoked:
+                run = self._runs.get(task_id)
+                if run is not None and not run.done():
+                    self._revoked.add(task_id)
+                    run.cancel()
         except QueueClientError as exc:
             self.stats.heartbeat_errors += 1
             log.warning("heartbeat: %s", exc)

@@ -132,9 +132,14 @@ class WorkQueue:
         return inbox
 
     def withdraw(self, task_id: str) -> None:
-        """The A2A task ended here (canceled, or its run finished): nobody may report on it any more."""
-        self._channels.pop(task_id, None)
+        """The A2A task ended here (canceled, or its run finished): nobody may report on it any more;
+        reports still waiting to be applied are refused (their workers get 409)."""
+        inbox = self._channels.pop(task_id, None)
         self.store.drop(task_id)
+        while inbox is not None and not inbox.empty():
+            update = inbox.get_nowait()
+            if update.applied is not None and not update.applied.done():
+                update.applied.set_exception(errors.Conflict(f"task {task_id} ended (canceled) before this report"))
 
     def _deliver(self, task_id: str, update: Update) -> bool:
         inbox = self._channels.get(task_id)
@@ -190,7 +195,9 @@ class WorkQueue:
         extended = self.store.touch_worker(worker_id, info, now, now + self.settings.lease_seconds)
         if extended < 0:
             raise errors.NotFound(f"worker {worker_id} is not registered")
-        return HeartbeatReply(leases_extended=extended, lease_seconds=self.settings.lease_seconds)
+        held = set(self.store.held_by(worker_id))
+        revoked = [task_id for task_id in beat.active_tasks if task_id not in held]
+        return HeartbeatReply(leases_extended=extended, lease_seconds=self.settings.lease_seconds, revoked=revoked)
 
     def workers(self, principal: Principal) -> list[WorkerRecord]:
         records = self.store.list_workers()

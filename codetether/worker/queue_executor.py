@@ -11,7 +11,7 @@ worker's next report on it is refused (409) and it stops.
 from typing import Any
 
 from ..a2a.domain.executor import RequestContext, TaskUpdater
-from ..a2a.domain.types import TaskState
+from ..a2a.domain.types import Role, TaskState
 from .queue import WorkQueue
 from .types import WorkItem
 
@@ -27,7 +27,7 @@ def work_item(context: RequestContext) -> WorkItem:
     earlier = [m for m in context.task.history if m.message_id != context.message.message_id]
     prompt = context.text
     if earlier:
-        lines = [f"{'user' if m.role.value.endswith('USER') else 'agent'}: {m.text()}" for m in earlier]
+        lines = [f"{'user' if m.role is Role.USER else 'agent'}: {m.text()}" for m in earlier]
         prompt = "Conversation so far:\n" + "\n".join(lines) + f"\n\nNow: {context.text}"
     model = options.get("model")
     return WorkItem(

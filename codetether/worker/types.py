@@ -62,6 +62,7 @@ class HeartbeatReply(_Wire, kw_only=True):
     ok: bool = True
     leases_extended: int = 0
     lease_seconds: float = 0.0
+    revoked: list[str] = []  # active tasks the worker no longer holds (canceled, or its lease ran out): stop them
 
 
 class WorkItem(_Wire, kw_only=True):

@@ -108,3 +108,38 @@ async def test_sigterm_hands_running_tasks_back_for_another_worker(llm, config_f
     finally:
         await first.stop()
         assert await serve.stop() == 0
+
+
+async def test_cancelling_a_queued_task_stops_its_worker_at_the_next_heartbeat(llm, config_file, tmp_path: Path):
+    configure(config_file, llm)
+    llm.route("do task-doomed now", Fault("hang", seconds=GUARD))
+    llm.route("do task-next now", Reply(text="next done"))
+    serve = await start_serve(tmp_path, "-o", "worker.heartbeat_seconds=0.2")
+    url = serve.info["http_url"]
+    worker = await start_worker(
+        url, tmp_path, "wc", "--auto-approve", "all", "--model", "fake/fake-large", "--max-concurrent-tasks", "1"
+    )
+    try:
+        async with aiohttp.ClientSession() as session, await A2AClient.connect(url, token=TOKEN) as client:
+            doomed = await client.send("please do task-doomed now", blocking=False)
+
+            async def running():
+                return doomed.id in (await worker_status(session, worker))["active"] and llm.requests
+
+            await until(running, "the worker to be running the task")
+            assert (await client.cancel(doomed.id)).status.state is TaskState.CANCELED
+
+            async def stopped():
+                return (await worker_status(session, worker))["active"] == {}
+
+            await until(stopped, "the worker to stop the canceled run")
+            # Its slot is free again: the next task runs.
+            after = await client.send("please do task-next now", blocking=False)
+            done = await asyncio.wait_for(finished(client, after.id), GUARD)
+            status = await worker_status(session, worker)
+        assert done.status.state is TaskState.COMPLETED
+        assert status["released"] == [] and doomed.id not in status["completed"]
+        assert done.status.message.text() == "next done"
+    finally:
+        await worker.stop()
+        assert await serve.stop() == 0
