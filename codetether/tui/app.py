@@ -10,6 +10,7 @@ import asyncio
 import os
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import urwid
 
@@ -31,12 +32,15 @@ from .sidebar import Sidebar
 from .status import StatusLine
 from .swarm import SwarmView
 
+if TYPE_CHECKING:
+    from ..runtime import Runtime
+
 FRAME_SECONDS = 0.016
 QUIT_WINDOW = 2.0  # a second Ctrl+C within this many seconds quits
 
 
 class App:
-    def __init__(self, runtime, cwd: Path, *, model: str | None, session: str, environ=os.environ) -> None:
+    def __init__(self, runtime: "Runtime", cwd: Path, *, model: str | None, session: str, environ=os.environ) -> None:
         self.runtime = runtime
         self.cwd = cwd
         self.environ = environ
@@ -67,6 +71,7 @@ class App:
         self.trace = environ.get("CODETETHER_TUI_TRACE")  # bench/tui.py: frame times to this file
         self.follower: Follower | None = None
         self.commands = Commands(self)
+        self.queued: list[str] = []  # prompts typed while a run was going
 
     # --- wiring ---------------------------------------------------------------------------------------
     def build_loop(self, screen=None) -> urwid.MainLoop:
@@ -120,6 +125,11 @@ class App:
                     await self.conductor.wait()
         watcher.cancel()
         return self.conductor.session_id
+
+    def notice(self, text: str) -> None:
+        """A runtime notice (the local model in use, an ignored project file): a note in the chat."""
+        self.chat.add_note(f"note: {text}")
+        self.schedule_draw()
 
     def quit(self) -> None:
         self.exit.set()
@@ -293,10 +303,11 @@ class App:
             self.quit()
             return
         self.last_interrupt = now
-        if self.conductor.interrupt():
-            self.status.set_hint("Ctrl+C again quits")
-        else:
-            self.status.set_hint("Ctrl+C again quits")
+        if self.queued:
+            self.chat.add_note(f"dropped {len(self.queued)} queued prompt(s)", "dim")
+            self.queued.clear()
+        self.conductor.interrupt()
+        self.status.set_hint("Ctrl+C again quits")
 
     def complete(self) -> None:
         text = self.input.text
@@ -314,6 +325,11 @@ class App:
         self.status.set_hint("")
         if text.startswith("/"):
             self.commands.run(text)
+            return
+        if self.conductor.running:  # steering: the next prompt waits for this run, and is shown as waiting
+            self.queued.append(text)
+            self.chat.add_note(f"queued (sent when this run ends; Ctrl+C drops it): {text[:60]}", "dim")
+            self.schedule_draw()
             return
         try:
             self.conductor.start(text)
@@ -333,6 +349,8 @@ class App:
         if interrupted:
             self.chat.add_note("interrupted — the session is kept; type to continue it", "dim")
         self.sidebar.set_sessions(self.commands.local_sessions(), self.conductor.session_id or "")
+        if self.queued and not interrupted and not self.exit.is_set():
+            self.submit(self.queued.pop(0))
         self.schedule_draw()
 
     def _cancel_overlay(self) -> None:

@@ -2,7 +2,7 @@
 
 import subprocess
 
-from tests.fakes.llm import Call, Reply
+from tests.fakes.llm import Call, Fault, Reply
 
 from .conftest import answered, configure
 
@@ -150,3 +150,19 @@ async def test_tool_rows_expand_and_ctrl_s_opens_the_swarm_view(llm, term, confi
     await term.wait_for("▸ ✓ read_file README.md")
     await term.send("C-s")  # reaches the TUI: flow control is off while it runs
     await term.wait_for("no swarm has run")
+
+
+async def test_a_prompt_typed_during_a_run_is_queued_and_sent_after_it(llm, term, config_file):
+    configure(config_file, llm)
+    llm.script(Fault("hang", seconds=3, reply=Reply(text="first done")), Reply(text="second done"))
+    await term.start("tui")
+    await term.wait_for(STATUS)
+    await term.type("first")
+    await term.send("Enter")
+    await term.wait_for("thinking")
+    await term.type("second")
+    await term.send("Enter")
+    await term.wait_for("queued (sent when this run ends")
+    await answered(term, "second done")
+    prompts = [m["content"] for m in llm.requests[1].body["messages"] if m["role"] == "user"]
+    assert prompts == ["first", "second"]

@@ -29,10 +29,21 @@ def launch(app_context: AppContext, *, model: str | None, session: str) -> None:
 
     loaded = app_context.config()
     notices: list[str] = []
+    apps: list[App] = []
+
+    def notice(text: str) -> None:  # in the chat once the TUI is up; printed after it otherwise
+        if apps:
+            apps[0].notice(text)
+        else:
+            notices.append(text)
 
     async def main() -> str | None:
-        async with Runtime(loaded, notice=notices.append) as runtime:
+        async with Runtime(loaded, notice=notice) as runtime:
             app = App(runtime, Path.cwd(), model=model, session=session)
+            apps.append(app)
+            for text in notices:
+                app.notice(text)
+            notices.clear()
             return await app.run()
 
     try:
