@@ -120,7 +120,6 @@ async def lineage(request: web.Request) -> web.Response:
     return _json(_engine(request).lineage())
 
 
-
 def add_routes(app: web.Application, engine: CognitionEngine) -> None:
     app[COGNITION_KEY] = engine
     app.router.add_post("/v1/cognition/start", start)
