@@ -456,10 +456,20 @@ def _mtime(path: Path) -> float | None:
 
 def _line_feeds(keys: list, raw: list) -> list:
     """Tell Ctrl+J (LF, 10) from Enter (CR, 13): urwid reports both as "enter"; the raw bytes keep them apart."""
-    if "enter" not in keys or 10 not in raw:
-        return keys
+    if "enter" not in keys or 10 not in raw or _tty_maps_cr_to_lf():
+        return keys  # with ICRNL on (after a Ctrl+Z and fg, say) Enter arrives as LF too: it must still send
     kinds = iter(["ctrl j" if code == 10 else "enter" for code in raw if code in (10, 13)])
     return [next(kinds, key) if key == "enter" else key for key in keys]
+
+
+def _tty_maps_cr_to_lf() -> bool:
+    import sys
+    import termios
+
+    try:
+        return bool(termios.tcgetattr(sys.stdin.fileno())[0] & termios.ICRNL)
+    except (termios.error, OSError, ValueError):
+        return False
 
 
 def _separate_enter_from_ctrl_j() -> None:
