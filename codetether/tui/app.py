@@ -111,7 +111,6 @@ class App:
     async def run(self) -> str | None:
         """Run until quit; returns the session id (None if no session was started)."""
         self.load_history()
-        self.sidebar.set_sessions(self.commands.local_sessions(), self.conductor.session_id or "")
         loop = self.build_loop()
         self.follower = Follower(self.runtime.bus, "#", self.on_bus)
         watcher = asyncio.get_running_loop().create_task(self.watch_config())
@@ -348,7 +347,8 @@ class App:
         self.status.set_state("interrupted" if interrupted else "idle")
         if interrupted:
             self.chat.add_note("interrupted — the session is kept; type to continue it", "dim")
-        self.sidebar.set_sessions(self.commands.local_sessions(), self.conductor.session_id or "")
+        if self.layout == "webview":  # reading every session file is only worth it when the sidebar shows them
+            self.sidebar.set_sessions(self.commands.local_sessions(), self.conductor.session_id or "")
         if self.queued and not interrupted and not self.exit.is_set():
             self.submit(self.queued.pop(0))
         self.schedule_draw()
