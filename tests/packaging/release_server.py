@@ -15,6 +15,8 @@ import tarfile
 import threading
 from pathlib import Path
 
+from tests.packaging.conftest import artifacts
+
 PROGRAM = """#!/bin/sh
 if [ "$1" = "--version" ]; then echo "codetether {version}"; exit 0; fi
 if [ "$1" = "exit" ]; then exit "$2"; fi
@@ -48,9 +50,10 @@ def onedir_archive(version: str, broken: bool = False) -> bytes:
 def add_release(folder: Path, version: str, platform: str, *, model: bool = True, broken: bool = False) -> None:
     """Add one version's artifacts to ``folder`` and list them (with what was there) in SHA256SUMS."""
     folder.mkdir(parents=True, exist_ok=True)
+    names = artifacts.names(version, platform)  # the names build/release.sh gives them
     files = {
-        f"codetether-{version}-{platform}.tar.gz": onedir_archive(version, broken),
-        f"codetether-{version}-{platform}": program(version, broken),  # the one-file build (npm launcher)
+        names["onedir"]: onedir_archive(version, broken),  # install.sh, the npm launcher
+        names["onefile"]: program(version, broken),
     }
     if model:
         files[MODEL] = b"GGUF" + version.encode() * 64
