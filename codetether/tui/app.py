@@ -72,6 +72,7 @@ class App:
         self.follower: Follower | None = None
         self.commands = Commands(self)
         self.queued: list[str] = []  # prompts typed while a run was going
+        self.asking: urwid.Widget | None = None  # the dialog a run is waiting on (permission, question)
 
     # --- wiring ---------------------------------------------------------------------------------------
     def build_loop(self, screen=None) -> urwid.MainLoop:
@@ -248,12 +249,14 @@ class App:
         typing = self.overlay is None and self.view == "chat"
         if action == "interrupt":
             self.interrupt()
+        elif self.asking is not None and self.overlay is self.asking:
+            return False  # the run waits for this answer: every key but Ctrl+C goes to the dialog
         elif action == "help":
             if key == "?" and (not typing or self.input.text):
                 return False
             self.show("help")
         elif action == "back":
-            if self.overlay is not None and not isinstance(self.overlay, PermissionDialog):
+            if self.overlay is not None:
                 self._cancel_overlay()
             elif self.view == "swarm" and self.swarm.back():
                 pass
@@ -268,8 +271,6 @@ class App:
                 self.complete()
             else:
                 return False
-        elif self.overlay is not None and isinstance(self.overlay, PermissionDialog):
-            return False  # a pending permission question comes first
         elif action == "model":
             self.commands.open_models()
         elif action == "layout":
@@ -376,14 +377,16 @@ class App:
             self.close_overlay()
             self.schedule_draw()
 
-        self.open_overlay(PermissionDialog(request.tool, request.subject, request.kind, detail, on_answer))
+        self.asking = PermissionDialog(request.tool, request.subject, request.kind, detail, on_answer)
+        self.open_overlay(self.asking)
         self.status.set_hint("permission needed")
         self.schedule_draw()
         try:
             return await answer
         finally:
-            if isinstance(self.overlay, PermissionDialog):
+            if self.overlay is self.asking:
                 self.close_overlay()
+            self.asking = None
             self.status.set_hint("")
 
     async def question(self, text: str, options: list[str]) -> str:
@@ -406,6 +409,7 @@ class App:
             free_text=True,
             empty="(type an answer)",
         )
+        self.asking = picker
         self.open_overlay(picker)
         self.schedule_draw()
         try:
@@ -413,6 +417,7 @@ class App:
         finally:
             if self.overlay is picker:
                 self.close_overlay()
+            self.asking = None
 
     # --- config hot reload ----------------------------------------------------------------------------
     async def watch_config(self) -> None:

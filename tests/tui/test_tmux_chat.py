@@ -126,6 +126,11 @@ async def test_the_question_tool_is_a_selectable_list(llm, term, config_file):
     await term.send("Enter")
     screen = await term.wait_for("Which database?")
     assert "SQLite" in screen and "PostgreSQL" in screen
+    await term.send("?")  # typed into the answer: help must not replace a dialog the run waits on
+    screen = await term.wait_for("answer: ?")
+    assert "Keys" not in screen
+    await term.send("BSpace")
+    await term.wait_for(lambda s: "answer: ?" not in s)
     await term.send("Down")
     await term.send("Enter")
     await answered(term, "PostgreSQL it is")
