@@ -129,6 +129,28 @@ async def launch(command: str, env: dict[str, str], trace: Path) -> tuple[str, f
     return socket, frames(trace)[0][0] - started, pid
 
 
+def transcript_cost(rows: int) -> float:
+    """Median ms to draw a 120x40 chat whose transcript has ``rows`` rows (a fresh row each time, as streaming does)."""
+    sys.path.insert(0, str(ROOT))
+    from codetether import events
+    from codetether.tui.chat import ChatView
+
+    chat = ChatView()
+    for i in range(rows // 3):
+        chat.add_user(f"prompt {i}")
+        chat.handle(events.ToolCallStarted(call_id=f"c{i}", name="bash", arguments='{"command": "ls"}'))
+        chat.handle(events.TextDelta(text=f"answer {i} " * 20 + "\n\n"))
+        chat.flush()
+    times = []
+    for i in range(50):
+        chat.handle(events.TextDelta(text=f"more {i} "))
+        chat.flush()
+        started = time.perf_counter()
+        chat.render((120, 40), focus=False)
+        times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
 async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tokens", type=int, default=10_000)
@@ -203,6 +225,11 @@ async def main() -> None:
                 f"  gap between frames: p50 {statistics.median(gaps):.1f} ms, max {max(gaps):.1f} ms "
                 f"(the 16 ms frame budget throttles drawing; a long gap means the loop was busy)"
             )
+    short, long = transcript_cost(30), transcript_cost(30_000)
+    print(
+        f"draw with a 30,000-row transcript: {long:.2f} ms vs 30 rows: {short:.2f} ms "
+        f"(ratio {long / short:.1f}x; the ListBox draws only the rows on screen)"
+    )
     print("last screen line:", screen.rstrip().splitlines()[-1] if screen.strip() else "(empty)")
 
 
