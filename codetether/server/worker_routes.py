@@ -13,7 +13,15 @@ from aiohttp import web
 from ..security.principal import Principal
 from ..worker import errors
 from ..worker.queue import Resync, WorkQueue
-from ..worker.types import ClaimRequest, Heartbeat, OutputRequest, PendingTasks, RegisterRequest, ReleaseRequest
+from ..worker.types import (
+    ClaimRequest,
+    Heartbeat,
+    OutputRequest,
+    PendingTasks,
+    RegisterRequest,
+    ReleaseRequest,
+    TaskClaimed,
+)
 from .auth import principal_of
 from .sse import frame, open_stream
 
@@ -102,7 +110,7 @@ def _cursor(request: web.Request) -> int | None:
 async def stream(request: web.Request, queue: WorkQueue, principal: Principal) -> web.StreamResponse:
     if principal.kind != "worker" and not principal.admin:
         raise errors.Forbidden("only workers and the admin follow the task stream")
-    events = queue.events(_cursor(request))
+    events = queue.events(_cursor(request), principal.worker_id)
     response = await open_stream(request)
     try:
         await response.write(b"retry: 2000\n\n")
@@ -111,6 +119,8 @@ async def stream(request: web.Request, queue: WorkQueue, principal: Principal) -
                 await response.write(b": keep-alive\n\n")
             elif isinstance(event, Resync):
                 await response.write(frame(_encode(event).decode(), event="resync-required"))
+            elif isinstance(event, TaskClaimed):  # advisory: no id, not part of the replayable sequence
+                await response.write(frame(_encode(event).decode(), event="task.claimed"))
             else:
                 await response.write(frame(_encode(event).decode(), event=event.type, event_id=str(event.seq)))
     except (ConnectionResetError, RuntimeError):

@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 
 BACKOFF_MIN = 0.5
 BACKOFF_MAX = 30.0
+# A task the server meant for another worker is claimed here only if nobody took it within this long.
+HINT_GRACE = 1.0
 
 
 @dataclass
@@ -115,6 +117,7 @@ class Worker:
         self._claim_ms: deque[float] = deque(maxlen=1000)  # the last claims' round trips, for /worker/status
         self._want_refill = False
         self._revoked: set[str] = set()  # runs stopped because the server took their task back
+        self._deferred: dict[str, asyncio.TimerHandle] = {}  # tasks meant for another worker, claimed late
         self._missed = False  # a task was passed over for want of a slot since the last poll
 
     # -- status ----------------------------------------------------------------------------------
@@ -192,6 +195,10 @@ class Worker:
                             await self.poll()
                     elif frame.event == "task.available" and frame.id:
                         self._on_event(int(frame.id), msgspec.json.decode(frame.data))
+                    elif frame.event == "task.claimed":
+                        waiting = self._deferred.pop(msgspec.json.decode(frame.data).get("task_id", ""), None)
+                        if waiting is not None:
+                            waiting.cancel()
                     elif frame.event == "resync-required":
                         self.stats.resyncs += 1
                         self.stats.last_event_id = str(msgspec.json.decode(frame.data).get("last", 0))
@@ -214,7 +221,20 @@ class Worker:
         self._seen.add(seq)
         self.stats.events_received += 1
         self.stats.event_ids.append(seq)
-        self.offer(msgspec.convert(body["task"], WorkItem))
+        item = msgspec.convert(body["task"], WorkItem)
+        meant_for = body.get("for_worker") or ""
+        if meant_for and meant_for != self.stats.worker_id:
+            # Another worker was asked first: take it only if it is still unclaimed after a moment.
+            previous = self._deferred.pop(item.task_id, None)
+            if previous is not None:
+                previous.cancel()
+            self._deferred[item.task_id] = asyncio.get_running_loop().call_later(HINT_GRACE, self._late_offer, item)
+            return
+        self.offer(item)
+
+    def _late_offer(self, item: WorkItem) -> None:
+        self._deferred.pop(item.task_id, None)
+        self.offer(item)
 
     async def _poll_forever(self) -> None:
         while True:
@@ -239,8 +259,8 @@ class Worker:
 
     def offer(self, item: WorkItem) -> None:
         """Try to take ``item`` if this worker can run it and has a free slot."""
-        if self._stopping or item.task_id in self._runs:
-            return
+        if self._stopping or item.task_id in self._runs or item.task_id in self._deferred:
+            return  # running here already, or meant for another worker that still has a moment to take it
         if item.mode not in self.executor.modes or self.workspace_for(item) is None:
             return  # another worker's: leave it on the queue
         if self._slots.locked():

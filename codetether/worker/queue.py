@@ -30,6 +30,7 @@ from .types import (
     RegisterRequest,
     RegisterResponse,
     ReleaseRequest,
+    TaskClaimed,
     WorkItem,
 )
 
@@ -37,6 +38,7 @@ log = logging.getLogger(__name__)
 
 MAX_PENDING = 500
 EVENT_BATCH = 200
+KEEP_ADVISORIES = 4096  # claimed notices and hints kept for streams that lag behind
 
 
 class Resync(msgspec.Struct):
@@ -77,6 +79,13 @@ class WorkQueue:
         self._changed = asyncio.Event()
         self._reaper: asyncio.Task | None = None
         self._closed = False
+        self._streams: dict[str, int] = {}  # worker id -> its open task streams
+        self._records: dict[str, WorkerRecord] = {}  # registered workers, as they registered
+        self._hints: dict[int, str] = {}  # event seq -> the worker it is meant for first
+        self._promised: dict[str, str] = {}  # task id -> the worker it was hinted to, until claimed
+        self._claims: list[str] = []  # claimed task ids, for the streams' advisory frames
+        self._claims_base = 0  # how many were trimmed off the front of _claims
+        self._turn = 0
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -110,15 +119,72 @@ class WorkQueue:
     def reap(self) -> int:
         """Re-queue the tasks whose worker stopped heartbeating; returns how many."""
         expired = self.store.expire(self.clock())
-        for task_id, worker_id, _seq in expired:
+        requeued = []
+        for task_id, worker_id, seq in expired:
             log.warning("worker %s stopped heartbeating; task %s is claimable again", worker_id, task_id)
             self._deliver(task_id, Update("requeued", f"worker {worker_id} stopped responding; task re-queued"))
+            requeued += [(event.seq, event.task) for event in self.store.events_after(seq - 1, 1)]
         if expired:
-            self._after_event()
+            self._after_event(*requeued)
         return len(expired)
 
-    def _after_event(self) -> None:
+    def _after_event(self, *events: tuple[int, WorkItem]) -> None:
+        for seq, item in events:
+            self._hint(seq, item)
         self.store.prune_events(self.settings.replay_events)
+        self._notify()
+
+    # -- which worker should take a task first ----------------------------------------------------
+
+    def _record(self, worker_id: str) -> WorkerRecord | None:
+        record = self._records.get(worker_id)
+        if record is None:
+            record = self.store.get_worker(worker_id)
+            if record is not None:
+                self._records[worker_id] = record
+        return record
+
+    def _can_run(self, record: WorkerRecord, item: WorkItem) -> bool:
+        if item.mode not in (record.info.get("capabilities") or [item.mode]):
+            return False
+        if not item.workspace:
+            return True
+        return any(
+            item.workspace in (path, path.rstrip("/").rsplit("/", 1)[-1]) for path in record.info.get("workspaces", [])
+        )
+
+    def _hint(self, seq: int, item: WorkItem) -> None:
+        """Name the connected worker with the most free slots that can run ``item`` (round robin among
+        equals); slots already promised to earlier hints count as taken. When every worker is full the
+        one with the fewest tasks waiting for it is named: it takes the task when a slot frees."""
+        held = self.store.held_counts()
+        promised: dict[str, int] = {}
+        for worker_id in self._promised.values():
+            promised[worker_id] = promised.get(worker_id, 0) + 1
+        candidates = []
+        for worker_id in self._streams:
+            record = self._record(worker_id)
+            if record is None or not self._can_run(record, item):
+                continue
+            capacity = int(record.info.get("max_concurrent_tasks") or 1)
+            candidates.append((capacity - held.get(worker_id, 0) - promised.get(worker_id, 0), worker_id))
+        if not candidates:
+            return  # no connected worker can run it: whoever can (a later one, a poll) takes it
+        best = max(free for free, _ in candidates)
+        tied = sorted(worker_id for free, worker_id in candidates if free == best)
+        self._turn += 1
+        chosen = tied[self._turn % len(tied)]
+        self._hints[seq] = chosen
+        self._promised[item.task_id] = chosen
+        for stale in list(self._hints)[: max(0, len(self._hints) - KEEP_ADVISORIES)]:
+            del self._hints[stale]
+
+    def _claimed(self, task_id: str) -> None:
+        self._promised.pop(task_id, None)
+        self._claims.append(task_id)
+        if len(self._claims) > 2 * KEEP_ADVISORIES:
+            self._claims_base += len(self._claims) - KEEP_ADVISORIES
+            del self._claims[: len(self._claims) - KEEP_ADVISORIES]
         self._notify()
 
     # -- the A2A side ----------------------------------------------------------------------------
@@ -127,14 +193,15 @@ class WorkQueue:
         """Queue ``item`` for the fleet; the returned inbox receives what its worker reports."""
         inbox: asyncio.Queue[Update] = asyncio.Queue()
         self._channels[item.task_id] = inbox
-        self.store.enqueue(item, owner, self.clock())
-        self._after_event()
+        seq = self.store.enqueue(item, owner, self.clock())
+        self._after_event((seq, item))
         return inbox
 
     def withdraw(self, task_id: str) -> None:
         """The A2A task ended here (canceled, or its run finished): nobody may report on it any more;
         reports still waiting to be applied are refused (their workers get 409)."""
         inbox = self._channels.pop(task_id, None)
+        self._promised.pop(task_id, None)
         self.store.drop(task_id)
         while inbox is not None and not inbox.empty():
             update = inbox.get_nowait()
@@ -164,6 +231,7 @@ class WorkQueue:
             worker_id=worker_id, name=name, owner=principal.id, registered_at=now, last_seen=now, info=info
         )
         self.store.add_worker(record, token_hash(token))
+        self._records[worker_id] = record
         log.info("worker %s (%s) registered by %s", worker_id, name, principal.id)
         return RegisterResponse(
             worker_id=worker_id,
@@ -222,6 +290,7 @@ class WorkQueue:
             if holder == worker_id and state == "claimed":
                 who = "this worker already"
             raise errors.Conflict(f"task {request.task_id} is not claimable: {who} holds it")
+        self._claimed(item.task_id)
         self._deliver(item.task_id, Update("status", f"claimed by worker {worker_id}"))
         return ClaimResponse(task=item, lease_seconds=self.settings.lease_seconds)
 
@@ -247,10 +316,11 @@ class WorkQueue:
     async def release(self, principal: Principal, request: ReleaseRequest) -> None:
         worker_id = self._holding(principal, request.worker_id, request.task_id)
         if request.outcome == "released":
-            if self.store.give_back(request.task_id, worker_id, self.clock()) is None:
+            seq = self.store.give_back(request.task_id, worker_id, self.clock())
+            if seq is None:
                 raise errors.Conflict(f"worker {worker_id} does not hold task {request.task_id}")
             self._deliver(request.task_id, Update("requeued", request.message or f"worker {worker_id} gave it back"))
-            self._after_event()
+            self._after_event(*[(event.seq, event.task) for event in self.store.events_after(seq - 1, 1)])
             return
         if not self.store.finish(request.task_id, worker_id):
             raise errors.Conflict(f"worker {worker_id} does not hold task {request.task_id}")
@@ -260,10 +330,27 @@ class WorkQueue:
 
     # -- the event stream ------------------------------------------------------------------------
 
-    async def events(self, after: int | None) -> AsyncIterator[QueueEvent | Resync | None]:
-        """Task-available events after ``after`` (``None``: from now), live; ``None`` items are keep-alives.
+    async def events(
+        self, after: int | None, worker_id: str = ""
+    ) -> AsyncIterator[QueueEvent | TaskClaimed | Resync | None]:
+        """Task-available events after ``after`` (``None``: from now), live, each with the worker it is
+        meant for first; :class:`TaskClaimed` notices as tasks are claimed; ``None`` items are keep-alives.
+        ``worker_id``: the worker following (it may be hinted tasks while its stream is open).
 
         A cursor outside the retained window yields :class:`Resync` first and continues from now."""
+        if worker_id:
+            self._streams[worker_id] = self._streams.get(worker_id, 0) + 1
+        try:
+            async for frame in self._frames(after):
+                yield frame
+        finally:
+            if worker_id:
+                self._streams[worker_id] -= 1
+                if not self._streams[worker_id]:
+                    del self._streams[worker_id]
+
+    async def _frames(self, after: int | None) -> AsyncIterator[QueueEvent | TaskClaimed | Resync | None]:
+        claims_seen = self._claims_base + len(self._claims)
         first, last = self.store.event_bounds()
         if after is None:
             cursor = last
@@ -281,8 +368,15 @@ class WorkQueue:
                     if cursor < first - 1:  # pruned while this reader lagged
                         yield Resync(first=first, last=last)
                 for event in batch:
-                    yield event
+                    hint = self._hints.get(event.seq, "")
+                    yield msgspec.structs.replace(event, for_worker=hint) if hint else event
                     cursor = event.seq
+                continue
+            if claims_seen < self._claims_base + len(self._claims):
+                start = max(0, claims_seen - self._claims_base)
+                for task_id in self._claims[start:]:
+                    yield TaskClaimed(task_id=task_id)
+                claims_seen = self._claims_base + len(self._claims)
                 continue
             try:
                 await asyncio.wait_for(changed.wait(), self.settings.keepalive_seconds)

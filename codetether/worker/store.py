@@ -53,6 +53,9 @@ class QueueStore(Protocol):
 
     def held_by(self, worker_id: str) -> list[str]: ...
 
+    def held_counts(self) -> dict[str, int]:
+        """How many tasks each worker holds now."""
+
     def finish(self, task_id: str, worker_id: str) -> bool:
         """The holder is done with the task (completed, failed or waiting for input)."""
 
@@ -228,6 +231,13 @@ class SQLiteQueueStore:
                 "SELECT task_id FROM work_items WHERE worker_id = ? AND state = 'claimed'", (worker_id,)
             ).fetchall()
         return [row[0] for row in rows]
+
+    def held_counts(self) -> dict[str, int]:
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT worker_id, COUNT(*) FROM work_items WHERE state = 'claimed' GROUP BY worker_id"
+            ).fetchall()
+        return {row[0]: row[1] for row in rows}
 
     def finish(self, task_id: str, worker_id: str) -> bool:
         def run(db: sqlite3.Connection) -> bool:

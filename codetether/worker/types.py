@@ -113,8 +113,18 @@ class ReleaseRequest(_Wire, kw_only=True):
 
 
 class QueueEvent(_Wire, kw_only=True):
-    """One sequenced frame of ``GET /v1/worker/tasks/stream``: a task became claimable."""
+    """One sequenced frame of ``GET /v1/worker/tasks/stream``: a task became claimable.
+
+    ``for_worker`` names the worker the server would like to take it (free slots, can run it); the
+    others wait a moment before claiming it themselves, so a fleet does not race for every task."""
 
     seq: int
     type: Literal["task.available"] = "task.available"
     task: WorkItem
+    for_worker: str = ""
+
+
+class TaskClaimed(_Wire, kw_only=True):
+    """An advisory frame (no id): the task was claimed; workers waiting to claim it can stop waiting."""
+
+    task_id: str

@@ -140,3 +140,30 @@ async def test_an_unreachable_peer_is_retried_with_growing_backoff():
         delays.append(peer.next_check - before)
     assert not peer.reachable and peer.failures == 3 and peer.last_error
     assert delays[0] < delays[1] < delays[2]  # 1 s, 2 s, 4 s (each ±20 %)
+
+
+async def test_each_task_is_meant_for_one_connected_worker_that_can_run_it():
+    queue = WorkQueue(SQLiteQueueStore(":memory:"), QueueSettings(keepalive_seconds=0.05))
+    ids = []
+    for name, modes, slots in (("a", ["agent"], 2), ("b", ["agent"], 2), ("r", ["ralph"], 9)):
+        reply = queue.register(ADMIN, RegisterRequest(name=name, capabilities=modes, max_concurrent_tasks=slots))
+        ids.append(reply.worker_id)
+    a, b, r = ids
+    streams = [queue.events(None, worker_id) for worker_id in ids]
+    for stream in streams:  # open them: a stream counts once it is being read
+        assert await anext(stream) is None
+    for n in range(1, 6):
+        queue.submit(item(n), "admin")
+    seen = [await anext(streams[0]) for _ in range(5)]
+    hinted = [event.for_worker for event in seen]
+    assert r not in hinted  # it runs ralph tasks only
+    assert sorted(hinted[:4]) == sorted([a, a, b, b])  # two free slots each, shared out in turn
+    assert hinted[4] in (a, b)  # everyone is full: still one name, so the others wait
+    worker = queue.principal_for(token_hash(queue.register(ADMIN, RegisterRequest(name="c")).token))
+    queue.claim(worker, ClaimRequest(task_id="t1"))
+    assert await anext(streams[1]) == seen[0]  # b's stream: the events first, then the claim notice
+    assert [await anext(streams[1]) for _ in range(4)] == seen[1:]
+    assert (await anext(streams[1])).task_id == "t1"
+    for stream in streams:
+        await stream.aclose()
+    assert queue._streams == {}
