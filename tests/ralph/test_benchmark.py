@@ -129,3 +129,38 @@ async def test_priced_model_costs_and_the_cost_ceiling(llm, tmp_path, config_fil
     assert "acceptance pass" in roman and "$0.01" in roman
     assert "tier 1  slugify: skipped (cost ceiling $0.001 reached ($0.01" in out
     assert not any(key(slug_id) in json.dumps(r.body) for r in llm.requests)
+
+
+def script_solutions(llm, case: str) -> None:
+    """Each story's agent writes the reference solution (reading a file first when it already exists)."""
+    root = next(SUITE.glob(f"tier*/{case}"))
+    existing = {p.relative_to(root / "repo").as_posix() for p in (root / "repo").rglob("*") if p.is_file()}
+    for sid, files in SOLUTIONS[case]:
+        replies = []
+        for path, content in files.items():
+            if path in existing:
+                replies.append(Reply(calls=[Call("read_file", {"file_path": path})]))
+            replies.append(write(path, content))
+            existing.add(path)
+        llm.route(key(sid), *replies, done(f"{sid} done", [f"{sid} learned something"]))
+
+
+async def test_tiers_two_and_three_through_ralph_with_the_reference_solutions(llm, tmp_path, config_file):
+    """Dependencies, several stories per case and the verification steps of the suite, all run for real."""
+    configure(config_file, llm)
+    for case in ("rpn", "inventory", "todo-cli", "wordfreq"):
+        script_solutions(llm, case)
+    code, out, err = await run_cli(
+        "benchmark", "--prd-dir", str(SUITE), "--tier", "2", "--tier", "3", "--model", "fake/fake-large",
+        "--json", cwd=tmp_path, timeout=400,
+    )  # fmt: skip
+    assert code == 0, err
+    report = json.loads(out)
+    for r in report["results"]:
+        assert (r["case"], r["status"], r["stories_passed"] == r["stories_total"], r["acceptance"]) == (
+            r["case"], "done", True, True,
+        ), (r["case"], r["error"])  # fmt: skip
+    assert [(s["tier"], s["cases"], s["stories_passed"], s["acceptance_passed"]) for s in report["summaries"]] == [
+        (2, 2, 5, 2),
+        (3, 2, 6, 2),
+    ]
