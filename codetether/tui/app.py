@@ -94,7 +94,7 @@ class App:
 
     def load_history(self) -> None:
         try:
-            messages = self.conductor.history()
+            messages, usage = self.conductor.history()
         except CodetetherError as exc:
             self.chat.add_note(f"{exc.message} ({exc.hint})" if exc.hint else exc.message, "error")
             self.conductor.new_session()
@@ -105,6 +105,8 @@ class App:
             else:
                 self.chat.handle(item)
         self.chat.flush()
+        if usage is not None:
+            self.status.resume(usage)
         if self.conductor.session_id:
             self.status.session = self.conductor.session_id
             self.chat.add_note(f"resumed session {self.conductor.session_id}")

@@ -83,20 +83,22 @@ class Commands:
     def new_session(self) -> None:
         self.app.conductor.new_session()
         self.app.chat.clear()
-        self.app.status.session = ""
+        self.app.status.reset()
         self.app.chat.add_note("new session")
 
     def resume(self, session_id: str) -> None:
+        """Switch to ``session_id``; an unknown or unreadable one is a note, and the current chat stays."""
         self.app.close_overlay()
         previous = self.app.conductor.session
         self.app.conductor.resume(session_id)
-        self.app.chat.clear()
         try:
             self.app.conductor.history()
         except CodetetherError as exc:
             self.app.conductor.resume(previous)
             self.app.chat.add_note(exc.message, "error")
             return
+        self.app.chat.clear()
+        self.app.status.reset()
         self.app.load_history()
         self.app.show("chat")
 
@@ -104,7 +106,7 @@ class Commands:
         s = self.app.status
         cost = f"${s.cost:.4f}" if s.cost is not None else "not priced for this model"
         self.app.chat.add_note(
-            f"this TUI session: {s.input_tokens} tokens in, {s.output_tokens} out; cost {cost}", "accent"
+            f"this session: {s.input_tokens} tokens in, {s.output_tokens} out; cost {cost}", "accent"
         )
 
     def compact(self) -> None:

@@ -118,14 +118,16 @@ class Conductor:
         self.undo_stack.clear()
 
     def history(self):
-        """The current session's messages ([] for a new one); raises CodetetherError if it cannot be read."""
+        """The current session's (messages, usage so far); ([], None) for a new one.
+
+        Raises CodetetherError when the session cannot be found or read."""
         from ..agent.session import find_session, latest_session
 
         if self.session == "new":
-            return []
+            return [], None
         session = latest_session(self.cwd) if self.session == "latest" else find_session(self.session)
         self.session = session.id
-        return session.messages
+        return session.messages, session.usage
 
     async def compact(self) -> Compacted:
         """Summarise the session now (as the loop does when the context fills), and report it on the bus."""

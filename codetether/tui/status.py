@@ -48,6 +48,18 @@ class StatusLine(urwid.WidgetWrap):
             return
         self.refresh()
 
+    def resume(self, usage) -> None:
+        """Start from a resumed session's totals (its ``Usage``), so /cost and the counters cover all of it."""
+        self.input_tokens, self.output_tokens, self.cost = usage.input_tokens, usage.output_tokens, usage.cost_usd
+        self.refresh()
+
+    def reset(self) -> None:
+        """A new session: nothing used yet."""
+        self.input_tokens = self.output_tokens = self.context = 0
+        self.cost = None
+        self.session = ""
+        self.refresh()
+
     def set_state(self, state: str) -> None:
         self.state = state
         self.refresh()

@@ -20,7 +20,7 @@ async def back(term) -> None:
     await term.wait_for(lambda s: "Esc: back" not in s.splitlines()[-1] and "filter:" not in s)
 
 
-async def test_each_view_and_slash_command(llm, term, config_file, tmp_path):
+async def test_each_view_and_slash_command(llm, term, config_file, tmp_path, data_dir):
     configure(config_file, llm)
     llm.script(Reply(text="hello there"))
     await term.start("tui", env={"CODETETHER_TUI_TRACE": str(tmp_path / "trace")})
@@ -94,7 +94,13 @@ async def test_each_view_and_slash_command(llm, term, config_file, tmp_path):
     await command(term, "/sesions")
     await term.wait_for("did you mean /sessions?")
     await command(term, "/new")
-    await term.wait_for(lambda s: "new session" in s and "hello there" not in s)
+    await term.wait_for(lambda s: "new session" in s and "hello there" not in s and "0↑ 0↓" in s)
+    await command(term, "/resume ses_nope")
+    await term.wait_for("no session 'ses_nope'")
+    (session_file,) = (data_dir / "sessions").glob("ses_*.jsonl")
+    await command(term, f"/resume {session_file.stem}")
+    screen = await term.wait_for(f"resumed session {session_file.stem}")
+    assert "> hi" in screen and "hello there" in screen and "12↑ 7↓ tok" in screen  # usage so far, too
     await command(term, "/exit")
     await term.wait_for("[exit 0]")
 
