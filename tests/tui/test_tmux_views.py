@@ -158,9 +158,9 @@ async def test_interrupt_then_quit_then_resume(llm, term, config_file, git_repo)
     assert history[0] == "a long task" and history[-1] == "go on"
 
 
-async def test_a_single_ctrl_c_when_idle_does_not_quit(llm, term, config_file):
+async def test_bare_codetether_on_a_terminal_opens_the_tui_and_one_ctrl_c_does_not_quit(llm, term, config_file):
     configure(config_file, llm)
-    await term.start("tui")
+    await term.start()  # no subcommand
     await term.wait_for(STATUS)
     await term.send("C-c")
     await term.wait_for("Ctrl+C again quits")
