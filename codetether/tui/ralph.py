@@ -10,7 +10,9 @@ from dataclasses import dataclass, field
 
 import urwid
 
-from ..events import RalphProgress, RalphState
+from ..bus import segment
+from ..events import RalphProgress, RalphState, ToolCallStarted
+from ..tools.registry import describe
 
 MARKS = {"passed": "✓", "failed": "✗", "blocked": "⊘", "working": "⋯", "pending": "·"}
 
@@ -48,6 +50,7 @@ class RalphView(urwid.WidgetWrap):
     def handle(self, envelope) -> None:
         event = envelope.message
         if not isinstance(event, RalphProgress):
+            self._agent_event(envelope)
             return
         topic_prd = envelope.topic.split(".")[1] if envelope.topic.count(".") >= 1 else ""
         self.prd = event.prd_id or self.prd or topic_prd
@@ -64,6 +67,16 @@ class RalphView(urwid.WidgetWrap):
             self._story_event(story, event)
         self._current(event)
         self.redraw()
+
+    def _agent_event(self, envelope) -> None:
+        """A story agent's own run events (``ralph.{prd}.agent.{story}``): its latest tool call is its last action."""
+        parts = envelope.topic.split(".")
+        if len(parts) < 4 or parts[2] != "agent" or not isinstance(envelope.message, ToolCallStarted):
+            return
+        story = next((s for s in self.stories.values() if segment(s.name) == parts[3]), None)
+        if story is not None:
+            story.last = describe(envelope.message.name, envelope.message.arguments, 80)
+            self.redraw()
 
     def _story_event(self, story: Story, event: RalphProgress) -> None:
         state = event.state

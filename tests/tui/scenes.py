@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 from codetether import events
+from codetether.bus import segment
 from codetether.bus.messages import Envelope
 from codetether.config import load_config
 from codetether.providers.types import Usage
@@ -151,6 +152,9 @@ def ralph(app: App) -> None:
     for n, (story, state, extra) in enumerate(progress):
         event = events.RalphProgress(story=story, state=state, prd_id="prd1", **extra)
         app.ralph.handle(envelope(f"ralph.prd1.{state}", event, n))
+        if state == events.RalphState.ITERATION:  # the story agent's own events, under ralph.{prd}.agent.{story}
+            call = events.ToolCallStarted(call_id="r1", name="edit", arguments='{"file_path": "app/reset.py"}')
+            app.ralph.handle(envelope(f"ralph.prd1.agent.{segment(story)}", call, 50))
     app.show("ralph")
 
 
