@@ -18,9 +18,14 @@ async def served(tmp_path: Path):
     serve = await start_serve(tmp_path)
     url = serve.info["http_url"]
     async with aiohttp.ClientSession() as session:
-        (_, alice), (_, bob) = [await register(session, url, n) for n in ("alice", "bob")]
+        (alice_worker, alice), (_, bob) = [await register(session, url, n) for n in ("alice", "bob")]
+    serve.info["alice"] = alice_worker
     yield serve, alice["Authorization"].split()[1], bob["Authorization"].split()[1]
     assert await serve.stop() == 0
+
+
+def alice_id(served) -> str:
+    return served[0].info["alice"]
 
 
 @pytest.mark.parametrize(
@@ -50,6 +55,14 @@ async def test_another_token_cannot_see_cancel_or_subscribe(served, transport, v
         if version == "1.0":
             assert [t.id for t in (await admin.list_tasks()).tasks] == [task.id]
         assert (await admin.cancel(task.id)).status.state.name == "CANCELED"
+    # The audit trail names who called, over this transport.
+    async with (
+        aiohttp.ClientSession(headers={"Authorization": f"Bearer {TOKEN}"}) as session,
+        session.get(f"{url}/v1/audit/events?limit=1000") as response,
+    ):
+        actors = {event["actor"] for event in (await response.json())["events"]}
+    via = "grpc" if transport == "grpc" else "http"
+    assert {actor.split("@")[0] for actor in actors if f"@{via}:" in actor} >= {"admin", "worker:" + alice_id(served)}
 
 
 async def test_rest_scopes_tasks_too(served):
