@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import signal
+import socket
 import sys
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,13 @@ from aiohttp import web
 REPO = Path(__file__).resolve().parents[2]
 TOKEN = "worker-test-token-0123456789abcdef"
 GUARD = 120.0  # only a bound for a test that would otherwise hang
+
+
+def free_port() -> int:
+    """A loopback port free now (for a process that must come back on the same port)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def env(**extra: str) -> dict[str, str]:

@@ -13,7 +13,18 @@ from codetether.a2a.domain import errors
 from codetether.a2a.domain.types import Task, TaskState
 from tests.fakes.llm import Call, Fault, Reply
 
-from .helpers import GUARD, TOKEN, FakeCognition, Proxy, start_serve, start_worker, until, worker_status
+from .helpers import (
+    GUARD,
+    TOKEN,
+    FakeCognition,
+    Proc,
+    Proxy,
+    free_port,
+    start_serve,
+    start_worker,
+    until,
+    worker_status,
+)
 
 
 def configure(config_file: Path, llm) -> None:
@@ -252,6 +263,35 @@ async def test_heartbeats_name_the_sub_agents_a_task_runs(llm, config_file, tmp_
             beat = await until(reported, "a heartbeat naming the sub-agent")
         [sub] = beat["sub_agents"]
         assert sub.startswith(f"{task.id}/") and beat["active_tasks"] == [task.id] and beat["status"] == "busy"
+    finally:
+        await worker.stop()
+        assert await serve.stop() == 0
+
+
+async def test_a_worker_rides_out_a_server_restart(llm, config_file, tmp_path: Path):
+    configure(config_file, llm)
+    llm.route("do task-before now", Reply(text="before"))
+    llm.route("do task-after now", Reply(text="after"))
+    port = free_port()
+    args = ["serve", "--queue-only", "--port", str(port), "--no-grpc", "--json"]
+    serve = await Proc.start(args, tmp_path, tmp_path / "serve-1.txt")
+    url = serve.info["http_url"]
+    worker = await start_worker(url, tmp_path, "wk", "--auto-approve", "all", "--model", "fake/fake-large")
+    try:
+        async with await A2AClient.connect(url, token=TOKEN) as client:
+            first = await finished(client, (await client.send("please do task-before now", blocking=False)).id)
+        assert await serve.stop() == 0
+        serve = await Proc.start(args, tmp_path, tmp_path / "serve-2.txt")  # same data dir, same port
+        async with aiohttp.ClientSession() as session:
+
+            async def back():
+                status = await worker_status(session, worker)
+                return status["stream_connected"] and status["stream_connects"] >= 2
+
+            await until(back, "the worker to reconnect to the restarted server")
+        async with await A2AClient.connect(url, token=TOKEN) as client:
+            second = await finished(client, (await client.send("please do task-after now", blocking=False)).id)
+        assert [answer(first), answer(second)] == ["before", "after"]
     finally:
         await worker.stop()
         assert await serve.stop() == 0

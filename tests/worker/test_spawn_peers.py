@@ -3,20 +3,13 @@ the other a task (a2a_peers, then a2a_send) that completes; both agents run on t
 
 import asyncio
 import json
-import socket
 from pathlib import Path
 
 from codetether.a2a.client.client import A2AClient
 from codetether.a2a.domain.types import TaskState
 from tests.fakes.llm import Call, Reply
 
-from .helpers import GUARD, TOKEN, Proc
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from .helpers import GUARD, TOKEN, Proc, free_port
 
 
 async def found(proc: Proc, name: str) -> None:
