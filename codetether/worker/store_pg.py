@@ -118,6 +118,13 @@ class PostgresQueueStore:
             ).fetchall()
         return [row[0] for row in rows]
 
+    def held_counts(self) -> dict[str, int]:
+        with self._db.cursor() as cur:
+            rows = cur.execute(
+                "SELECT worker_id, COUNT(*) FROM work_items WHERE state = 'claimed' GROUP BY worker_id"
+            ).fetchall()
+        return {row[0]: row[1] for row in rows}
+
     def finish(self, task_id: str, worker_id: str) -> bool:
         with self._db.cursor() as cur:
             cur.execute(

@@ -63,6 +63,7 @@ def test_heartbeat_extends_only_the_workers_own_leases(open_store):
     store.claim("a", "w1", 10.0)
     store.claim("b", "w2", 10.0)
     assert store.held_by("w1") == ["a"]
+    assert store.held_counts() == {"w1": 1, "w2": 1}
     assert store.touch_worker("w1", {"load": 1}, 9.0, 100.0) == 1
     assert store.get_worker("w1").info == {"load": 1} and store.get_worker("w1").last_seen == 9.0
     assert [t for t, _, _ in store.expire(now=20.0)] == ["b"]
