@@ -32,7 +32,9 @@ def _workspaces(raw: str | None) -> list[Path]:
 @click.option("--token", envvar="CODETETHER_AUTH_TOKEN", default=None, help="The server's token (to register).")
 @click.option("--name", default=None, help="This worker's name (default: the host name and pid).")
 @click.option("--workspaces", default=None, help="Directories tasks may run in, comma-separated (default: here).")
-@click.option("--max-concurrent-tasks", type=click.IntRange(1, 64), default=4, show_default=True)
+@click.option(
+    "--max-concurrent-tasks", type=click.IntRange(1, 64), default=4, show_default=True, help="Tasks run at once."
+)
 @click.option(
     "--auto-approve",
     type=click.Choice(["all", "safe", "none"]),
@@ -41,9 +43,17 @@ def _workspaces(raw: str | None) -> list[Path]:
     help="safe: reads and edits in the workspace; anything else ends the task input-required.",
 )
 @click.option("--model", "-m", default=None, help="provider/model for tasks that name none.")
-@click.option("--probe-host", default="127.0.0.1", show_default=True, help="Probe address.")
+@click.option(
+    "--probe-host", default="127.0.0.1", show_default=True, help="Where /health, /ready, /worker/status listen."
+)
 @click.option("--probe-port", type=click.IntRange(0, 65535), default=8080, show_default=True, help="0: a free port.")
-@click.option("--poll-seconds", type=click.FloatRange(min=0.1), default=30.0, show_default=True)
+@click.option(
+    "--poll-seconds",
+    type=click.FloatRange(min=0.1),
+    default=30.0,
+    show_default=True,
+    help="How often the pending list is read besides the task stream.",
+)
 @click.option("--heartbeat-seconds", type=click.FloatRange(min=0.1), default=None, help="Default: the server's.")
 @click.option("--executor", "executor_spec", default=None, metavar="MODULE:ATTR|instant", help="Run tasks another way.")
 @click.option("--json", "as_json", is_flag=True, help="Print the worker id and probe port as one JSON line.")
