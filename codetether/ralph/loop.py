@@ -5,7 +5,8 @@ in parallel up to ``parallel``. A story passes only when every quality check and
 passes (``story.py``); then its work is committed (message: story id and title), merged into the
 PRD's branch in the user's tree, the PRD is marked (written atomically) and ``progress.txt`` gets a
 dated entry with the agent's summary and learnings. A story past its timeout is stopped, its
-worktree kept for inspection. The loop stops when every story passes, at ``max_iterations`` story
+worktree kept for inspection. A story whose merge conflicts with a parallel story's merged work is
+redone once on top of it. The loop stops when every story passes, at ``max_iterations`` story
 attempts, or when nothing is ready (the blocked stories and what they wait on are reported).
 
 With ``commit=False`` the stories still meet in git (an internal integration branch), but what
@@ -72,6 +73,7 @@ class Ralph:
         self.branch = ""
         self.notices: list[str] = []
         self.attempts = 0
+        self._conflicted: dict[str, StoryResult] = {}  # story -> its attempt that hit a merge conflict
 
     # --- events -----------------------------------------------------------------------------------------
     def publish(self, state: RalphState, story: str = "", **fields) -> None:
@@ -140,13 +142,34 @@ class Ralph:
                 done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
                 for task in done:
                     story_id = running.pop(task)
-                    self.results[story_id] = task.result()
+                    result = self._merge_attempts(task.result())
+                    self.results[story_id] = result
+                    retry = attempts < self.options.max_iterations and story_id not in self._conflicted
+                    if result.conflicts and retry:
+                        # Parallel stories touched the same lines: redo this one on top of the merged work.
+                        self._conflicted[story_id] = result
+                        assert self.trees is not None
+                        await self.trees.remove(story_id)
+                        attempted.discard(story_id)
                     save_report(self._report("running"))
         finally:
             for task in running:  # interrupted: stop what still runs (its worktree stays for the next run)
                 await stop(task)
         self.attempts = attempts
         return self._stop_reason(attempted)
+
+    def _merge_attempts(self, result: StoryResult) -> StoryResult:
+        """A retried story's row counts both attempts' rounds, tokens and time."""
+        first = self._conflicted.get(result.id)
+        if first is None or first is result:
+            return result
+        result.iterations += first.iterations
+        result.input_tokens += first.input_tokens
+        result.output_tokens += first.output_tokens
+        result.seconds += first.seconds
+        if first.cost_usd is not None:
+            result.cost_usd = (result.cost_usd or 0.0) + first.cost_usd
+        return result
 
     def _stop_reason(self, attempted: set[str]) -> str:
         remaining = [s for s in self.prd.user_stories if not s.passes]
@@ -191,6 +214,12 @@ class Ralph:
         prompt = story_prompt(
             self.prd, story, progress.memory(self.progress_path), [self.prd_path.name, self.progress_path.name]
         )
+        if story.id in self._conflicted:
+            files = ", ".join(self._conflicted[story.id].conflicts)
+            prompt += (
+                f"\n\nNote: an earlier attempt at this story could not be merged: it conflicted in {files} with "
+                "another story's work merged meanwhile. Start again from the current code, which includes that work."
+            )
         task = asyncio.create_task(
             attempt_story(
                 attempt, run, prompt, checker, self.prd, max_repairs=self.options.max_repairs, publish=self.publish
@@ -269,6 +298,7 @@ class Ralph:
         if conflicts:
             clear_landing(self.id)
             result.result = "failed"
+            result.conflicts = conflicts
             result.error = (
                 f"merge conflict in {', '.join(conflicts)}; the work is kept on branch {self.trees.branch_of(story.id)}"
             )

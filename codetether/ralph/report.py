@@ -27,6 +27,7 @@ class StoryResult(msgspec.Struct, kw_only=True):
     error: str = ""
     commit: str = ""  # the story's commit (in the PRD's branch when commits are on)
     worktree: str = ""  # kept for inspection after a timeout or failure
+    conflicts: list[str] = []  # files its merge conflicted in (it is tried once more from the new tip)
     summary: str = ""
     learnings: list[str] = []
 
