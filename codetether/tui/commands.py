@@ -62,7 +62,7 @@ class Commands:
             "/classic": lambda _a: self.app.toggle_layout("classic"),
             "/inspector": lambda _a: self.app.show("inspector"),
             "/swarm": lambda a: self.swarm_command(a),
-            "/ralph": lambda _a: self.app.show("ralph"),
+            "/ralph": lambda a: self.ralph_command(a),
             "/refresh": lambda _a: self.refresh(),
             "/view": lambda _a: self.app.show(
                 VIEWS[(VIEWS.index(self.app.view) + 1) % len(VIEWS)] if self.app.view in VIEWS else "chat"
@@ -134,6 +134,16 @@ class Commands:
                 task, lambda text: (self.app.chat.add_note(text, "accent"), self.app.schedule_draw())
             )
         self.app.show("swarm")
+
+    def ralph_command(self, prd: str) -> None:
+        if prd:
+            note = lambda text: (self.app.chat.add_note(text, "accent"), self.app.schedule_draw())  # noqa: E731
+            try:
+                self.app.conductor.start_ralph(prd, note)
+            except CodetetherError as exc:
+                self.app.chat.add_note(exc.message + (f" ({exc.hint})" if exc.hint else ""), "error")
+                return
+        self.app.show("ralph")
 
     def refresh(self) -> None:
         self.app.reload_config()

@@ -41,7 +41,7 @@ class Conductor:
         self.task: asyncio.Task[Finished] | None = None
         self.run: AgentRun | None = None
         self.undo_stack: list[undo.Snapshot] = []
-        self.swarms: set[asyncio.Task] = set()
+        self.swarms: set[asyncio.Task] = set()  # swarms and Ralph runs started here, kept until they end
 
     @property
     def running(self) -> bool:
@@ -162,6 +162,25 @@ class Conductor:
                 done(f"swarm {report.swarm_id} {report.status}: {len(report.subtasks)} subtasks")
             except CodetetherError as exc:
                 done(f"swarm failed: {exc.message}")
+
+        job = asyncio.get_running_loop().create_task(go())
+        self.swarms.add(job)
+        job.add_done_callback(self.swarms.discard)
+
+    def start_ralph(self, prd: str, done: Callable[[str], None]) -> None:
+        """Run Ralph on the PRD file ``prd``; its events reach the Ralph view on ``ralph.#``.
+
+        Raises CodetetherError for a PRD that cannot be loaded (before anything starts)."""
+        from ..ralph.loop import Ralph, RalphOptions
+
+        runner = Ralph(self.runtime, self.cwd / prd, RalphOptions(model=self.model), cwd=self.cwd)
+
+        async def go() -> None:
+            try:
+                report = await runner.run()
+                done(f"ralph {runner.id}: {report.stop_reason or 'finished'}")
+            except CodetetherError as exc:
+                done(f"ralph failed: {exc.message}")
 
         job = asyncio.get_running_loop().create_task(go())
         self.swarms.add(job)

@@ -19,7 +19,7 @@ COMMANDS: dict[str, str] = {
     "/classic": "chat-only layout",
     "/inspector": "live bus traffic with a pattern filter",
     "/swarm": "swarm view (/swarm TASK starts a swarm)",
-    "/ralph": "Ralph view",
+    "/ralph": "Ralph view (/ralph PRD.json runs Ralph on it)",
     "/refresh": "redraw the screen and reload the config",
     "/view": "cycle the views: chat, swarm, Ralph, inspector",
 }

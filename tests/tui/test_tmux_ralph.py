@@ -1,0 +1,52 @@
+"""`/ralph PRD` in the real TUI: a real Ralph run (git repo, pytest checks) on the fake LLM, in the Ralph view."""
+
+from tests.ralph.helpers import done, key, make_repo, story, write, write_prd
+
+from .conftest import configure
+from .tmux import Terminal, require_tmux
+
+SUB = "def sub(a, b):\n    return a - b\n"
+SUB_TEST = "from calc_sub import sub\n\n\ndef test_sub():\n    assert sub(5, 3) == 2\n"
+
+
+async def test_a_ralph_run_started_from_the_tui_shows_its_stories(llm, tmp_path, config_file):
+    require_tmux()
+    configure(config_file, llm)
+    repo = make_repo(tmp_path / "repo")
+    write_prd(repo, [story("US-001", "Subtraction")])
+    llm.route(
+        key("US-001"),
+        write("calc_sub.py", SUB),
+        write("tests/test_sub.py", SUB_TEST),
+        done("added sub", ["modules are flat"]),
+    )
+    term = Terminal(repo)
+    try:
+        await term.start("tui")
+        await term.wait_for("fake/fake-large")
+        await term.type("/ralph prd.json")
+        await term.send("Enter")
+        screen = await term.wait_for(lambda s: "✓ US-001" in s and "passed" in s, timeout=120)
+        assert "Ralph " in screen and "learned: modules are flat" in screen
+        await term.send("Escape")
+        await term.wait_for("ralph ", timeout=120)  # the chat's note once the run has ended
+        assert (repo / "calc_sub.py").read_text() == SUB
+    finally:
+        await term.close()
+
+
+async def test_a_bad_prd_is_one_line(llm, tmp_path, config_file):
+    require_tmux()
+    configure(config_file, llm)
+    repo = make_repo(tmp_path / "repo")
+    (repo / "prd.json").write_text("{not json")
+    term = Terminal(repo)
+    try:
+        await term.start("tui")
+        await term.wait_for("fake/fake-large")
+        await term.type("/ralph prd.json")
+        await term.send("Enter")
+        screen = await term.wait_for("prd.json")
+        assert "Traceback" not in screen
+    finally:
+        await term.close()
