@@ -9,7 +9,8 @@
 # Override with CODETETHER_BENCH_ZIPAPP / _ONEDIR (the executable) / _ONEFILE.
 # Measured, each in the same run, interleaved so that machine noise hits all alike:
 #   size          the artifact on disk (one-dir: the archive, and unpacked)
-#   --version     wall time of the whole process, median and range over N runs
+#   --version     wall time of the whole process, median and range over N runs, and its CPU time
+#                 (user+system: steadier than wall time when other work shares the machine)
 #   --help        the same
 #   first byte    exec until the first byte of --version's output (process spawn as a caller sees it)
 #   serve RSS     resident memory of `serve` (process tree) once it prints that it is listening, idle
@@ -27,6 +28,7 @@ import glob
 import json
 import os
 import re
+import resource
 import select
 import shutil
 import signal
@@ -92,10 +94,16 @@ def candidates() -> list[dict]:
     return found
 
 
-def wall(argv: list[str]) -> float:
+def wall(argv: list[str], cpu: list[float] | None = None) -> float:
+    """Wall seconds of one run; its user+system CPU seconds go to ``cpu`` (steadier on a loaded machine)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(argv, env=ENV, cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
-    return time.perf_counter() - start
+    took = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if cpu is not None:
+        cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return took
 
 
 def first_byte(argv: list[str]) -> float:
@@ -215,10 +223,10 @@ if not found:
 print(f"measuring {len(found)} candidates, {args.runs} runs each; {load()}", file=sys.stderr)
 for c in found:  # first start of each: zipapp extraction, one-dir page cache; not counted
     wall([*c["argv"], "--version"])
-times = {c["name"]: {"version": [], "help": [], "first": []} for c in found}
+times = {c["name"]: {"version": [], "help": [], "first": [], "cpu": []} for c in found}
 for _ in range(args.runs):
     for c in found:
-        times[c["name"]]["version"].append(wall([*c["argv"], "--version"]))
+        times[c["name"]]["version"].append(wall([*c["argv"], "--version"], times[c["name"]]["cpu"]))
         times[c["name"]]["help"].append(wall([*c["argv"], "--help"]))
         times[c["name"]]["first"].append(first_byte([*c["argv"], "--version"]))
 serve = {c["name"]: serve_rss(c["argv"]) for c in found if c["ours"]}
@@ -236,18 +244,21 @@ for c in found:
 
 baseline = next((c["name"] for c in found if c["name"] == "codetether (console script)"), None)
 print()
-print("| candidate | size | --version ms | --help ms | --version vs script | first byte ms | idle serve RSS MiB "
+print("| candidate | size | --version ms | --version CPU ms | --help ms | --version vs script (wall; CPU) "
+      "| first byte ms | idle serve RSS MiB "
       "| 10-agent swarm peak RSS MiB (wall s; sub-agents done) |")
-print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
 for c in found:
     t = times[c["name"]]
     ratio = "—"
     if baseline:
-        ratio = f"{statistics.median(t['version']) / statistics.median(times[baseline]['version']):.2f}×"
+        b = times[baseline]
+        ratio = (f"{statistics.median(t['version']) / statistics.median(b['version']):.2f}×; "
+                 f"{statistics.median(t['cpu']) / statistics.median(b['cpu']):.2f}×")
     rss = serve.get(c["name"])
     sw = swarm.get(c["name"])
     print(
-        f"| {c['name']} | {fmt_size(c['size'])} | {fmt_ms(t['version'])} | {fmt_ms(t['help'])} | {ratio} | "
+        f"| {c['name']} | {fmt_size(c['size'])} | {fmt_ms(t['version'])} | {fmt_ms(t['cpu'])} | {fmt_ms(t['help'])} | {ratio} | "
         f"{fmt_ms(t['first'])} | {f'{rss:.1f}' if rss else '—'} | "
         f"{f'{sw[0]:.0f} ({sw[1]:.0f}–{sw[2]:.0f}; {sw[3]:.1f} s; {sw[4]}/10)' if sw else '—'} |"
     )
