@@ -152,7 +152,10 @@ async def test_tool_rows_expand_and_ctrl_s_opens_the_swarm_view(llm, term, confi
     screen = await term.wait_for("▾ ✓ read_file README.md")
     assert "arguments" in screen and '"file_path": "README.md"' in screen and "# project" in screen
     await term.send("C-o")
-    await term.wait_for("▸ ✓ read_file README.md")
+    screen = await term.wait_for("▸ ✓ read_file README.md")
+    row = next(i for i, line in enumerate(screen.splitlines()) if "read_file README.md" in line)
+    await term.tmux("send-keys", "-t", "t", "-l", f"\x1b[<0;3;{row + 1}M\x1b[<0;3;{row + 1}m")  # a click (SGR)
+    await term.wait_for("▾ ✓ read_file README.md")
     await term.send("C-s")  # reaches the TUI: flow control is off while it runs
     await term.wait_for("no swarm has run")
 
