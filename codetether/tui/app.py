@@ -31,6 +31,7 @@ from .ralph import RalphView
 from .sidebar import Sidebar
 from .status import StatusLine
 from .swarm import SwarmView
+from .terminal import line_feeds, separate_enter_from_ctrl_j
 
 if TYPE_CHECKING:
     from ..runtime import Runtime
@@ -119,7 +120,7 @@ class App:
         watcher = asyncio.get_running_loop().create_task(self.watch_config())
         async with self.follower:
             with loop.start():
-                _separate_enter_from_ctrl_j()
+                separate_enter_from_ctrl_j()
                 self.schedule_draw()
                 await self.exit.wait()
                 if self.conductor.running:
@@ -229,7 +230,7 @@ class App:
             with open(self.trace, "a", encoding="utf-8") as trace:
                 trace.write(f"keys {keys!r} {raw!r} view={self.view}\n")
         pending: list = []
-        for key in _line_feeds(keys, raw):
+        for key in line_feeds(keys, raw):
             action = self.keys.get(key) if isinstance(key, str) else None
             if action is not None:
                 if pending and self.loop is not None:  # "/insp" then Tab in one read: the text goes in first
@@ -459,38 +460,3 @@ def _mtime(path: Path) -> float | None:
         return path.stat().st_mtime_ns
     except OSError:
         return None
-
-
-def _line_feeds(keys: list, raw: list) -> list:
-    """Tell Ctrl+J (LF, 10) from Enter (CR, 13): urwid reports both as "enter"; the raw bytes keep them apart."""
-    if "enter" not in keys or 10 not in raw or _tty_maps_cr_to_lf():
-        return keys  # with ICRNL on (after a Ctrl+Z and fg, say) Enter arrives as LF too: it must still send
-    kinds = iter(["ctrl j" if code == 10 else "enter" for code in raw if code in (10, 13)])
-    return [next(kinds, key) if key == "enter" else key for key in keys]
-
-
-def _tty_maps_cr_to_lf() -> bool:
-    import sys
-    import termios
-
-    try:
-        return bool(termios.tcgetattr(sys.stdin.fileno())[0] & termios.ICRNL)
-    except (termios.error, OSError, ValueError):
-        return False
-
-
-def _separate_enter_from_ctrl_j() -> None:
-    """Stop the tty turning CR into LF (ICRNL), so Enter (CR) and Ctrl+J (LF) stay different keys.
-
-    urwid's cbreak mode leaves ICRNL on; its stop() restores the settings it saved at start.
-    """
-    import sys
-    import termios
-
-    try:
-        fd = sys.stdin.fileno()
-        attributes = termios.tcgetattr(fd)
-        attributes[0] &= ~termios.ICRNL
-        termios.tcsetattr(fd, termios.TCSANOW, attributes)
-    except (termios.error, OSError, ValueError):  # not a tty (a test screen): nothing to separate
-        pass
