@@ -1,7 +1,11 @@
 """The terminal's quirks the TUI works around: Enter and Ctrl+J both arrive as "enter" through urwid."""
 
 import sys
-import termios
+
+try:
+    import termios
+except ImportError:  # Windows: no tty line discipline to adjust
+    termios = None  # type: ignore[assignment]
 
 
 def line_feeds(keys: list, raw: list) -> list:
@@ -13,6 +17,8 @@ def line_feeds(keys: list, raw: list) -> list:
 
 
 def tty_maps_cr_to_lf() -> bool:
+    if termios is None:
+        return False
     try:
         return bool(termios.tcgetattr(sys.stdin.fileno())[0] & termios.ICRNL)
     except (termios.error, OSError, ValueError):
@@ -24,6 +30,8 @@ def separate_enter_from_ctrl_j() -> None:
 
     urwid's cbreak mode leaves ICRNL on; its stop() restores the settings it saved at start.
     """
+    if termios is None:
+        return
     try:
         fd = sys.stdin.fileno()
         attributes = termios.tcgetattr(fd)
