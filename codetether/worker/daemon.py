@@ -32,6 +32,7 @@ BACKOFF_MIN = 0.5
 BACKOFF_MAX = 30.0
 # A task the server meant for another worker is claimed here only if nobody took it within this long.
 HINT_GRACE = 1.0
+HISTORY = 1000
 
 
 @dataclass
@@ -56,7 +57,8 @@ class WorkerStats:
     stream_connects: int = 0
     last_event_id: str | None = None
     events_received: int = 0
-    event_ids: list[int] = field(default_factory=list)  # the task-stream events taken, in order
+    # The last HISTORY of each, so a worker that runs for months stays small.
+    event_ids: deque[int] = field(default_factory=lambda: deque(maxlen=HISTORY))  # stream events taken, in order
     duplicate_events: int = 0
     resyncs: int = 0
     polls: int = 0
@@ -67,8 +69,8 @@ class WorkerStats:
     last_cognition: dict | None = None
     active: dict[str, str] = field(default_factory=dict)  # task id -> its last progress line
     sub_agents: dict[str, list[str]] = field(default_factory=dict)  # task id -> its running sub-agents' sessions
-    completed: list[str] = field(default_factory=list)
-    released: list[str] = field(default_factory=list)
+    completed: deque[str] = field(default_factory=lambda: deque(maxlen=HISTORY))
+    released: deque[str] = field(default_factory=lambda: deque(maxlen=HISTORY))
 
 
 class _Reporter:
@@ -108,7 +110,7 @@ class Worker:
         self.admin = QueueClient(options.server, options.token, session)  # registers; the rest uses our token
         self.client = self.admin
         self.stats = WorkerStats()
-        self._seen: set[int] = set()
+        self._last_seq = 0  # events arrive in order, and a resumed stream only replays later ones
         self._runs: dict[str, asyncio.Task] = {}
         self._slots = asyncio.Semaphore(options.max_concurrent)
         self._heartbeat_seconds = 30.0
@@ -130,7 +132,10 @@ class Worker:
                 "p50": latencies[len(latencies) // 2],
                 "p99": latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))],
             }
-        return {"name": self.options.name, "claim_ms": claims, **msgspec.to_builtins(self.stats.__dict__)}
+        stats = {
+            name: list(value) if isinstance(value, deque) else value for name, value in self.stats.__dict__.items()
+        }
+        return {"name": self.options.name, "claim_ms": claims, **msgspec.to_builtins(stats)}
 
     def ready(self) -> bool:
         return self.stats.registered and self.stats.stream_connected
@@ -201,7 +206,8 @@ class Worker:
                             waiting.cancel()
                     elif frame.event == "resync-required":
                         self.stats.resyncs += 1
-                        self.stats.last_event_id = str(msgspec.json.decode(frame.data).get("last", 0))
+                        self._last_seq = int(msgspec.json.decode(frame.data).get("last", 0))  # a new log
+                        self.stats.last_event_id = str(self._last_seq)
                         await self.poll()
             except QueueClientError as exc:
                 log.warning("task stream: %s", exc)
@@ -215,10 +221,10 @@ class Worker:
 
     def _on_event(self, seq: int, body: dict) -> None:
         self.stats.last_event_id = str(seq)
-        if seq in self._seen:
+        if seq <= self._last_seq:
             self.stats.duplicate_events += 1
             return
-        self._seen.add(seq)
+        self._last_seq = seq
         self.stats.events_received += 1
         self.stats.event_ids.append(seq)
         item = msgspec.convert(body["task"], WorkItem)
