@@ -6,7 +6,9 @@
 # Candidates: codetether's installed console script (PATH), the zipapp (newest dist/*.pyz), the
 # PyInstaller one-dir (dist/codetether-<v>-<platform>.tar.gz, unpacked into a temp folder) and one-file
 # (dist/codetether-<v>-<platform>) builds; peers opencode, codex, claude and aider when on PATH.
-# Override with CODETETHER_BENCH_ZIPAPP / _ONEDIR (the executable) / _ONEFILE.
+# Override with CODETETHER_BENCH_ZIPAPP / _ONEDIR (the executable) / _ONEFILE, and the zipapp's
+# interpreter with CODETETHER_BENCH_PYTHON (default: the one under the venv; its own site-packages'
+# .pth files run at every start, so compare its bare start-up too).
 # Measured, each in the same run, interleaved so that machine noise hits all alike:
 #   size          the artifact on disk (one-dir: the archive, and unpacked)
 #   --version     wall time of the whole process, median and range over N runs, and its CPU time
@@ -57,7 +59,8 @@ ENV.pop("VIRTUAL_ENV", None)
 
 
 def base_python() -> str:
-    return getattr(sys, "_base_executable", None) or sys.executable
+    """The interpreter that runs the zipapp: CODETETHER_BENCH_PYTHON, else the one under this venv."""
+    return os.environ.get("CODETETHER_BENCH_PYTHON") or getattr(sys, "_base_executable", None) or sys.executable
 
 
 def candidates() -> list[dict]:
