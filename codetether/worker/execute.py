@@ -4,7 +4,9 @@ worker's auto-approve policy, with its progress reported as it happens.
 Auto-approve: ``all`` allows every action; ``safe`` allows reads and edits inside the workspace and
 nothing else; ``none`` allows reads only. An action the policy does not allow is not silently
 refused: the run stops and the task ends ``input-required`` with the request (tool and subject), so
-whoever sent the task can approve it by answering, or run it elsewhere.
+whoever sent the task can approve it by answering, or run it elsewhere. A ralph task runs the PRD's
+commands itself (quality checks, shell steps): unless the policy allows each of them outright it fails
+before anything runs, since under ``safe`` a PRD written by an earlier task would be any command at all.
 """
 
 import asyncio
@@ -213,6 +215,7 @@ class AgentTaskExecutor:
         from ..bus import Envelope, Follower
         from ..errors import CodetetherError
         from ..events import RalphProgress
+        from ..ralph.actions import requests
         from ..ralph.loop import Ralph, RalphOptions
 
         prd = (workspace / str(item.metadata.get("prd") or "prd.json")).resolve()
@@ -230,6 +233,11 @@ class AgentTaskExecutor:
         relaying = asyncio.create_task(relay.forever())
         try:
             ralph = Ralph(self.runtime(), prd, options, cwd=workspace)
+            # The PRD's checks are shell commands Ralph runs itself, and a PRD is a file an earlier task's
+            # agent may have written: each must pass this worker's policy (ralph.prd is what will run).
+            refused = self._refused(requests(ralph.prd), workspace)
+            if refused is not None:
+                return refused
             async with Follower(self.runtime().bus, f"{ralph.topic}.*", observe):
                 result = await ralph.run()
         except CodetetherError as exc:  # a bad PRD, a dirty tree: the task fails with the reason
@@ -239,6 +247,19 @@ class AgentTaskExecutor:
         summary = "\n".join(f"{story.id} {story.title}: {story.result}" for story in result.stories)
         message = f"ralph {result.status}: {result.passed}/{result.total} stories pass ({result.stop_reason})"
         return Outcome(outcome="completed" if result.status == "passed" else "failed", message=message, result=summary)
+
+    def _refused(self, wanted: "list[PermissionRequest]", workspace: Path) -> Outcome | None:
+        """The first of ``wanted`` this worker's policy does not allow outright, as the task's outcome."""
+        policy = policy_for(self.auto_approve, self.loaded.config.permissions)
+        for request in wanted:
+            if policy.decide(request, workspace=workspace, cwd=workspace) != "allow":
+                return Outcome(
+                    outcome="failed",
+                    message=f"not allowed (auto-approve={self.auto_approve}): the PRD's {request.tool} wants to "
+                    f"{request.kind} {request.subject!r}; run ralph tasks on a worker with --auto-approve all, "
+                    "or allow the command with a [permissions] rule",
+                )
+        return None
 
     async def aclose(self) -> None:
         if self._runtime is not None:
