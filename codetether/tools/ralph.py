@@ -43,10 +43,28 @@ def _argv(params: Params, prd: str, mode: str) -> list[str]:
     return argv + (["--model", params.model] if params.model else [])
 
 
+async def _check_commands(path, ctx: ToolContext) -> None:
+    """Put each command and URL the PRD makes Ralph run before the permission policy, as if the model
+    ran them itself: the PRD may be the model's own writing (an edit ``approve`` mode allows silently),
+    and approving "ralph run" shows none of them. This call runs alone (an execute tool), so the file
+    the child reads is the file checked."""
+    from ..errors import CodetetherError
+    from ..ralph.actions import requests
+    from ..ralph.validate import load
+
+    try:
+        prd = await asyncio.to_thread(load, path)
+    except CodetetherError as exc:
+        raise ToolError(exc.message, exc.hint or "check it with the prd tool (action=validate)") from None
+    for request in requests(prd):
+        await ctx.check(request)
+
+
 async def run(params: Params, ctx: ToolContext) -> str:
     path = await ctx.path(params.prd)
     if not path.is_file():
         raise ToolError(f"{params.prd} does not exist", "draft one with the prd tool first")
+    await _check_commands(path, ctx)
     mode = str(ctx.gate.policy.mode.value)
     proc = await asyncio.create_subprocess_exec(
         *_argv(params, str(path), mode),
