@@ -40,7 +40,8 @@ async def run(params: Params, ctx: ToolContext) -> str:
         raise ToolError(f"no known peer {params.peer!r} (known: {names})", "call a2a_peers to see them")
     try:
         async with asyncio.timeout(params.timeout):
-            async with await A2AClient.connect(peer.url, token=peers.token) as client:
+            # same_host: the peer's card must not send the token (and the message) to another host.
+            async with await A2AClient.connect(peer.url, token=peers.token, same_host=True) as client:
                 result = await client.send(params.message)
     except TimeoutError:
         raise ToolError(f"{peer.label} did not answer within {params.timeout:.0f} s") from None

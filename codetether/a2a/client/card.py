@@ -53,13 +53,34 @@ def endpoints(card: t.AgentCard) -> list[Endpoint]:
     return list(dict.fromkeys(found))
 
 
-def choose_endpoint(card: t.AgentCard, transport: Transport = "auto", version: Version = "auto") -> Endpoint:
-    """Spec 1.0 before 0.3; JSON-RPC before gRPC unless ``transport`` names one (REST is not spoken)."""
+def host_of(url: str) -> str:
+    """The host an endpoint URL (or a gRPC ``host:port`` target) names, lower-cased; "" if none."""
+    try:
+        return (urlsplit(url if "://" in url else f"//{url}").hostname or "").lower()
+    except ValueError:  # a malformed port or IPv6 literal: names no host we could trust
+        return ""
+
+
+def choose_endpoint(
+    card: t.AgentCard, transport: Transport = "auto", version: Version = "auto", *, host: str | None = None
+) -> Endpoint:
+    """Spec 1.0 before 0.3; JSON-RPC before gRPC unless ``transport`` names one (REST is not spoken).
+    ``host``: only interfaces on that host count (the card is whatever its server says; see ``connect``)."""
     if transport not in ("auto", *BINDINGS):
         raise A2AClientError(f"unknown transport {transport!r}", "use auto, jsonrpc or grpc")
     if version not in ("auto", V1, V03):
         raise A2AClientError(f"unknown A2A version {version!r}", "use auto, 1.0 or 0.3")
     offered = endpoints(card)
+    if host is not None:
+        elsewhere = [e for e in offered if host_of(e.url) != host.lower()]
+        offered = [e for e in offered if e not in elsewhere]
+        if not offered and elsewhere:
+            listing = ", ".join(e.url for e in elsewhere)
+            raise A2AClientError(
+                f"agent {card.name!r} at {host} names interfaces only on other hosts ({listing}); "
+                "its token is not sent there",
+                f"configure the peer by the URL it serves on ({elsewhere[0].url})",
+            )
     bindings = list(BINDINGS.values()) if transport == "auto" else [BINDINGS[transport]]
     for wanted_version in [V1, V03] if version == "auto" else [version]:
         for binding in bindings:

@@ -17,7 +17,7 @@ import msgspec
 from ..domain import errors
 from ..domain import types as t
 from ..domain.versions import V1
-from .card import Endpoint, Transport, Version, choose_endpoint, endpoints, fetch_card
+from .card import Endpoint, Transport, Version, choose_endpoint, endpoints, fetch_card, host_of
 from .errors import A2AAuthError, A2AClientError, A2AConnectionError, resolve_token
 
 __all__ = [
@@ -80,8 +80,13 @@ class A2AClient:
         version: Version = "auto",
         timeout: float | None = None,
         connect_timeout: float = 10.0,
+        same_host: bool = False,
     ) -> "A2AClient":
         """Read the card at ``url`` (base or card URL) and open the chosen interface.
+
+        ``same_host``: speak only to an interface on ``url``'s own host. For callers that did not pick
+        the peer's card (a model's a2a_send): a card is whatever its server says, and one naming another
+        host would otherwise receive the token and the message there.
 
         ``token`` is the bearer token; ``None`` takes ``CODETETHER_A2A_TOKEN``, then
         ``CODETETHER_AUTH_TOKEN``; ``""`` sends none. ``timeout`` bounds each unary call (``None``:
@@ -94,7 +99,7 @@ class A2AClient:
         session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=None, sock_connect=connect_timeout))
         try:
             where, card = await fetch_card(url, session=session, timeout=max(connect_timeout, 30.0))
-            endpoint = choose_endpoint(card, transport, version)
+            endpoint = choose_endpoint(card, transport, version, host=host_of(url) if same_host else None)
             if endpoint.binding == "GRPC":
                 from .grpc import GrpcTransport
 
