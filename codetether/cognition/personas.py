@@ -1,7 +1,8 @@
 """The persona tree: create, spawn under a parent within its policy, reap (with its subtree), lineage.
 
 A spawn is refused beyond the parent's ``max_spawn_depth`` or once it has ``max_branching_factor``
-live children: a thinking persona can ask for helpers, but the tree stays bounded. Reaped personas
+live children, and a child's own policy may narrow its parent's but never widen it: a thinking persona
+can ask for helpers, but the tree stays bounded. Reaped personas
 stay in the tree (the lineage shows them) and never think again.
 """
 
@@ -55,6 +56,8 @@ class Personas:
             raise PolicyRefused(f"already {MAX_PERSONAS} personas", "reap some first")
         policy = request.policy or (parent.policy if parent is not None else PersonaPolicy())
         _check_tools(policy.allowed_tools)
+        if parent is not None and request.policy is not None:
+            _check_narrower(policy, parent.policy, parent.identity.id)
         swarm_id = request.swarm_id or (parent.identity.swarm_id if parent is not None else None)
         now = self._clock()
         state = PersonaRuntimeState(
@@ -148,4 +151,22 @@ def _check_tools(names: list[str]) -> None:
         raise CognitionError(
             f"policy.allowed_tools: {', '.join(map(repr, unknown))} cannot be given to a persona",
             "choose from " + ", ".join(allowed),
+        )
+
+
+_LIMITS = ("max_spawn_depth", "max_branching_factor", "token_budget_per_minute", "compute_ms_per_minute")
+
+
+def _check_narrower(policy: PersonaPolicy, parent: PersonaPolicy, parent_id: str) -> None:
+    """A child's own policy may narrow its parent's, never widen it: otherwise each spawn could lift the
+    depth and branching limits (the tree would be bounded only by MAX_PERSONAS) and the tools."""
+    wider = [f"{name} {getattr(policy, name)} > {getattr(parent, name)}" for name in _LIMITS
+             if getattr(policy, name) > getattr(parent, name)]  # fmt: skip
+    extra = sorted(set(policy.allowed_tools) - set(parent.allowed_tools))
+    if extra:
+        wider.append(f"allowed_tools {extra} beyond the parent's {sorted(parent.allowed_tools)}")
+    if wider:
+        raise PolicyRefused(
+            f"a child of {parent_id!r} cannot have a wider policy than it: {'; '.join(wider)}",
+            "give the child limits no larger than its parent's, or leave policy out to inherit them",
         )
