@@ -248,6 +248,12 @@ class WorkerSection(_Section):
     replay_events: Annotated[
         int, msgspec.Meta(ge=1, description="task-stream events kept for workers resuming with Last-Event-ID")
     ] = 1000
+    forget_after_seconds: Annotated[
+        float,
+        msgspec.Meta(
+            gt=0, description="a worker record is deleted this long after its last heartbeat (it re-registers if back)"
+        ),
+    ] = 3600.0
 
 
 class K8sSection(_Section):

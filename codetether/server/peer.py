@@ -163,6 +163,7 @@ def open_queue(path: Path | str, settings: WorkerSection) -> WorkQueue:
             lease_seconds=settings.lease_seconds,
             heartbeat_seconds=settings.heartbeat_seconds,
             replay_events=settings.replay_events,
+            forget_after=settings.forget_after_seconds,
         ),
     )
 

@@ -38,6 +38,10 @@ def open_shared(section: StoreSection, worker: WorkerSection) -> SharedStore:
             lease_seconds=worker.lease_seconds,
             heartbeat_seconds=worker.heartbeat_seconds,
             replay_events=worker.replay_events,
+            forget_after=worker.forget_after_seconds,
         ),
     )
+    from ..worker.relay_pg import PgQueuePeers
+
+    PgQueuePeers(section.url, replicas, queue)  # workers may use any replica (it attaches itself)
     return SharedStore(tasks, replicas, queue)

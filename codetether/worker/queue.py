@@ -6,6 +6,12 @@ clients watching it see the worker's progress). Workers register with the server
 get their own token (stored hashed); from then on they may act only as themselves: a worker's token
 claims, reports on and releases only the tasks it holds. A claim lasts as long as its worker keeps
 heartbeating: ``lease_seconds`` after the last heartbeat the task is claimable again.
+
+With several replicas on one store (:class:`Peers` attached), a worker may use any of them: reports
+on a task queued by another replica are forwarded to it (its executor holds the A2A task), and new
+events and claims wake the task streams of every replica. Worker records whose heartbeats stopped
+``forget_after`` seconds ago (and that hold nothing) are deleted; such a worker, if it comes back,
+gets 401 and registers again.
 """
 
 import asyncio
@@ -14,6 +20,7 @@ import secrets
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import msgspec
 
@@ -54,6 +61,7 @@ class QueueSettings:
     heartbeat_seconds: float = 30.0
     replay_events: int = 1000
     keepalive_seconds: float = 15.0
+    forget_after: float = 3600.0  # a worker silent this long (holding nothing) is unregistered
 
 
 @dataclass
@@ -66,6 +74,25 @@ class Update:
     outcome: str = ""
     result: str = ""
     applied: asyncio.Future | None = field(default=None)
+
+
+class Peers(Protocol):
+    """The other replicas sharing this queue's store (see ``worker.relay_pg``)."""
+
+    def changed(self) -> None:
+        """New events are in the log: wake the task streams of the other replicas."""
+
+    def claimed(self, task_id: str) -> None:
+        """A task was claimed here: the other replicas' streams tell their workers."""
+
+    async def forward(self, task_id: str, update: Update) -> None:
+        """Apply ``update`` on the replica whose executor runs the task and return once it is on the
+        A2A task; raise :class:`errors.Conflict` when no live replica runs it."""
+
+    def tell(self, task_id: str, update: Update) -> None:
+        """Like :meth:`forward`, without waiting (notes such as "claimed by ...")."""
+
+    def close(self) -> None: ...
 
 
 class WorkQueue:
@@ -86,6 +113,7 @@ class WorkQueue:
         self._claims: list[str] = []  # claimed task ids, for the streams' advisory frames
         self._claims_base = 0  # how many were trimmed off the front of _claims
         self._turn = 0
+        self.peers: Peers | None = None
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -101,6 +129,8 @@ class WorkQueue:
         if self._reaper is not None:
             self._reaper.cancel()
             await asyncio.gather(self._reaper, return_exceptions=True)
+        if self.peers is not None:
+            self.peers.close()
         self._notify()
 
     def _notify(self) -> None:
@@ -117,15 +147,25 @@ class WorkQueue:
                 log.exception("lease reaper failed")
 
     def reap(self) -> int:
-        """Re-queue the tasks whose worker stopped heartbeating; returns how many."""
-        expired = self.store.expire(self.clock())
+        """Re-queue the tasks whose worker stopped heartbeating; returns how many. Also forgets the
+        workers silent for ``forget_after`` seconds."""
+        now = self.clock()
+        expired = self.store.expire(now)
         requeued = []
         for task_id, worker_id, seq in expired:
             log.warning("worker %s stopped heartbeating; task %s is claimable again", worker_id, task_id)
-            self._deliver(task_id, Update("requeued", f"worker {worker_id} stopped responding; task re-queued"))
+            self._tell(task_id, Update("requeued", f"worker {worker_id} stopped responding; task re-queued"))
             requeued += [(event.seq, event.task) for event in self.store.events_after(seq - 1, 1)]
         if expired:
             self._after_event(*requeued)
+        for record in self.store.forget_workers(now - self.settings.forget_after):
+            self._records.pop(record.worker_id, None)
+            log.warning(
+                "forgot worker %s (%s): no heartbeat for %.0f s; it registers again if it comes back",
+                record.worker_id,
+                record.name,
+                now - record.last_seen,
+            )
         return len(expired)
 
     def _after_event(self, *events: tuple[int, WorkItem]) -> None:
@@ -133,6 +173,8 @@ class WorkQueue:
             self._hint(seq, item)
         self.store.prune_events(self.settings.replay_events)
         self._notify()
+        if self.peers is not None and events:
+            self.peers.changed()
 
     # -- which worker should take a task first ----------------------------------------------------
 
@@ -179,6 +221,14 @@ class WorkQueue:
         for stale in list(self._hints)[: max(0, len(self._hints) - KEEP_ADVISORIES)]:
             del self._hints[stale]
 
+    def wake(self) -> None:
+        """Another replica added events to the shared log: the task streams here read them."""
+        self._notify()
+
+    def claimed_elsewhere(self, task_id: str) -> None:
+        """Another replica's worker claimed ``task_id``: streams here say so, its hint here lapses."""
+        self._claimed(task_id)
+
     def _claimed(self, task_id: str) -> None:
         self._promised.pop(task_id, None)
         self._claims.append(task_id)
@@ -214,6 +264,19 @@ class WorkQueue:
             return False
         inbox.put_nowait(update)
         return True
+
+    def _tell(self, task_id: str, update: Update) -> None:
+        """A note for the task's A2A watchers, wherever its executor runs; nobody waits for it."""
+        if not self._deliver(task_id, update) and self.peers is not None:
+            self.peers.tell(task_id, update)
+
+    async def apply(self, task_id: str, update: Update) -> None:
+        """Put a report forwarded by another replica on the A2A task run here; returns once it is
+        there. :class:`errors.Conflict` when the task no longer runs here."""
+        update.applied = asyncio.get_running_loop().create_future()
+        if not self._deliver(task_id, update):
+            raise errors.Conflict(f"task {task_id} is no longer running (it ended)")
+        await update.applied
 
     # -- workers ---------------------------------------------------------------------------------
 
@@ -291,7 +354,9 @@ class WorkQueue:
                 who = "this worker already"
             raise errors.Conflict(f"task {request.task_id} is not claimable: {who} holds it")
         self._claimed(item.task_id)
-        self._deliver(item.task_id, Update("status", f"claimed by worker {worker_id}"))
+        if self.peers is not None:
+            self.peers.claimed(item.task_id)
+        self._tell(item.task_id, Update("status", f"claimed by worker {worker_id}"))
         return ClaimResponse(task=item, lease_seconds=self.settings.lease_seconds)
 
     def _holding(self, principal: Principal, worker_id: str, task_id: str) -> str:
@@ -305,9 +370,12 @@ class WorkQueue:
 
     async def _relay(self, task_id: str, update: Update) -> None:
         update.applied = asyncio.get_running_loop().create_future()
-        if not self._deliver(task_id, update):
+        if self._deliver(task_id, update):
+            await update.applied
+        elif self.peers is not None:  # queued by another replica: its executor applies it
+            await self.peers.forward(task_id, update)
+        else:
             raise errors.Conflict(f"task {task_id} is no longer running on this server")
-        await update.applied
 
     async def output(self, principal: Principal, task_id: str, request: OutputRequest) -> None:
         self._holding(principal, request.worker_id, task_id)
@@ -319,7 +387,7 @@ class WorkQueue:
             seq = self.store.give_back(request.task_id, worker_id, self.clock())
             if seq is None:
                 raise errors.Conflict(f"worker {worker_id} does not hold task {request.task_id}")
-            self._deliver(request.task_id, Update("requeued", request.message or f"worker {worker_id} gave it back"))
+            self._tell(request.task_id, Update("requeued", request.message or f"worker {worker_id} gave it back"))
             self._after_event(*[(event.seq, event.task) for event in self.store.events_after(seq - 1, 1)])
             return
         if not self.store.finish(request.task_id, worker_id):

@@ -42,6 +42,10 @@ class QueueStore(Protocol):
     def touch_worker(self, worker_id: str, info: dict, now: float, lease_until: float) -> int:
         """Record a heartbeat and extend the leases of every task the worker holds; returns how many."""
 
+    def forget_workers(self, before: float) -> list[WorkerRecord]:
+        """Delete the workers last seen before ``before`` that hold no task (in the same transaction as
+        the check, so a heartbeat or claim racing it either keeps the worker or finds it gone)."""
+
     def enqueue(self, item: WorkItem, owner: str, now: float) -> int:
         """Make ``item`` claimable (a new task, or a new turn of one); returns its event's sequence number."""
 
@@ -179,6 +183,19 @@ class SQLiteQueueStore:
                 (lease_until, worker_id),
             )
             return cursor.rowcount
+
+        return self._tx(run)
+
+    def forget_workers(self, before: float) -> list[WorkerRecord]:
+        def run(db: sqlite3.Connection) -> list[WorkerRecord]:
+            held = {row[0] for row in db.execute("SELECT DISTINCT worker_id FROM work_items WHERE state = 'claimed'")}
+            gone = []
+            for worker_id, body in db.execute("SELECT id, body FROM workers").fetchall():
+                record = self._worker(body)
+                if record.last_seen < before and worker_id not in held:
+                    db.execute("DELETE FROM workers WHERE id = ?", (worker_id,))
+                    gone.append(record)
+            return gone
 
         return self._tx(run)
 

@@ -73,6 +73,21 @@ class PostgresQueueStore:
             )
             return cur.rowcount
 
+    def forget_workers(self, before: float) -> list[WorkerRecord]:
+        """Rows a heartbeat is updating are skipped (that heartbeat keeps them). A claim racing the
+        delete (by a worker silent for ``forget_after`` yet claiming now) holds a task whose lease
+        runs out unrenewed: it is re-queued, as for any worker that vanished."""
+        with self._db.tx() as cur:
+            rows = cur.execute(
+                "SELECT id, body FROM workers w WHERE (convert_from(body, 'UTF8')::jsonb ->> 'last_seen')::float8 < %s"
+                " AND NOT EXISTS (SELECT 1 FROM work_items i WHERE i.worker_id = w.id AND i.state = 'claimed')"
+                " FOR UPDATE SKIP LOCKED",
+                (before,),
+            ).fetchall()
+            if rows:
+                cur.execute("DELETE FROM workers WHERE id = ANY(%s)", ([row[0] for row in rows],))
+            return [self._worker(body) for _, body in rows]
+
     # -- tasks -----------------------------------------------------------------------------------
 
     def _event(self, cur, item: WorkItem, now: float) -> int:

@@ -333,7 +333,11 @@ class RequestHandler:
             self.store.save(task, run.owner, run.tenant)
         elif event.artifact_update is not None:
             # Not saved on its own: every task ends with a status update, which saves the artifacts too.
+            # With a shared store it is: other replicas read the stored task, and a worker's output that
+            # another replica relayed is acknowledged only once committed (a kill -9 must not lose it).
             task.merge_artifact(event.artifact_update.artifact, event.artifact_update.append)
+            if self.replicas is not None:
+                self.store.save(task, run.owner, run.tenant)
         for queue in run.subscribers:
             queue.put_nowait(event)
         try:  # observers must never keep the task from finishing

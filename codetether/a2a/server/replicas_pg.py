@@ -7,6 +7,9 @@ by a crash: one survivor at a time (an advisory lock) fails it. Events of runnin
 ``task_events`` and a ``NOTIFY codetether_task_events`` carries only their sequence number and task
 id, so any event size fits and a follower reads what it missed from the table; a cancel for a task
 run elsewhere is a ``NOTIFY codetether_cancel`` that its replica answers by cancelling it locally.
+Other parts (the worker queue's report relay) listen on their own channels through the same
+connection: :meth:`PgReplicaHub.listen`. The reaper also closes the queue items of the tasks it
+fails, so no worker claims or reports on a task nobody runs any more.
 Writes run inline on the event loop like the store's, without waiting for the disk (see
 ``__init__``); the listener is one async connection.
 """
@@ -58,6 +61,13 @@ class PgReplicaHub:
         self._listening = asyncio.Event()
         self._cancel_local: Callable[[str], Awaitable[None]] | None = None
         self._fail_orphan: Callable[[str], Awaitable[None]] | None = None
+        self._channels: dict[str, Callable[[str | None], None]] = {}
+
+    def listen(self, channel: str, callback: Callable[[str | None], None]) -> None:
+        """Call ``callback(payload)`` for every ``NOTIFY channel`` (before :meth:`start`); and
+        ``callback(None)`` each time the listener (re)connects, since notifications sent while it
+        was away are lost: the callback catches up from its table then."""
+        self._channels[channel] = callback
 
     # --- lifecycle ---------------------------------------------------------------------------------
     async def start(
@@ -194,11 +204,25 @@ class PgReplicaHub:
 
     # --- background --------------------------------------------------------------------------------
     def _live_runner(self, task_id: str) -> bool:
+        runner = self.runner(task_id)
+        return runner is not None and runner[1]
+
+    def runner(self, task_id: str) -> tuple[str, bool] | None:
+        """``(replica id, alive)`` of the replica running the task, or ``None`` when none does."""
         with self._db.cursor() as cur:
             row = cur.execute(
-                "SELECT p.last_seen FROM task_runs r JOIN replicas p ON p.id = r.replica_id WHERE r.task_id = %s",
+                "SELECT r.replica_id, p.last_seen FROM task_runs r LEFT JOIN replicas p ON p.id = r.replica_id"
+                " WHERE r.task_id = %s",
                 (task_id,),
             ).fetchone()
+        if row is None:
+            return None
+        return row[0], row[1] is not None and row[1] >= time.time() - self.dead_after
+
+    def alive(self, replica_id: str) -> bool:
+        """Whether the replica heartbeated within ``dead_after`` seconds."""
+        with self._db.cursor() as cur:
+            row = cur.execute("SELECT last_seen FROM replicas WHERE id = %s", (replica_id,)).fetchone()
         return row is not None and row[0] >= time.time() - self.dead_after
 
     async def _listen(self) -> None:
@@ -209,7 +233,11 @@ class PgReplicaHub:
                 async with await psycopg.AsyncConnection.connect(self.url, autocommit=True) as conn:
                     await conn.execute(f"LISTEN {EVENTS}")
                     await conn.execute(f"LISTEN {CANCELS}")
+                    for channel in self._channels:
+                        await conn.execute(f"LISTEN {channel}")
                     self._catch_up()  # whatever was announced while we were not listening
+                    for callback in self._channels.values():
+                        callback(None)
                     self._listening.set()
                     async for note in conn.notifies():
                         if note.channel == EVENTS:
@@ -220,6 +248,8 @@ class PgReplicaHub:
                             job = asyncio.create_task(self._cancel_local(note.payload), name=f"cancel-{note.payload}")
                             self._cancels.add(job)
                             job.add_done_callback(self._cancels.discard)
+                        elif note.channel in self._channels:
+                            self._channels[note.channel](note.payload)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # the connection dropped: listen again, catching up from the table
@@ -256,6 +286,8 @@ class PgReplicaHub:
                         (self.replica_id, time.time(), time.time()),
                     )
                     cur.execute("DELETE FROM task_events WHERE at < %s", (time.time() - EVENT_RETENTION_SECONDS,))
+                    # reports whose relaying replica died before cleaning up after itself
+                    cur.execute("DELETE FROM queue_reports WHERE at < %s", (time.time() - EVENT_RETENTION_SECONDS,))
                 await self.reap()
             except Exception as exc:  # the database is briefly away: the next beat tries again
                 log.warning("replica heartbeat failed: %s", exc)
@@ -282,6 +314,9 @@ class PgReplicaHub:
                 with self._db.cursor() as cur:
                     stale = "DELETE FROM task_runs WHERE task_id = %s AND replica_id != %s"
                     cur.execute(stale, (task_id, self.replica_id))
+                    # its worker's next report or claim is refused (409): the task is over
+                    closed = "UPDATE work_items SET state = 'done', lease_until = 0 WHERE task_id = %s"
+                    cur.execute(closed + " AND state != 'done'", (task_id,))
             return len(rows)
         finally:
             with self._db.cursor() as cur:
