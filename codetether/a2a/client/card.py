@@ -20,6 +20,7 @@ from .errors import A2AClientError
 CARD_PATH = "/.well-known/agent-card.json"
 LEGACY_CARD_PATH = "/.well-known/agent.json"  # spec 0.2
 BINDINGS = {"jsonrpc": "JSONRPC", "grpc": "GRPC"}
+MAX_CARD_BYTES = 1024 * 1024  # cards are a few KB
 Transport = Literal["auto", "jsonrpc", "grpc"]
 Version = Literal["auto", "1.0", "0.3"]
 
@@ -103,6 +104,17 @@ def card_url(url: str) -> str:
     return url.rstrip("/") + CARD_PATH
 
 
+async def _read_card(response: Any, where: str) -> bytes:
+    """The body, refused past MAX_CARD_BYTES: a server named as a peer is read on a timer, and an endless
+    card would otherwise grow this process's memory until it died."""
+    body = bytearray()
+    async for chunk in response.content.iter_chunked(64 * 1024):
+        body += chunk
+        if len(body) > MAX_CARD_BYTES:
+            raise A2AClientError(f"the agent card at {where} is over {MAX_CARD_BYTES} bytes; not read")
+    return bytes(body)
+
+
 async def fetch_card(url: str, *, session: Any = None, timeout: float = 30.0) -> tuple[str, t.AgentCard]:
     """``(card URL, card)`` for an agent's base or card URL (the card is public: no token needed).
     A base URL without ``agent-card.json`` is tried at 0.2's ``agent.json`` too."""
@@ -123,7 +135,7 @@ async def fetch_card(url: str, *, session: Any = None, timeout: float = 30.0) ->
                 if response.status == 404 and index + 1 < len(tries):
                     continue
                 await check_status(response, where, "")
-                body = await response.read()
+                body = await _read_card(response, where)
             try:
                 data = msgspec.json.decode(body)
             except msgspec.DecodeError as exc:
