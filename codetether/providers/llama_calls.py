@@ -216,6 +216,8 @@ class ToolCaller:
         with self.lock:
             head = self._prefix_tokens(prefix)
             tail = self.llm.tokenize(suffix.encode(), add_bos=False, special=True)
+            if len(head) + len(tail) + max_tokens > self.llm.n_ctx():
+                return None  # too many tools for this context: no call rather than a truncated prompt
             self._restore(prefix, head)
             text, produced = self._decode(head + tail, grammar, max_tokens, temperature)
             self.last_usage = {"prompt_tokens": len(head) + len(tail), "completion_tokens": produced}

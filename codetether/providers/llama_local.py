@@ -190,7 +190,11 @@ class LlamaCppProvider:
         if wanted is not None:
             temperature = 0.1 if request.temperature is None else request.temperature
             caller = tool_caller(path, self.n_ctx)
-            call = caller.call(request.tools, wanted, temperature=temperature)
+            try:
+                call = caller.call(request.tools, wanted, temperature=temperature)
+            except Exception as exc:  # a schema llama.cpp's grammar cannot express: answer in text instead
+                log.warning("the local model could not make a tool call, answering in text: %s", exc)
+                call = None
             if call is not None:
                 yield {"prompt_tokens": caller.last_usage.get("prompt_tokens", 0)}
                 yield {"tool_call": call, "output_tokens": caller.last_usage.get("completion_tokens", 1)}

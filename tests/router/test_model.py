@@ -1,7 +1,6 @@
 """The router and the llama-cpp provider on the real Gemma 3 270M GGUF: grammar-bound, schema-valid calls."""
 
 import json
-import threading
 
 import jsonschema
 import pytest
@@ -116,6 +115,26 @@ async def test_provider_calls_a_tool_then_answers(gguf, specs):
     assert not any(isinstance(e, ToolCallEnd) for e in events)
 
 
-def test_lock_is_the_models_own(model):
-    _, lock = model
-    assert isinstance(lock, type(threading.Lock()))
+async def test_provider_answers_in_text_when_no_call_can_be_made(gguf, model):
+    from codetether.providers.types import ToolSpec
+
+    remote = ToolSpec(
+        name="fetch_remote",
+        description="A tool whose schema points elsewhere.",
+        parameters={"type": "object", "properties": {"x": {"$ref": "https://example.invalid/schema.json"}}},
+    )
+    provider = create_provider(ProviderSettings(name="llama-cpp", kind="llama-cpp", model_path=str(gguf)))
+    request = Request(model="gemma-3-270m", messages=[Message.user("fetch it")], tools=[remote], max_tokens=8)
+    events = [e async for e in provider.stream(request)]
+    assert any(isinstance(e, TextDelta) for e in events) and not any(isinstance(e, ToolCallEnd) for e in events)
+
+    llm, lock = model
+    many = [
+        ToolSpec(
+            name=f"tool_{i}",
+            description=" ".join(f"w{i}x{j}" for j in range(40)),  # ~100 tokens of the 120-char line each
+            parameters={"type": "object", "properties": {}},
+        )
+        for i in range(120)
+    ]
+    assert ToolCaller(llm, lock).call(many, "use one") is None  # the prompt would not fit the context
