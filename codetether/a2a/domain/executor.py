@@ -56,6 +56,7 @@ class RequestContext(msgspec.Struct, kw_only=True):
     configuration: SendMessageConfiguration | None = None  # as the client sent it
     streaming: bool = False  # the client called SendStreamingMessage
     principal: Principal | None = None  # who sent the message (None: an in-process caller)
+    owner: str = ""  # the id of the principal whose task this is (the admin may act on another's task)
 
     @property
     def text(self) -> str:

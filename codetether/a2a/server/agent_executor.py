@@ -27,12 +27,21 @@ from typing import TYPE_CHECKING
 
 from ...config import LoadedConfig
 from ...paths import data_dir, ensure_private_dir
+from ...security.principal import ADMIN, LOCAL
 from ..domain.executor import RequestContext, TaskUpdater
 
 if TYPE_CHECKING:
     from ...bus import AgentBus
     from ...peers.directory import PeerDirectory
     from ...runtime import Runtime
+
+
+def conversation(context: RequestContext) -> str:
+    """The key of ``context``'s session. A contextId names a conversation only among its owner's tasks:
+    any client may choose one ("main", "project-x"), so another principal naming the same id must start
+    its own session, not resume (and read) the owner's. The admin's contexts keep their bare ids."""
+    owner = context.owner
+    return context.context_id if owner in ("", ADMIN.id, LOCAL.id) else f"{owner}|{context.context_id}"
 
 
 class ContextSessions:
@@ -88,13 +97,14 @@ class AgentExecutor:
         return self._runtime
 
     async def execute(self, context: RequestContext, updater: TaskUpdater) -> None:
-        lock = self._context_locks.setdefault(context.context_id, asyncio.Lock())
+        key = conversation(context)
+        lock = self._context_locks.setdefault(key, asyncio.Lock())
         if lock.locked():
             await updater.working("waiting for the previous task in this conversation to finish")
         async with lock:
             await self._run(context, updater)
         if not lock.locked() and not lock._waiters:
-            self._context_locks.pop(context.context_id, None)
+            self._context_locks.pop(key, None)
 
     async def _run(self, context: RequestContext, updater: TaskUpdater) -> None:
         from ...bus import Envelope, Follower
@@ -108,7 +118,7 @@ class AgentExecutor:
             AgentSpec(
                 workspace=str(self.workspace),
                 model=self.model,
-                session=self.sessions.get(context.context_id) or "new",
+                session=self.sessions.get(conversation(context)) or "new",
             )
         )
         progress: asyncio.Queue[str] = asyncio.Queue()
@@ -120,7 +130,7 @@ class AgentExecutor:
             nonlocal tools_ran
             event = envelope.message
             if isinstance(event, SessionStarted):
-                self.sessions.set(context.context_id, event.session_id)
+                self.sessions.set(conversation(context), event.session_id)
             elif isinstance(event, ToolCallStarted):
                 tools_ran = True
                 progress.put_nowait(f"running {describe(event.name, event.arguments, 80)}")

@@ -256,6 +256,7 @@ class RequestHandler:
             configuration=request.configuration,
             streaming=streaming,
             principal=call.principal,
+            owner=run.owner,
         )
         return run, context
 
