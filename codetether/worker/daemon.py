@@ -121,6 +121,7 @@ class Worker:
         self._revoked: set[str] = set()  # runs stopped because the server took their task back
         self._deferred: dict[str, asyncio.TimerHandle] = {}  # tasks meant for another worker, claimed late
         self._missed = False  # a task was passed over for want of a slot since the last poll
+        self._registering = asyncio.Lock()  # the stream and the heartbeat may both find us forgotten
 
     # -- status ----------------------------------------------------------------------------------
 
@@ -191,7 +192,8 @@ class Worker:
         while True:
             try:
                 cursor = self.stats.last_event_id
-                async for frame in self.client.stream(self.stats.worker_id, self.options.name, cursor):
+                client = self.client
+                async for frame in client.stream(self.stats.worker_id, self.options.name, cursor):
                     if frame.event == "open":
                         self.stats.stream_connected = True
                         self.stats.stream_connects += 1
@@ -212,7 +214,7 @@ class Worker:
             except QueueClientError as exc:
                 log.warning("task stream: %s", exc)
                 if exc.status == 401:
-                    await self._reregister()
+                    await self._reregister(client)
             except (ValueError, msgspec.DecodeError) as exc:
                 log.warning("task stream sent a malformed frame (%s); reconnecting", exc)
             self.stats.stream_connected = False
@@ -378,8 +380,9 @@ class Worker:
             task_progress=dict(self.stats.active) or None,
             cognition=cognition,
         )
+        client = self.client
         try:
-            reply = await self.client.heartbeat(self.stats.worker_id, beat)
+            reply = await client.heartbeat(self.stats.worker_id, beat)
             self.stats.heartbeats += 1
             for task_id in reply.revoked:
                 run = self._runs.get(task_id)
@@ -389,11 +392,18 @@ class Worker:
         except QueueClientError as exc:
             self.stats.heartbeat_errors += 1
             log.warning("heartbeat: %s", exc)
-            if exc.status in (401, 404):  # the server forgot us (a fresh data dir): register again
-                await self._reregister()
+            if exc.status in (401, 404):  # the server forgot us (a long silence, a fresh data dir)
+                await self._reregister(client)
 
-    async def _reregister(self) -> None:
-        try:
-            await self.register()
-        except QueueClientError as exc:
-            log.warning("registering again: %s", exc)
+    async def _reregister(self, refused: QueueClient) -> None:
+        """Register anew, once however many loops were refused with the same token."""
+        async with self._registering:
+            if self.client is not refused:
+                return  # another loop registered again already
+            former = self.stats.worker_id
+            log.warning("the server no longer knows worker %s; registering again", former)
+            try:
+                await self.register()
+                log.warning("registered again as %s (was %s)", self.stats.worker_id, former)
+            except QueueClientError as exc:
+                log.warning("registering again: %s", exc)
