@@ -2,7 +2,8 @@
 
 A ``contextId`` is one agent session, so a conversation continues across messages and tasks: the
 first message of a context starts a session, later ones resume it (the mapping is kept next to the
-sessions, so it survives a restart). Tool activity is reported as ``working`` status updates, the
+sessions, so it survives a restart). A context belongs to the principal that owns its tasks: the same
+id sent by another token is another conversation. Tool activity is reported as ``working`` status updates, the
 final answer as an artifact and the completing status message.
 
 A plain chat reply comes back as a message only, with no task (spec 1.0 §3.1.1 "a direct response
