@@ -21,7 +21,10 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "config": ("codetether.cli.commands.config:config", "Show, create and change settings; trust project files."),
     "crash": ("codetether.cli.commands.crash:crash", "List, show and delete crash reports."),
     "k8s": ("codetether.cli.commands.k8s:k8s", "Kubernetes: print deployment manifests, show the deployment."),
-    "models": ("codetether.cli.commands.models:models", "List models with context, limits and prices."),
+    "models": (
+        "codetether.cli.commands.models:models",
+        "List models with context, limits and prices; pull the tool-call router model.",
+    ),
     "mcp": ("codetether.cli.commands.mcp:mcp", "Use MCP servers' tools (list, tools, call), or serve ours."),
     "plugin": ("codetether.cli.commands.plugin:plugin", "Sign, verify, install and remove signed plugins."),
     "ralph": ("codetether.cli.commands.ralph:ralph", "Run a PRD story by story, each gated by the project's checks."),
