@@ -25,7 +25,8 @@ from ..a2a.domain import types as t
 from ..a2a.domain.context import CallContext
 from ..a2a.domain.versions import V03, V1, negotiate
 from ..a2a.pb._pool import Empty
-from ..a2a.server.handler import BoundHandler, RequestHandler
+from ..a2a.server.bound import BoundHandler
+from ..a2a.server.handler import RequestHandler
 from ..a2a.server.streams import MappedStream
 from ..a2a.server.v03_ops import V03Operations
 from ..a2a.wire import proto_convert as pc

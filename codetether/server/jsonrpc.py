@@ -15,8 +15,9 @@ from aiohttp import web
 from ..a2a.domain import errors
 from ..a2a.domain import types as t
 from ..a2a.domain.versions import HEADER, V1, negotiate
+from ..a2a.server.bound import BoundHandler
 from ..a2a.server.card import card_v03
-from ..a2a.server.handler import BoundHandler, RequestHandler
+from ..a2a.server.handler import RequestHandler
 from ..a2a.server.streams import MappedStream
 from ..a2a.wire import compat_v03 as v03
 from ..a2a.wire import wire_names

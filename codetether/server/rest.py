@@ -15,7 +15,7 @@ from aiohttp import web
 from ..a2a.domain import errors
 from ..a2a.domain import types as t
 from ..a2a.domain.versions import HEADER, V1, negotiate
-from ..a2a.server.handler import BoundHandler
+from ..a2a.server.bound import BoundHandler
 from ..a2a.wire.wire_names import camel_keys
 from .auth import call_context
 from .jsonrpc import HANDLER_KEY, MAX_BODY_KEY

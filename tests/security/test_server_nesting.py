@@ -11,7 +11,7 @@ import pytest
 
 from codetether.a2a import pb
 from codetether.a2a.domain.store import SQLiteTaskStore
-from codetether.a2a.server.handler import MAX_FREE_FORM_DEPTH
+from codetether.a2a.server.checks import MAX_FREE_FORM_DEPTH
 from codetether.config.schema import A2ASection
 from codetether.security.audit import AuditLog
 from codetether.security.auth import TokenAuth

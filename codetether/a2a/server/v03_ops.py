@@ -15,8 +15,8 @@ from ..domain import types as t
 from ..domain.versions import V03
 from ..wire import proto_convert as pc
 from ..wire import v03_model as m
+from .bound import BoundHandler
 from .card import card_v03
-from .handler import BoundHandler
 from .streams import MappedStream
 
 _to_dict = msgspec.to_builtins
