@@ -163,6 +163,13 @@ class AgentSection(_Section):
             "secrets (*_API_KEY, *_TOKEN, *_SECRET, *_PASSWORD, VAULT_*, AWS_*); all other such variables are withheld"
         ),
     ] = []
+    lsp_project_code: Annotated[
+        bool,
+        msgspec.Meta(
+            description="let the lsp tool's language servers run the project's code where they can be stopped from it "
+            "(rust-analyzer build scripts, proc macros, check on save); starting a server always needs permission"
+        ),
+    ] = False
 
 
 class WebSearchSection(_Section):

@@ -11,6 +11,7 @@
 ``check``, ``display``, ``saw``/``ensure_fresh``, ``emit``).
 """
 
+import asyncio
 import os
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
@@ -107,7 +108,8 @@ class SessionState:
     todos: "list[Todo]" = field(default_factory=list)
     plan_mode: bool = False
     stamps: FileStamps = field(default_factory=FileStamps)  # what the agent last saw of each file
-    lsp_clients: "dict[str, LSPClient]" = field(default_factory=dict)  # server name -> running client
+    lsp_clients: "dict[str, LSPClient]" = field(default_factory=dict)  # server command line + root -> client
+    lsp_starting: asyncio.Lock = field(default_factory=asyncio.Lock)  # one permission question per server
     cleanups: list[Callable[[], Awaitable[None]]] = field(default_factory=list)  # e.g. language servers
 
     async def aclose(self) -> None:

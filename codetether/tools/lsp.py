@@ -1,5 +1,18 @@
-"""lsp: definition, references, hover, diagnostics and symbols from a real language server."""
+"""lsp: definition, references, hover, diagnostics and symbols from a real language server.
 
+Asking a running server is a read, but starting one is not: servers run the project's own code
+(rust-analyzer builds build.rs and proc macros, tsserver loads plugins named in tsconfig, pylsp plugins
+may import the project). So the first call that needs a server for a workspace asks the permission
+gate as an ``execute`` of the exact command line that will start (rules for ``execute`` and ``lsp``
+apply, as for a shell command); once allowed, the running server serves the rest of the session without
+asking again. Where a server has switches for it, it also starts with the project's code turned off
+(``NO_PROJECT_CODE``) unless ``agent.lsp_project_code`` is set in the user's or a trusted project's
+config: defence in depth, not a substitute for the gate (a project's ``.cargo/config.toml`` can still
+name a rustc wrapper that ``cargo metadata`` runs, and newer rust-analyzers read a ``rust-analyzer.toml``
+in the project).
+"""
+
+import shlex
 import shutil
 import sys
 from pathlib import Path
@@ -8,6 +21,7 @@ from urllib.parse import unquote, urlsplit
 
 import msgspec
 
+from ..security.permissions import PermissionRequest
 from ..security.toolenv import pass_env_of, tool_environment
 from .base import ToolError
 from .context import ToolContext
@@ -25,6 +39,14 @@ SERVERS: dict[str, tuple[list[str], str]] = {
     ".js": (["typescript-language-server", "--stdio"], "npm install -g typescript-language-server typescript"),
     ".go": (["gopls"], "go install golang.org/x/tools/gopls@latest"),
     ".rs": (["rust-analyzer"], "rustup component add rust-analyzer"),
+}
+# server -> initializationOptions that keep it from building or running the project's code.
+NO_PROJECT_CODE: dict[str, dict[str, Any]] = {
+    "rust-analyzer": {
+        "cargo": {"buildScripts": {"enable": False}},  # no build.rs
+        "procMacro": {"enable": False},  # no proc-macro expansion (runs the macro crates)
+        "checkOnSave": False,  # no `cargo check`, which builds build scripts and proc macros
+    },
 }
 SYMBOL_KINDS = {
     1: "file",
@@ -62,22 +84,30 @@ def _binary(name: str) -> str | None:
 
 
 async def client_for(ctx: ToolContext, path: Path) -> LSPClient:
+    """The session's server for ``path``'s language, started (after the permission gate) on first use."""
     entry = SERVERS.get(path.suffix)
     if entry is None:
         raise ToolError(f"no language server is known for {path.suffix or 'extensionless'} files")
     command, install = entry
-    clients: dict[str, LSPClient] = ctx.state.lsp_clients
-    if command[0] in clients:
-        return clients[command[0]]
     binary = _binary(command[0])
     if binary is None:
         raise ToolError(f"the language server {command[0]} is not installed", install)
-    env = tool_environment(ctx.services.environment, pass_env_of(ctx.settings))
-    client = LSPClient([binary, *command[1:]], ctx.workspace.root, env)
-    await client.start()
-    clients[command[0]] = client
-    ctx.state.cleanups.append(client.close)
-    return client
+    argv = [binary, *command[1:]]
+    line = shlex.join(argv)
+    key = f"{line}\0{ctx.workspace.root}"
+    clients: dict[str, LSPClient] = ctx.state.lsp_clients
+    # One start at a time: parallel calls (lsp is a read, so they run together) ask the user once.
+    async with ctx.state.lsp_starting:
+        if key in clients:
+            return clients[key]
+        await ctx.check(PermissionRequest(NAME, line, "execute"))
+        options = None if ctx.settings.agent.lsp_project_code else NO_PROJECT_CODE.get(command[0])
+        env = tool_environment(ctx.services.environment, pass_env_of(ctx.settings))
+        client = LSPClient(argv, ctx.workspace.root, env, initialization_options=options)
+        ctx.state.cleanups.append(client.close)  # a server that fails to initialize is stopped too
+        await client.start()
+        clients[key] = client
+        return client
 
 
 def _path_of(uri: str) -> Path:

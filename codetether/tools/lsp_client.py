@@ -33,9 +33,18 @@ LANGUAGE_IDS = {
 class LSPClient:
     """One running language server for one workspace."""
 
-    def __init__(self, command: list[str], root: Path, env: Mapping[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        command: list[str],
+        root: Path,
+        env: Mapping[str, str] | None = None,
+        *,
+        initialization_options: dict[str, Any] | None = None,
+    ) -> None:
         self.command = command
         self.root = root
+        # Sent with `initialize`, and as the answer to `workspace/configuration` (servers that pull settings).
+        self.initialization_options = initialization_options
         # A language server runs the project's code (plugins, build scripts): no secrets unless passed.
         self.env = dict(env) if env is not None else tool_environment(os.environ)
         self.proc: asyncio.subprocess.Process | None = None
@@ -81,16 +90,15 @@ class LSPClient:
             },
             "workspace": {"workspaceFolders": True},
         }
-        await self.request(
-            "initialize",
-            {
-                "processId": os.getpid(),
-                "rootUri": self.root.as_uri(),
-                "capabilities": capabilities,
-                "workspaceFolders": [{"uri": self.root.as_uri(), "name": self.root.name}],
-            },
-            timeout=timeout,
-        )
+        initialize: dict[str, Any] = {
+            "processId": os.getpid(),
+            "rootUri": self.root.as_uri(),
+            "capabilities": capabilities,
+            "workspaceFolders": [{"uri": self.root.as_uri(), "name": self.root.name}],
+        }
+        if self.initialization_options is not None:
+            initialize["initializationOptions"] = self.initialization_options
+        await self.request("initialize", initialize, timeout=timeout)
         await self.notify("initialized", {})
 
     async def _send(self, message: dict[str, Any]) -> None:
@@ -155,7 +163,12 @@ class LSPClient:
             self.diagnostics[uri] = params.get("diagnostics", [])
             self._diagnostics_seen.setdefault(uri, asyncio.Event()).set()
         elif "id" in message and "method" in message:  # a request from the server: answer so it never waits
-            task = asyncio.ensure_future(self._send({"id": message["id"], "result": None}))
+            result = None
+            if message["method"] == "workspace/configuration" and self.initialization_options is not None:
+                # The same settings again, so a server that pulls them cannot fall back to its defaults.
+                items = (message.get("params") or {}).get("items") or []
+                result = [self.initialization_options for _ in items]
+            task = asyncio.ensure_future(self._send({"id": message["id"], "result": result}))
             self._background.add(task)
             task.add_done_callback(self._background.discard)
 

@@ -3,6 +3,7 @@
 ``python lsp_server.py ENV_JSON [PID_FILE]``: writes its environment to ENV_JSON; with PID_FILE it also
 starts a ``sleep 300`` child (as real servers start helpers, e.g. tsserver) and writes that pid there.
 Both happen before it answers ``initialize``, so they are done once the client's ``start`` returns.
+With ``FAKE_LSP_MESSAGES`` set to a path, it appends every message it receives there, one JSON per line.
 """
 
 import json
@@ -27,6 +28,9 @@ def main() -> None:
         if not headers:
             return  # end of input: the client is gone
         message = json.loads(stdin.read(int(headers["content-length"])))
+        if os.environ.get("FAKE_LSP_MESSAGES"):
+            with open(os.environ["FAKE_LSP_MESSAGES"], "a") as f:
+                f.write(json.dumps(message) + "\n")
         if "id" in message:
             body = json.dumps({"jsonrpc": "2.0", "id": message["id"], "result": {"capabilities": {}}}).encode()
             stdout.write(b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
