@@ -12,7 +12,6 @@ CLI renderers, the swarm view and A2A task updates are subscribers.
 """
 
 import asyncio
-import importlib.util
 import logging
 import os
 from collections.abc import Awaitable, Callable, Mapping
@@ -33,8 +32,9 @@ from .errors import CodetetherError
 from .events import Finished, RunEvent, SessionStarted
 from .hooks import Hooks
 from .providers.base import Provider
-from .providers.catalog import lookup
-from .providers.registry import create_provider, known_providers, provider_settings, split_model
+from .providers.choice import configured_default, discover_local, explain_embedded_model, unconfigured
+from .providers.choice import context_window as model_context_window
+from .providers.registry import create_provider, provider_settings, split_model
 from .providers.types import Message
 from .secrets import SecretResolver
 from .security.audit import AuditLog
@@ -49,12 +49,10 @@ if TYPE_CHECKING:
     from .agent.profiles import AgentCatalog
     from .mcp.client import McpClients
     from .peers.directory import PeerDirectory
-    from .router.router import RouterSettings, ToolRouter
+    from .router.router import ToolRouter
     from .swarm.ratelimit import AdaptiveRateLimiter
 
 log = logging.getLogger(__name__)
-
-DEFAULT_CONTEXT_WINDOW = 128_000
 
 # A `task` sub-agent may not start further sub-agents or ask the user questions.
 SUB_AGENT_TOOLS = ["read_file", "write_file", "edit", "multiedit", "glob", "grep", "list_dir", "bash"]
@@ -197,8 +195,8 @@ class Runtime:
         provider = self._providers.get(name)
         if provider is None:
             settings = provider_settings(name, self.config, self.secrets, self.environ)
-            if settings.kind == "llama-cpp" and spec is None and self._unconfigured():
-                self._explain_local_model(model)
+            if settings.kind == "llama-cpp" and spec is None and unconfigured(self.loaded):
+                explain_embedded_model(model, self.notice)
             provider = create_provider(settings)
             limiter = self._limiters.get(name)
             if limiter is not None:
@@ -210,17 +208,12 @@ class Runtime:
         return ResolvedModel(provider=provider, model=model, label=label, window=self.context_window(label))
 
     def default_model(self) -> str:
-        """``provider/model`` from ``[default]``. A model that names its provider (``moonshotai/kimi-k2.5``,
-        as the seed documents ``CODETETHER_DEFAULT_MODEL``) wins over the built-in default provider, but
-        not over a provider the user chose."""
-        local = self._local_server()
-        if local is not None:
-            return local
-        default = self.config.default
-        head = default.model.partition("/")[0]
-        if head in known_providers(self.config) and "default.provider" not in self.loaded.origins:
-            return default.model
-        return f"{default.provider}/{default.model}"
+        """``provider/model`` a run gets when it names none: a local server found once when nothing is
+        configured (see :mod:`.providers.choice`), else ``[default]``."""
+        if self._discovered is None:
+            self._discovered = ""  # probed once, found or not
+            self._discovered = discover_local(self.loaded, self.notice) or ""
+        return self._discovered or configured_default(self.loaded)
 
     def rate_limit(self, spec: str | None = None) -> "AdaptiveRateLimiter":
         """Share one adaptive rate limiter among every later run on ``spec``'s provider (a swarm's agents)."""
@@ -236,91 +229,16 @@ class Runtime:
 
     def context_window(self, label: str) -> int:
         """Tokens the model can take: config override, else the catalog, else a safe default."""
-        provider, _, model = label.partition("/")
-        info = lookup(provider, model)
-        return self.config.agent.context_window or (info.context if info and info.context else DEFAULT_CONTEXT_WINDOW)
-
-    def _unconfigured(self) -> bool:
-        """No default provider or model was chosen anywhere (file, environment or flag)."""
-        return not {"default.provider", "default.model"} & set(self.loaded.origins)
-
-    def _local_server(self) -> str | None:
-        """``name/model`` of a local OpenAI-compatible server, probed once when nothing is configured.
-
-        The server joins the effective config as ``[providers.NAME]`` (kind openai, its loopback URL),
-        so sub-agents and ``--model NAME/other`` reach it like any configured provider.
-        """
-        if self._discovered is not None:
-            return self._discovered or None
-        self._discovered = ""
-        found = self.config.discovery.enabled and self.config.default.provider == "llama-cpp" and self._unconfigured()
-        if not found:
-            return None
-        from .config.schema import ProviderSection
-        from .providers.discovery import discover
-
-        server = discover(self.config.discovery.servers, self.config.discovery.timeout)
-        if server is None:
-            return None
-        name = server.name
-        section = self.config.providers.get(name)
-        if section is not None and section.base_url != server.base_url:
-            name = f"{name}-local"  # the user's own [providers.NAME] points elsewhere: leave it alone
-        self.config.providers.setdefault(
-            name, ProviderSection(kind="openai", base_url=server.base_url, models=server.models)
-        )
-        self._discovered = f"{name}/{server.model}"
-        self.notice(
-            f"no provider configured: using the local {server.label} server at {server.url}, model {server.model} "
-            f"(pass --model {name}/MODEL for another of its {len(server.models)} models)"
-        )
-        return self._discovered
-
-    def _explain_local_model(self, model: str) -> None:
-        if importlib.util.find_spec("llama_cpp") is None:
-            raise CodetetherError(
-                "no provider is configured and the embedded local model is not installed",
-                "pip install 'codetether[local]', or add a key (`codetether auth login openai`) and pass "
-                "--model openai/gpt-5",
-            )
-        self.notice(
-            f"no provider configured: using the embedded local model {model}, a 270M demonstration model that makes "
-            "simple tool calls but cannot do real work; for a capable one add a key (`codetether auth login openai`) "
-            "and pass --model openai/gpt-5, pass --model llama-cpp//path/to/model.gguf, or start a local server "
-            "(Ollama, llama-server, LM Studio or vLLM) and run again"
-        )
+        return model_context_window(self.config, label)
 
     def tool_router(self) -> "ToolRouter":
         """The one tool-call router of this process (``[tool_router]``), its model loaded on first use."""
         if self._router is None:
             from .router.router import ToolRouter
+            from .router.settings import router_settings
 
-            self._router = ToolRouter(self._router_settings(), notice=self.notice)
+            self._router = ToolRouter(router_settings(self.config.tool_router, self.notice), notice=self.notice)
         return self._router
-
-    def _router_settings(self) -> "RouterSettings":
-        from .paths import data_dir
-        from .router.pull import installed_model
-        from .router.router import RouterSettings
-
-        section = self.config.tool_router
-        enabled, path = section.enabled, section.model_path
-        if enabled and section.tokenizer_path:
-            self.notice("tool_router.tokenizer_path is ignored: a GGUF file carries its own tokenizer")
-        if enabled and path and not Path(path).expanduser().is_file():
-            self.notice(f"the tool router is off: its model file {path} does not exist (tool_router.model_path)")
-            enabled = False
-        if enabled and not path:
-            found = installed_model(data_dir())  # from `codetether models pull functiongemma` or install.sh
-            path = str(found) if found else None  # None: the embedded Gemma 3 270M
-        return RouterSettings(
-            enabled=enabled,
-            model_path=str(Path(path).expanduser()) if path else None,
-            arch=section.arch,
-            device=section.device,
-            max_tokens=section.max_tokens,
-            temperature=section.temperature,
-        )
 
     # --- agent runs -----------------------------------------------------------------------------------
     def agent(
