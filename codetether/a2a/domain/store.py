@@ -11,38 +11,18 @@ carries many tasks. Every read flushes first, and a reply to a client first awai
 A store backed by a shared database can replace it for several replicas.
 """
 
-import asyncio
-import base64
 import contextlib
-import logging
 import os
 import sqlite3
 import threading
-import time
 from pathlib import Path
 from typing import Protocol
 
-import msgspec
-
 from ...paths import create_private_file, ensure_private_dir
-from .errors import InvalidParamsError
+from .task_rows import DEFAULT_PAGE_SIZE, GroupCommitStore, TaskPage
 from .types import PushConfig, Task, TaskState
 
-log = logging.getLogger(__name__)
-
 MAX_PAGE_SIZE = 100
-# Saves gather this long before one transaction writes them all: under load a commit then carries
-# the tasks of several requests (a transaction costs tens of microseconds of the event loop's time);
-# replies wait for it, so this is also the most it adds to a reply's latency.
-GROUP_COMMIT_SECONDS = 0.001
-
-DEFAULT_PAGE_SIZE = 50
-
-
-class TaskPage(msgspec.Struct):
-    tasks: list[Task]
-    next_page_token: str
-    total_size: int
 
 
 class TaskStore(Protocol):
@@ -111,21 +91,6 @@ CREATE TABLE IF NOT EXISTS push_configs (
 """
 
 
-def _encode_token(updated_ns: int, task_id: str) -> str:
-    return base64.urlsafe_b64encode(f"{updated_ns}:{task_id}".encode()).decode().rstrip("=")
-
-
-def _decode_token(token: str) -> tuple[int, str]:
-    try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
-        updated_ns, _, task_id = raw.partition(":")
-        if not 0 <= int(updated_ns) < 2**63:  # SQLite's INTEGER range; we only issue positive ones
-            raise ValueError("out of range")
-        return int(updated_ns), task_id
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidParamsError(f"pageToken {token!r} is not a token this server issued") from exc
-
-
 def _private_database(path: Path) -> None:
     """Task history is the user's: the database is made 0600 before SQLite opens it, because SQLite
     creates its ``-wal`` and ``-shm`` files with the database file's mode (``os_unix.c``,
@@ -137,7 +102,7 @@ def _private_database(path: Path) -> None:
             os.chmod(f"{path}{suffix}", 0o600)
 
 
-class SQLiteTaskStore:
+class SQLiteTaskStore(GroupCommitStore):
     """The default :class:`TaskStore`: one SQLite file (or ``:memory:``)."""
 
     def __init__(self, path: Path | str, *, synchronous: str = "FULL") -> None:
@@ -147,6 +112,7 @@ class SQLiteTaskStore:
         the machine (not the process) goes down. bench/a2a_throughput.py measures the difference."""
         if synchronous not in ("FULL", "NORMAL"):
             raise ValueError(f"synchronous must be FULL or NORMAL, not {synchronous!r}")
+        super().__init__()
         if str(path) != ":memory:":
             _private_database(Path(path))
         # A short busy timeout: these calls run on the event loop, which must not stall for SQLite's
@@ -160,20 +126,8 @@ class SQLiteTaskStore:
             self._db.execute(f"ALTER TABLE tasks ADD COLUMN {column} TEXT NOT NULL DEFAULT ''")
         self._db.execute("CREATE INDEX IF NOT EXISTS tasks_by_owner ON tasks (owner, tenant, updated_ns DESC, id DESC)")
         self._lock = threading.Lock()  # the connection is shared; the A2A client may use it from threads
-        self._encode = msgspec.json.Encoder().encode
-        self._task = msgspec.json.Decoder(Task).decode
-        self._config = msgspec.json.Decoder(PushConfig).decode
-        self._last_ns = 0
-        self._pending: dict[str, tuple] = {}
-        self._flush_scheduled = False
-        self._waiters: list[asyncio.Future] = []  # replies waiting for the pending saves to commit
         # Tasks that have push configs: most have none, and every update asks.
         self._push_tasks = {row[0] for row in self._db.execute("SELECT DISTINCT task_id FROM push_configs")}
-
-    def _now_ns(self) -> int:
-        # Strictly increasing, so two saves in the same clock tick still order (and page) correctly.
-        self._last_ns = max(time.time_ns(), self._last_ns + 1)
-        return self._last_ns
 
     def get(self, task_id: str) -> Task | None:
         self.flush()
@@ -181,121 +135,35 @@ class SQLiteTaskStore:
             row = self._db.execute("SELECT body FROM tasks WHERE id = ?", (task_id,)).fetchone()
         return self._task(row[0]) if row else None
 
-    def ownership(self, task_id: str) -> tuple[str, str] | None:
-        pending = self._pending.get(task_id)
-        if pending is not None and (pending[5] or pending[6]):
-            return pending[5], pending[6]
+    def _stored_ownership(self, task_id: str) -> tuple[str, str] | None:
         with self._lock:
             row = self._db.execute("SELECT owner, tenant FROM tasks WHERE id = ?", (task_id,)).fetchone()
-        if row is None and pending is not None:
-            return pending[5], pending[6]
         return (row[0], row[1]) if row else None
 
-    def save(self, task: Task, owner: str = "", tenant: str = "") -> None:
-        earlier = self._pending.get(task.id)
-        if earlier is not None and not (owner or tenant):  # a later save in the same batch keeps the owner
-            owner, tenant = earlier[5], earlier[6]
-        row = (task.id, task.context_id, task.status.state.value, self._now_ns(), self._encode(task), owner, tenant)
-        self._pending[task.id] = row
-        if self._flush_scheduled:
-            return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:
-            self.flush()
-            return
-        self._flush_scheduled = True
-        loop.call_later(GROUP_COMMIT_SECONDS, self._flush_soon)
+    def _write_error(self) -> type[Exception]:
+        return sqlite3.Error
 
-    def _flush_soon(self) -> None:
-        try:
-            self.flush()
-        except sqlite3.Error as exc:  # the rows are back in _pending: the next save or read retries them
-            log.error("could not write %d task(s) to the task store (will retry): %s", len(self._pending), exc)
-            waiters, self._waiters = self._waiters, []
-            for waiter in waiters:  # their replies must not claim what is not on disk
-                if not waiter.done():
-                    waiter.set_exception(exc)
-
-    async def committed(self) -> None:
-        if not self._pending:
-            return
-        waiter = asyncio.get_running_loop().create_future()
-        self._waiters.append(waiter)
-        await waiter
-
-    def flush(self) -> None:
-        """Write every pending save in one transaction."""
-        self._flush_scheduled = False
-        if not self._pending:
-            return
-        pending, self._pending = self._pending, {}
-        try:
-            with self._lock:
-                self._db.execute("BEGIN")
-                try:
-                    self._db.executemany(
-                        "INSERT INTO tasks (id, context_id, state, updated_ns, body, owner, tenant)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET context_id = excluded.context_id,"
-                        " state = excluded.state, updated_ns = excluded.updated_ns, body = excluded.body",
-                        list(pending.values()),
-                    )
-                except BaseException:
-                    self._db.execute("ROLLBACK")
-                    raise
-                self._db.execute("COMMIT")
-        except BaseException:
-            self._pending = {**pending, **self._pending}  # keep them; saves made since are newer and win
-            raise
-        if not self._pending:
-            waiters, self._waiters = self._waiters, []
-            for waiter in waiters:
-                if not waiter.done():
-                    waiter.set_result(None)
-
-    def list_tasks(
-        self,
-        *,
-        context_id: str = "",
-        state: TaskState | None = None,
-        page_size: int = DEFAULT_PAGE_SIZE,
-        page_token: str = "",
-        updated_after: float | None = None,
-        owner: str | None = None,
-        tenant: str | None = "",
-    ) -> TaskPage:
-        where, args = ([], []) if tenant is None else (["tenant = ?"], [tenant])
-        if owner is not None:
-            where.append("owner = ?")
-            args.append(owner)
-        if context_id:
-            where.append("context_id = ?")
-            args.append(context_id)
-        if state is not None and state is not TaskState.UNSPECIFIED:
-            where.append("state = ?")
-            args.append(state.value)
-        if updated_after is not None:
-            where.append("updated_ns > ?")
-            args.append(min(max(int(updated_after * 1e9), -(2**63)), 2**63 - 1))  # SQLite's INTEGER range
-        self.flush()
+    def _write(self, rows: list[tuple]) -> None:
         with self._lock:
-            total = self._db.execute(
-                "SELECT COUNT(*) FROM tasks" + (" WHERE " + " AND ".join(where) if where else ""), args
-            ).fetchone()[0]
-            if page_token:
-                cursor_ns, cursor_id = _decode_token(page_token)
-                where.append("(updated_ns < ? OR (updated_ns = ? AND id < ?))")
-                args += [cursor_ns, cursor_ns, cursor_id]
-            rows = self._db.execute(
-                "SELECT updated_ns, id, body FROM tasks"
-                + (" WHERE " + " AND ".join(where) if where else "")
-                + " ORDER BY updated_ns DESC, id DESC LIMIT ?",
-                [*args, page_size + 1],
-            ).fetchall()
-        more = len(rows) > page_size
-        rows = rows[:page_size]
-        token = _encode_token(rows[-1][0], rows[-1][1]) if more else ""
-        return TaskPage([self._task(row[2]) for row in rows], token, total)
+            self._db.execute("BEGIN")
+            try:
+                self._db.executemany(
+                    "INSERT INTO tasks (id, context_id, state, updated_ns, body, owner, tenant)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET context_id = excluded.context_id,"
+                    " state = excluded.state, updated_ns = excluded.updated_ns, body = excluded.body",
+                    rows,
+                )
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _count_and_page(
+        self, count_sql: str, count_args: list, page_sql: str, page_args: list
+    ) -> tuple[int, list[tuple]]:
+        with self._lock:
+            total = self._db.execute(count_sql, count_args).fetchone()[0]
+            return total, self._db.execute(page_sql, page_args).fetchall()
 
     def put_push_config(self, config: PushConfig, version: str = "1.0") -> None:
         with self._lock:
