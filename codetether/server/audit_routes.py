@@ -11,13 +11,10 @@ from aiohttp import web
 from ..security.audit import AuditQuery, query
 from ..security.audit_writer import AuditWriter
 from .auth import AUDIT_READ
+from .json_io import json_response
 
 AUDIT_KEY = web.AppKey("audit", AuditWriter)
 MAX_LIMIT = 1000
-
-
-def _json(data: object, status: int = 200) -> web.Response:
-    return web.Response(status=status, body=msgspec.json.encode(data), content_type="application/json")
 
 
 async def _page(request: web.Request, q: AuditQuery) -> web.Response:
@@ -25,7 +22,7 @@ async def _page(request: web.Request, q: AuditQuery) -> web.Response:
     await writer.flush()
     asked_for_reads = bool(q.action) and AUDIT_READ.startswith(q.action)
     records = query(q, writer.log.directory, skip_actions=frozenset() if asked_for_reads else frozenset({AUDIT_READ}))
-    return _json({"events": records, "next_after": records[-1].seq if records else q.after})
+    return json_response({"events": records, "next_after": records[-1].seq if records else q.after})
 
 
 async def events(request: web.Request) -> web.Response:
@@ -33,9 +30,9 @@ async def events(request: web.Request) -> web.Response:
         limit = min(int(request.query.get("limit", "100")), MAX_LIMIT)
         after = int(request.query.get("after", "0"))
     except ValueError:
-        return _json({"error": "limit and after must be integers"}, 400)
+        return json_response({"error": "limit and after must be integers"}, 400)
     if limit < 1 or after < 0:
-        return _json({"error": "limit must be 1 or more and after 0 or more"}, 400)
+        return json_response({"error": "limit must be 1 or more and after 0 or more"}, 400)
     return await _page(request, AuditQuery(after=after, limit=limit))
 
 
@@ -44,7 +41,7 @@ async def search(request: web.Request) -> web.Response:
     try:
         q = msgspec.json.decode(await request.read(), type=AuditQuery)
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-        return _json({"error": f"invalid query: {exc}"}, 400)
+        return json_response({"error": f"invalid query: {exc}"}, 400)
     q.limit = min(max(q.limit, 1), MAX_LIMIT)
     return await _page(request, q)
 

@@ -5,7 +5,7 @@ gets ``event: lag`` with how many it missed, and a quiet stream gets a keep-aliv
 15 seconds, so a client that went away is noticed.
 """
 
-from typing import TypeVar
+import functools
 
 import msgspec
 from aiohttp import web
@@ -14,30 +14,23 @@ from ..cognition.engine import CognitionEngine
 from ..cognition.errors import CognitionError
 from ..cognition.memory import Lag
 from ..cognition.types import CreatePersonaRequest, ReapRequest, SpawnPersonaRequest, StartRequest, StopRequest
+from .json_io import json_body, json_response
 from .sse import frame
 
 COGNITION_KEY = web.AppKey("cognition", CognitionEngine)
 KEEPALIVE_KEY = web.AppKey("cognition_keepalive", float)  # seconds; tests shorten it
 KEEPALIVE_SECONDS = 15.0
-T = TypeVar("T")
-
-
-def _json(data: object, status: int = 200) -> web.Response:
-    return web.Response(status=status, body=msgspec.json.encode(data), content_type="application/json")
 
 
 def _error(exc: CognitionError) -> web.Response:
-    return _json({"error": exc.message, "hint": exc.hint}, exc.status)
+    return json_response({"error": exc.message, "hint": exc.hint}, exc.status)
 
 
-async def _body(request: web.Request, kind: type[T], *, optional: bool = False) -> T:
-    raw = await request.read()
-    if optional and not raw.strip():
-        return kind()
-    try:
-        return msgspec.json.decode(raw, type=kind)
-    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-        raise CognitionError(f"invalid body: {exc}", "see docs/cognition.md for the request shapes") from exc
+def _invalid(why: str) -> CognitionError:
+    return CognitionError(f"invalid body: {why}", "see docs/cognition.md for the request shapes")
+
+
+_body = functools.partial(json_body, invalid=_invalid)
 
 
 def _engine(request: web.Request) -> CognitionEngine:
@@ -46,7 +39,7 @@ def _engine(request: web.Request) -> CognitionEngine:
 
 async def start(request: web.Request) -> web.Response:
     try:
-        return _json(_engine(request).start(await _body(request, StartRequest, optional=True)))
+        return json_response(_engine(request).start(await _body(request, StartRequest, optional=True)))
     except CognitionError as exc:
         return _error(exc)
 
@@ -56,18 +49,20 @@ async def stop(request: web.Request) -> web.Response:
         body = await _body(request, StopRequest, optional=True)
     except CognitionError as exc:
         return _error(exc)
-    return _json(await _engine(request).stop(body.reason))
+    return json_response(await _engine(request).stop(body.reason))
 
 
 async def status(request: web.Request) -> web.Response:
-    return _json(_engine(request).status())
+    return json_response(_engine(request).status())
 
 
 async def latest_snapshot(request: web.Request) -> web.Response:
     snapshot = _engine(request).latest_snapshot()
     if snapshot is None:
-        return _json({"error": "no memory snapshot yet", "hint": "personas write one every fourth thought"}, 404)
-    return _json(snapshot)
+        return json_response(
+            {"error": "no memory snapshot yet", "hint": "personas write one every fourth thought"}, 404
+        )
+    return json_response(snapshot)
 
 
 async def stream(request: web.Request) -> web.StreamResponse:
@@ -95,7 +90,7 @@ async def stream(request: web.Request) -> web.StreamResponse:
 
 async def create_persona(request: web.Request) -> web.Response:
     try:
-        return _json(_engine(request).create_persona(await _body(request, CreatePersonaRequest)), 201)
+        return json_response(_engine(request).create_persona(await _body(request, CreatePersonaRequest)), 201)
     except CognitionError as exc:
         return _error(exc)
 
@@ -103,7 +98,7 @@ async def create_persona(request: web.Request) -> web.Response:
 async def spawn(request: web.Request) -> web.Response:
     try:
         body = await _body(request, SpawnPersonaRequest)
-        return _json(_engine(request).spawn(request.match_info["persona_id"], body), 201)
+        return json_response(_engine(request).spawn(request.match_info["persona_id"], body), 201)
     except CognitionError as exc:
         return _error(exc)
 
@@ -111,13 +106,15 @@ async def spawn(request: web.Request) -> web.Response:
 async def reap(request: web.Request) -> web.Response:
     try:
         body = await _body(request, ReapRequest, optional=True)
-        return _json(_engine(request).reap(request.match_info["persona_id"], cascade=body.cascade, reason=body.reason))
+        return json_response(
+            _engine(request).reap(request.match_info["persona_id"], cascade=body.cascade, reason=body.reason)
+        )
     except CognitionError as exc:
         return _error(exc)
 
 
 async def lineage(request: web.Request) -> web.Response:
-    return _json(_engine(request).lineage())
+    return json_response(_engine(request).lineage())
 
 
 def add_routes(app: web.Application, engine: CognitionEngine) -> None:

@@ -9,6 +9,7 @@ from aiohttp import web
 
 from ..k8s.errors import K8sDisabled, K8sError, K8sInvalid
 from ..k8s.manager import K8sManager
+from .json_io import json_response
 
 K8S_KEY = web.AppKey("k8s", K8sManager)
 MAX_ACTIONS = 500
@@ -18,28 +19,24 @@ class ScaleRequest(msgspec.Struct, forbid_unknown_fields=True):
     replicas: int
 
 
-def _json(data: object, status: int = 200) -> web.Response:
-    return web.Response(status=status, body=msgspec.json.encode(data), content_type="application/json")
-
-
 def _error(exc: K8sError) -> web.Response:
     status = 503 if isinstance(exc, K8sDisabled) else 400 if isinstance(exc, K8sInvalid) else 502
     body = {"error": exc.message, "hint": exc.hint}
     if exc.status:
         body["kubernetes_status"] = exc.status
-    return _json(body, status)
+    return json_response(body, status)
 
 
 async def status(request: web.Request) -> web.Response:
     try:
-        return _json(await request.app[K8S_KEY].status())
+        return json_response(await request.app[K8S_KEY].status())
     except K8sError as exc:
         return _error(exc)
 
 
 async def health(request: web.Request) -> web.Response:
     try:
-        return _json(await _enabled(request).health())
+        return json_response(await _enabled(request).health())
     except K8sError as exc:
         return _error(exc)
 
@@ -48,16 +45,16 @@ async def scale(request: web.Request) -> web.Response:
     try:
         body = msgspec.json.decode(await request.read(), type=ScaleRequest)
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
-        return _json({"error": f"invalid body: {exc}", "hint": 'send {"replicas": N}'}, 400)
+        return json_response({"error": f"invalid body: {exc}", "hint": 'send {"replicas": N}'}, 400)
     try:
-        return _json(await _enabled(request).scale(body.replicas))
+        return json_response(await _enabled(request).scale(body.replicas))
     except K8sError as exc:
         return _error(exc)
 
 
 async def reconcile(request: web.Request) -> web.Response:
     try:
-        return _json(await _enabled(request).reconcile())
+        return json_response(await _enabled(request).reconcile())
     except K8sError as exc:
         return _error(exc)
 
@@ -66,9 +63,11 @@ async def actions(request: web.Request) -> web.Response:
     try:
         limit = int(request.query.get("limit", "100"))
     except ValueError:
-        return _json({"error": "limit must be an integer"}, 400)
+        return json_response({"error": "limit must be an integer"}, 400)
     manager = request.app[K8S_KEY]
-    return _json({"actions": manager.actions(max(1, min(limit, MAX_ACTIONS))), "last_reconcile": manager.last_report})
+    return json_response(
+        {"actions": manager.actions(max(1, min(limit, MAX_ACTIONS))), "last_reconcile": manager.last_report}
+    )
 
 
 def _enabled(request: web.Request) -> K8sManager:

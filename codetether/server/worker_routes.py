@@ -7,6 +7,8 @@ last one it saw as ``Last-Event-ID`` and gets every event after it (within the r
 cursors get one ``resync-required`` event and should poll ``GET /v1/agent/tasks?status=pending``).
 """
 
+import functools
+
 import msgspec
 from aiohttp import web
 
@@ -23,6 +25,7 @@ from ..worker.types import (
     TaskClaimed,
 )
 from .auth import principal_of
+from .json_io import json_body, json_response
 from .sse import frame, open_stream
 
 QUEUE_KEY = web.AppKey("work_queue", WorkQueue)
@@ -30,20 +33,16 @@ QUEUE_KEY = web.AppKey("work_queue", WorkQueue)
 _encode = msgspec.json.Encoder().encode
 
 
-def _json(value: object, status: int = 200) -> web.Response:
-    return web.Response(body=_encode(value), status=status, content_type="application/json")
-
-
 def _error(exc: errors.QueueError) -> web.Response:
     body = {"error": exc.message, **({"hint": exc.hint} if exc.hint else {})}
-    return _json(body, exc.status)
+    return json_response(body, exc.status)
 
 
-async def _body(request: web.Request, kind: type):
-    try:
-        return msgspec.json.decode(await request.read() or b"{}", type=kind)
-    except msgspec.DecodeError as exc:
-        raise errors.BadRequest(f"invalid request body: {exc}") from exc
+def _invalid(why: str) -> errors.BadRequest:
+    return errors.BadRequest(f"invalid request body: {why}")
+
+
+_body = functools.partial(json_body, invalid=_invalid, optional=True)
 
 
 def _route(handler):
@@ -58,17 +57,17 @@ def _route(handler):
 
 @_route
 async def register(request: web.Request, queue: WorkQueue, principal: Principal) -> web.Response:
-    return _json(queue.register(principal, await _body(request, RegisterRequest)), 201)
+    return json_response(queue.register(principal, await _body(request, RegisterRequest)), 201)
 
 
 @_route
 async def heartbeat(request: web.Request, queue: WorkQueue, principal: Principal) -> web.Response:
-    return _json(queue.heartbeat(principal, request.match_info["worker_id"], await _body(request, Heartbeat)))
+    return json_response(queue.heartbeat(principal, request.match_info["worker_id"], await _body(request, Heartbeat)))
 
 
 @_route
 async def list_workers(request: web.Request, queue: WorkQueue, principal: Principal) -> web.Response:
-    return _json({"workers": queue.workers(principal)})
+    return json_response({"workers": queue.workers(principal)})
 
 
 @_route
@@ -76,24 +75,24 @@ async def pending(request: web.Request, queue: WorkQueue, principal: Principal) 
     status = request.query.get("status", "pending")
     if status != "pending":
         raise errors.BadRequest(f"status={status!r}: only pending tasks are listed here; read others over A2A")
-    return _json(PendingTasks(tasks=queue.pending(principal)))
+    return json_response(PendingTasks(tasks=queue.pending(principal)))
 
 
 @_route
 async def claim(request: web.Request, queue: WorkQueue, principal: Principal) -> web.Response:
-    return _json(queue.claim(principal, await _body(request, ClaimRequest)))
+    return json_response(queue.claim(principal, await _body(request, ClaimRequest)))
 
 
 @_route
 async def output(request: web.Request, queue: WorkQueue, principal: Principal) -> web.Response:
     await queue.output(principal, request.match_info["task_id"], await _body(request, OutputRequest))
-    return _json({"ok": True})
+    return json_response({"ok": True})
 
 
 @_route
 async def release(request: web.Request, queue: WorkQueue, principal: Principal) -> web.Response:
     await queue.release(principal, await _body(request, ReleaseRequest))
-    return _json({"ok": True})
+    return json_response({"ok": True})
 
 
 def _cursor(request: web.Request) -> int | None:
