@@ -13,17 +13,15 @@ from ..bus import Envelope
 from ..events import RalphProgress, RalphState, ToolCallStarted
 from ..ralph.report import RalphReport
 from ..tools.registry import describe
+from .live_lines import LiveLines
 
 _MARKS = {"passed": "✓", "already-passed": "✓", "failed": "✗", "timeout": "⏱", "blocked": "-", "running": "⋯"}
 
 
-class RalphView:
+class RalphView(LiveLines):
     def __init__(self, *, tty: bool, out: TextIO = sys.stderr) -> None:
-        self.tty = tty
-        self.out = out
-        self.lines: dict[str, str] = {}
+        super().__init__(tty=tty, out=out)
         self.state: dict[str, tuple[str, int, str]] = {}  # story -> (state, iteration, doing)
-        self.drawn = 0
 
     def handle(self, envelope: Envelope) -> None:
         event = envelope.message
@@ -61,33 +59,7 @@ class RalphView:
     def _line(self, story: str, state: str, iteration: int, doing: str) -> None:
         self.state[story] = (state, iteration, doing)
         mark = _MARKS.get(state, "⋯")
-        line = f"{mark} {story:<12} {state:<10} iter {iteration:<2} {doing[:80]}"
-        self.lines[story] = line
-        if not self.tty:
-            self.out.write(line + "\n")
-            self.out.flush()
-            return
-        self._clear()
-        self._redraw()
-
-    def _note(self, text: str) -> None:
-        if self.tty:
-            self._clear()
-        self.out.write(text + "\n")
-        if self.tty:
-            self._redraw()
-        self.out.flush()
-
-    def _clear(self) -> None:
-        if self.drawn:
-            self.out.write(f"\x1b[{self.drawn}F\x1b[J")
-            self.drawn = 0
-
-    def _redraw(self) -> None:
-        for line in self.lines.values():
-            self.out.write(line + "\n")
-        self.drawn = len(self.lines)
-        self.out.flush()
+        self._show(story, f"{mark} {story:<12} {state:<10} iter {iteration:<2} {doing[:80]}")
 
 
 def _cost(value: float | None) -> str:

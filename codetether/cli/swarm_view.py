@@ -10,6 +10,7 @@ from typing import TextIO
 from ..bus import Envelope, segment
 from ..events import SubtaskState, SwarmEvent, SwarmKind, ToolCallStarted, UsageUpdate
 from ..tools.registry import describe
+from .live_lines import LiveLines
 
 _MARKS = {"running": "⋯", "done": "✓", "failed": "✗", "skipped": "-", "pending": " "}
 _NOTES = {
@@ -21,14 +22,11 @@ _NOTES = {
 }
 
 
-class SwarmView:
+class SwarmView(LiveLines):
     def __init__(self, *, tty: bool, out: TextIO = sys.stderr) -> None:
-        self.tty = tty
-        self.out = out
-        self.lines: dict[str, str] = {}
+        super().__init__(tty=tty, out=out)
         self.names: dict[str, str] = {}  # topic segment -> subtask name
         self.steps: dict[str, int] = {}  # subtask -> model turns seen
-        self.drawn = 0
 
     def handle(self, envelope: Envelope) -> None:
         event = envelope.message
@@ -52,36 +50,7 @@ class SwarmView:
 
     def _line(self, name: str, state: str, steps: int, detail: str) -> None:
         mark = _MARKS.get(state, "·")
-        line = f"{mark} {name:<20} {state:<8} step {steps:<3} {detail[:70]}"
-        self.lines[name] = line
-        self._show(line)
-
-    def _note(self, text: str) -> None:
-        if self.tty:
-            self._clear()
-        self.out.write(text + "\n")
-        if self.tty:
-            self._redraw()
-        self.out.flush()
-
-    def _show(self, line: str) -> None:
-        if not self.tty:
-            self.out.write(line + "\n")
-            self.out.flush()
-            return
-        self._clear()
-        self._redraw()
-
-    def _clear(self) -> None:
-        if self.drawn:
-            self.out.write(f"\x1b[{self.drawn}F\x1b[J")
-            self.drawn = 0
-
-    def _redraw(self) -> None:
-        for line in self.lines.values():
-            self.out.write(line + "\n")
-        self.drawn = len(self.lines)
-        self.out.flush()
+        self._show(name, f"{mark} {name:<20} {state:<8} step {steps:<3} {detail[:70]}")
 
 
 def render_report(report) -> str:
