@@ -1,8 +1,6 @@
 """``codetether serve``: run this agent as an A2A peer (JSON-RPC+SSE, REST and gRPC at once)."""
 
-import asyncio
 import os
-import signal
 import sys
 from pathlib import Path
 
@@ -11,6 +9,7 @@ import click
 from ...errors import UsageError
 from .. import output
 from ..context import AppContext
+from ..serving import auth_from_environment, run_async, start_peer, until_stopped
 
 
 @click.command()
@@ -48,7 +47,7 @@ def serve(ctx, host, port, grpc_port, no_grpc, executor_spec, model, workspace, 
 
     from ...a2a.domain.executor import load_executor
 
-    auth = _auth()
+    auth = auth_from_environment()
     loaded = ctx.ensure_object(AppContext).config()
     settings = loaded.config.a2a
     env_grpc = os.environ.get("CODETETHER_GRPC_PORT")
@@ -97,7 +96,9 @@ def serve(ctx, host, port, grpc_port, no_grpc, executor_spec, model, workspace, 
         executor = AgentExecutor(loaded, root, model=model, bus=bus)
         runtime = executor.runtime  # cognition thinks on the executor's runtime: one set of providers
     ops = OpsServices.build(loaded, runtime, root, os.environ)
-    _run(_serve(settings, executor, auth, bus, grpc=not no_grpc, as_json=as_json, ops=ops, queue=queue, shared=shared))
+    run_async(
+        _serve(settings, executor, auth, bus, grpc=not no_grpc, as_json=as_json, ops=ops, queue=queue, shared=shared)
+    )
 
 
 def _own_runtime(loaded, bus):
@@ -112,28 +113,6 @@ def _own_runtime(loaded, bus):
         return built[0]
 
     return get
-
-
-def _auth():
-    """The bearer token, checked before anything starts: a bad one is the user's to fix, not a crash."""
-    from ...security.auth import TokenAuth
-
-    try:
-        return TokenAuth.from_environment(output.notice)
-    except ValueError as exc:  # TokenAuth's own rule (the minimum length) is the one message
-        raise UsageError(
-            f"CODETETHER_AUTH_TOKEN is too short: {exc}",
-            "set a longer one (e.g. `openssl rand -hex 32`), or unset it and serve generates one",
-        ) from exc
-
-
-def _run(main) -> None:
-    try:
-        import uvloop
-    except ImportError:
-        asyncio.run(main)
-    else:
-        uvloop.run(main)
 
 
 def _release_startup_memory() -> None:
@@ -155,22 +134,17 @@ async def _serve(
 ) -> None:
     import msgspec
 
-    from ...server.peer import Peer
-
-    try:
-        peer = await Peer.start(
-            settings,
-            executor,
-            auth,
-            bus=bus,
-            grpc=grpc,
-            ops=ops,
-            queue=queue,
-            store=shared.tasks if shared else None,
-            replicas=shared.replicas if shared else None,
-        )
-    except OSError as exc:
-        raise UsageError(f"cannot listen on {settings.host}: {exc.strerror or exc}", "pick another --port") from exc
+    peer = await start_peer(
+        settings,
+        executor,
+        auth,
+        bus=bus,
+        grpc=grpc,
+        ops=ops,
+        queue=queue,
+        store=shared.tasks if shared else None,
+        replicas=shared.replicas if shared else None,
+    )
     _release_startup_memory()
     addresses = peer.addresses
     if as_json:
@@ -181,12 +155,8 @@ async def _serve(
         f"A2A peer on {addresses.http_url} (JSON-RPC at /, REST at /a2a/rest{grpc_note}); "
         f"agent card at {addresses.http_url}/.well-known/agent-card.json. Ctrl-C stops."
     )
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
     try:
-        await stop.wait()
+        await until_stopped()
     finally:
         output.notice("stopping: running tasks are canceled")
         await peer.stop()

@@ -1,8 +1,6 @@
 """``codetether spawn``: a standalone A2A peer that finds other peers and can hand them tasks."""
 
-import asyncio
 import os
-import signal
 import sys
 from pathlib import Path
 
@@ -11,6 +9,7 @@ import click
 from ...errors import UsageError
 from .. import output
 from ..context import AppContext
+from ..serving import auth_from_environment, run_async, start_peer, until_stopped
 
 
 @click.command()
@@ -36,11 +35,10 @@ def spawn(ctx, name, host, port, peers, model, workspace, executor_spec, as_json
     from ...bus import AgentBus
     from ...peers.directory import PeerDirectory, seed_urls
     from ...server.peer import SERVER_BUS_CAPACITY
-    from .serve import _auth, _run
 
     if not name.strip() or len(name) > 64:
         raise UsageError(f"--name {name!r} must be 1 to 64 characters")
-    auth = _auth()
+    auth = auth_from_environment()
     loaded = ctx.ensure_object(AppContext).config()
     settings = msgspec.structs.replace(loaded.config.a2a, host=host, port=port, name=name)
     bus = AgentBus(capacity=SERVER_BUS_CAPACITY)
@@ -57,7 +55,7 @@ def spawn(ctx, name, host, port, peers, model, workspace, executor_spec, as_json
         from ...a2a.server.agent_executor import AgentExecutor
 
         executor = AgentExecutor(loaded, (workspace or Path.cwd()).resolve(), model=model, bus=bus, peers=directory)
-    _run(_spawn(settings, executor, auth, bus, directory, as_json))
+    run_async(_spawn(settings, executor, auth, bus, directory, as_json))
 
 
 async def _spawn(settings, executor, auth, bus, directory, as_json) -> None:
@@ -67,17 +65,17 @@ async def _spawn(settings, executor, auth, bus, directory, as_json) -> None:
     from ...bus.agent_bus import segment
     from ...bus.messages import AgentReady, AgentShutdown
     from ...paths import data_dir
-    from ...server.peer import Peer, lock_data_dir
+    from ...server.peer import lock_data_dir
 
     # Each spawned peer keeps its own tasks: several may run from one data dir.
     directory_path = data_dir() / "peers" / settings.name.replace("/", "_")
     lock = lock_data_dir(directory_path)
     store = SQLiteTaskStore(directory_path / "tasks.sqlite3")
     try:
-        peer = await Peer.start(settings, executor, auth, store=store, bus=bus, grpc=False)
-    except OSError as exc:
+        peer = await start_peer(settings, executor, auth, store=store, bus=bus, grpc=False)
+    except UsageError:
         lock.close()
-        raise UsageError(f"cannot listen on {settings.host}: {exc.strerror or exc}", "pick another --port") from exc
+        raise
     url = peer.addresses.http_url
     directory.peers.pop(url, None)  # never our own address
     card = {"name": settings.name, "url": url, "description": "a codetether spawn peer"}
@@ -88,12 +86,8 @@ async def _spawn(settings, executor, auth, bus, directory, as_json) -> None:
         sys.stdout.write(msgspec.json.encode({"url": url, "name": settings.name}).decode() + "\n")
         sys.stdout.flush()
     output.notice(f"peer {settings.name} on {url}; peers: {', '.join(directory.peers) or 'none yet'}. Ctrl-C stops.")
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
     try:
-        await stop.wait()
+        await until_stopped()
     finally:
         bus.publish(topic, AgentShutdown(agent_id=settings.name, reason="stopped"), sender=settings.name)
         await directory.close()

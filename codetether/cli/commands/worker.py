@@ -92,9 +92,9 @@ def worker(
         model=model,
     )
     executor = _executor(executor_spec, ctx.ensure_object(AppContext), auto_approve, model)
-    from .serve import _run
+    from ..serving import run_async
 
-    _run(_work(options, executor, probe_host, probe_port, as_json))
+    run_async(_work(options, executor, probe_host, probe_port, as_json))
 
 
 def _executor(spec, app: AppContext, auto_approve, model):
