@@ -1,12 +1,15 @@
-"""The SQLite task store: group-committed saves, reads that see them, paging, restart durability."""
+"""The SQLite task store: group-committed saves, reads that see them, restart durability.
+
+The contract both stores keep (paging, filters, ownership, push configs) is tests/store/test_pg_task_store.py,
+which runs on SQLite and on PostgreSQL.
+"""
 
 import asyncio
 
 import pytest
 
-from codetether.a2a.domain import errors
 from codetether.a2a.domain.store import SQLiteTaskStore
-from codetether.a2a.domain.types import Message, Part, PushConfig, Role, Task, TaskState, TaskStatus
+from codetether.a2a.domain.types import Message, Part, Role, Task, TaskState, TaskStatus
 
 
 def _task(task_id: str, context: str = "ctx", state: TaskState = TaskState.COMPLETED) -> Task:
@@ -39,40 +42,6 @@ def test_close_writes_what_is_pending(tmp_path):
 
     asyncio.run(save_then_close())
     assert SQLiteTaskStore(path).get("a") is not None
-
-
-def test_paging_is_newest_first_and_filters(tmp_path):
-    store = SQLiteTaskStore(tmp_path / "t.db")
-    for i in range(7):
-        store.save(
-            _task(f"t{i}", context="a" if i % 2 else "b", state=TaskState.WORKING if i == 3 else TaskState.COMPLETED)
-        )
-    seen, token = [], ""
-    while True:
-        page = store.list_tasks(page_size=3, page_token=token)
-        seen += [task.id for task in page.tasks]
-        assert page.total_size == 7
-        token = page.next_page_token
-        if not token:
-            break
-    assert seen == [f"t{i}" for i in reversed(range(7))]
-    assert [t.id for t in store.list_tasks(context_id="a").tasks] == ["t5", "t3", "t1"]
-    assert [t.id for t in store.list_tasks(state=TaskState.WORKING).tasks] == ["t3"]
-    store.save(_task("t0"))  # updating a task moves it to the front
-    assert store.list_tasks(page_size=1).tasks[0].id == "t0"
-    with pytest.raises(errors.InvalidParamsError, match="pageToken"):
-        store.list_tasks(page_token="not-a-token!")
-
-
-def test_push_configs_keep_the_version_they_were_registered_in(tmp_path):
-    store = SQLiteTaskStore(tmp_path / "t.db")
-    store.put_push_config(PushConfig(url="https://example.com/a", id="a", task_id="t"), "0.3")
-    store.put_push_config(PushConfig(url="https://example.com/b", id="b", task_id="t"))
-    assert [(c.id, v) for c, v in store.push_targets("t")] == [("a", "0.3"), ("b", "1.0")]
-    assert [c.id for c in store.list_push_configs("t")] == ["a", "b"]
-    assert store.get_push_config("t", "b").url == "https://example.com/b"
-    assert store.delete_push_config("t", "a") and not store.delete_push_config("t", "a")
-    assert store.get_push_config("t", "a") is None
 
 
 async def test_a_failed_group_commit_keeps_its_rows_for_the_next_try(tmp_path):
