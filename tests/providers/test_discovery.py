@@ -2,14 +2,13 @@
 
 import asyncio
 import json
-import os
 import socket
-import sys
 
 import pytest
 from aiohttp import web
 
 from codetether.providers.discovery import discover, probe
+from tests.agent.test_run_e2e import run_cli
 from tests.fakes.llm import Reply
 from tests.fakes.ollama import FakeOllama
 
@@ -61,19 +60,7 @@ async def test_only_loopback_is_probed(ollama):
 
 
 async def _run(*args, cwd, env=None):
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "codetether",
-        *args,
-        cwd=cwd,
-        stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-        env={**os.environ, **(env or {})},
-    )
-    out, err = await asyncio.wait_for(proc.communicate(), 120)
-    return proc.returncode, out.decode(), err.decode()
+    return await run_cli(*args, cwd=cwd, env=env, timeout=120)
 
 
 async def test_run_uses_a_local_ollama(ollama, config_file, tmp_path):
