@@ -6,6 +6,7 @@ from aiohttp import web
 
 from codetether.a2a.client.card import MAX_CARD_BYTES, fetch_card
 from codetether.a2a.client.errors import A2AClientError
+from tests.fakes.http import serve_handler
 
 
 async def test_an_endless_card_is_refused(aiohttp_free_server):
@@ -33,14 +34,9 @@ async def aiohttp_free_server():
     runners = []
 
     async def start(handler) -> str:
-        app = web.Application()
-        app.router.add_route("*", "/{tail:.*}", handler)
-        runner = web.AppRunner(app)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
+        runner, url = await serve_handler(handler)
         runners.append(runner)
-        return f"http://127.0.0.1:{runner.addresses[0][1]}"
+        return url
 
     yield start
     for runner in runners:

@@ -25,6 +25,7 @@ from codetether.a2a.client.client import (
 )
 from codetether.a2a.domain import errors
 from codetether.a2a.domain import types as t
+from tests.fakes.http import serve_handler
 
 from .client_servers import TOKEN, our_server, sdk_server
 
@@ -215,13 +216,8 @@ async def fake_peer():
             return web.Response(status=404)
         return await handler(request)
 
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", dispatch)
-    runner = web.AppRunner(app, handler_cancellation=True)  # a hung handler ends when its client leaves
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    base = f"http://127.0.0.1:{runner.addresses[0][1]}"
+    # handler_cancellation: a hung handler ends when its client leaves
+    runner, base = await serve_handler(dispatch, handler_cancellation=True)
     yield base, routes
     await runner.cleanup()
 

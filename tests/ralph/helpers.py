@@ -8,6 +8,9 @@ from tests.fakes.llm import Call, Reply
 
 CALC = "def add(a, b):\n    return a + b\n"
 BASE_TEST = "from calc import add\n\n\ndef test_add():\n    assert add(2, 3) == 5\n"
+# The story most end-to-end Ralph runs carry out: a subtraction module and its test.
+SUB = "def sub(a, b):\n    return a - b\n"
+SUB_TEST = "from calc_sub import sub\n\n\ndef test_sub():\n    assert sub(5, 3) == 2\n"
 
 
 def git(repo: Path, *args: str) -> str:

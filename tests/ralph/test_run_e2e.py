@@ -9,10 +9,8 @@ import re
 
 from tests.agent.test_run_e2e import configure, run_cli
 from tests.fakes.llm import Call, Reply
-from tests.ralph.helpers import done, git, key, log, make_repo, prd_flags, story, write, write_prd
+from tests.ralph.helpers import SUB, SUB_TEST, done, git, key, log, make_repo, prd_flags, story, write, write_prd
 
-SUB = "def sub(a, b):\n    return a - b\n"
-SUB_TEST = "from calc_sub import sub\n\n\ndef test_sub():\n    assert sub(5, 3) == 2\n"
 SHOUT = "def shout(s):\n    return s.upper() + '!'\n"
 SHOUT_TEST = "from strutil import shout\n\n\ndef test_shout():\n    assert shout('hi') == 'HI!'\n"
 MUL_BUGGY = "def mul(a, b):\n    return a * b + 1\n"

@@ -1,12 +1,9 @@
 """`/ralph PRD` in the real TUI: a real Ralph run (git repo, pytest checks) on the fake LLM, in the Ralph view."""
 
-from tests.ralph.helpers import done, key, make_repo, story, write, write_prd
+from tests.ralph.helpers import SUB, SUB_TEST, done, key, make_repo, story, write, write_prd
 
 from .conftest import configure
 from .tmux import Terminal, require_tmux
-
-SUB = "def sub(a, b):\n    return a - b\n"
-SUB_TEST = "from calc_sub import sub\n\n\ndef test_sub():\n    assert sub(5, 3) == 2\n"
 
 
 async def test_a_ralph_run_started_from_the_tui_shows_its_stories(llm, tmp_path, config_file):

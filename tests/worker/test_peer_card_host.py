@@ -16,18 +16,14 @@ from codetether.tools.context import ToolContext
 from codetether.tools.registry import PEER_TOOLS, builtin_tools
 from codetether.tools.runner import ToolRunner
 from codetether.tools.services import Services
+from tests.fakes.http import serve_handler
 
 TOKEN = "peer-token-0123456789abcdef"
 _ids = itertools.count(1)
 
 
 async def _serve(handler) -> tuple[web.AppRunner, int]:
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", handler)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
+    runner, _ = await serve_handler(handler)
     return runner, runner.addresses[0][1]
 
 

@@ -9,13 +9,10 @@ import json
 from codetether.a2a.client.client import A2AClient
 from codetether.a2a.domain.types import TaskState
 from tests.fakes.llm import Call, Reply
-from tests.ralph.helpers import done, git, key, make_repo, story, write, write_prd
+from tests.ralph.helpers import SUB, SUB_TEST, done, git, key, make_repo, story, write, write_prd
 
 from .helpers import GUARD, TOKEN, start_serve, start_worker
 from .test_fleet_e2e import configure, finished, texts
-
-SUB = "def sub(a, b):\n    return a - b\n"
-SUB_TEST = "from calc_sub import sub\n\n\ndef test_sub():\n    assert sub(5, 3) == 2\n"
 
 
 async def test_a_ralph_task_runs_the_prd_in_the_workspace(llm, config_file, tmp_path):
