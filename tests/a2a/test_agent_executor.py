@@ -7,18 +7,12 @@ session, and cancelling a task stops the agent while it waits on the model.
 
 import asyncio
 import json
-import subprocess
 from pathlib import Path
 
 import aiohttp
 import pytest
 
-from codetether.a2a.server.agent_executor import AgentExecutor
-from codetether.config import load_config
-from codetether.config.schema import A2ASection
-from codetether.security.audit import AuditLog
-from codetether.security.auth import TokenAuth
-from codetether.server.peer import Peer
+from tests.a2a.agent_peer import start_agent_peer
 from tests.fakes.llm import Call, Fault, Reply
 
 TOKEN = "agent-executor-token-0123456789"
@@ -27,18 +21,7 @@ HEADERS = {"Authorization": f"Bearer {TOKEN}", "A2A-Version": "1.0"}
 
 @pytest.fixture
 async def peer(llm, tmp_path, config_file):
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
-    config_file.parent.mkdir(parents=True, exist_ok=True)
-    config_file.write_text(
-        f'[providers.fake]\nkind = "openai"\nbase_url = "{llm.url}/v1"\n\n[agent]\naccess_mode = "full"\n'
-    )
-    executor = AgentExecutor(load_config(cwd=repo), repo, model="fake/fake-large")
-    running = await Peer.start(
-        A2ASection(port=0, grpc_port=0), executor, TokenAuth(TOKEN), audit=AuditLog(tmp_path / "audit"), grpc=False
-    )
-    running.repo = repo
+    running = await start_agent_peer(llm, tmp_path, config_file, TOKEN, '\n[agent]\naccess_mode = "full"\n')
     yield running
     await running.stop()
 

@@ -4,17 +4,11 @@ neither reads the owner's conversation nor adds to it. A real peer running the r
 the fake LLM server; the two principals are two registered workers' tokens."""
 
 import json
-import subprocess
 
 import aiohttp
 import pytest
 
-from codetether.a2a.server.agent_executor import AgentExecutor
-from codetether.config import load_config
-from codetether.config.schema import A2ASection
-from codetether.security.audit import AuditLog
-from codetether.security.auth import TokenAuth
-from codetether.server.peer import Peer
+from tests.a2a.agent_peer import start_agent_peer
 from tests.fakes.llm import Reply
 
 TOKEN = "context-owner-token-0123456789ab"
@@ -22,15 +16,7 @@ TOKEN = "context-owner-token-0123456789ab"
 
 @pytest.fixture
 async def peer(llm, tmp_path, config_file):
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
-    config_file.parent.mkdir(parents=True, exist_ok=True)
-    config_file.write_text(f'[providers.fake]\nkind = "openai"\nbase_url = "{llm.url}/v1"\n')
-    executor = AgentExecutor(load_config(cwd=repo), repo, model="fake/fake-large")
-    running = await Peer.start(
-        A2ASection(port=0, grpc_port=0), executor, TokenAuth(TOKEN), audit=AuditLog(tmp_path / "audit"), grpc=False
-    )
+    running = await start_agent_peer(llm, tmp_path, config_file, TOKEN)
     yield running
     await running.stop()
 
