@@ -14,6 +14,8 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+from codetether.a2a.domain.types import TaskState
+
 REPO = Path(__file__).resolve().parents[2]
 TOKEN = "worker-test-token-0123456789abcdef"
 GUARD = 120.0  # only a bound for a test that would otherwise hang
@@ -106,6 +108,16 @@ async def until(check, what: str, timeout: float = GUARD):
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         await asyncio.sleep(0.05)
+
+
+async def input_required(client, task_id: str):
+    """Wait until the A2A task asks for input (a worker's refused request ends it there); the task then."""
+
+    async def waiting():
+        return (await client.get_task(task_id)).status.state is TaskState.INPUT_REQUIRED
+
+    await until(waiting, "the task to ask for input")
+    return await client.get_task(task_id)
 
 
 class Proxy:

@@ -9,11 +9,10 @@ from pathlib import Path
 import pytest
 
 from codetether.a2a.client.client import A2AClient
-from codetether.a2a.domain.types import TaskState
 from tests.fakes.llm import Call, Reply
 from tests.tools.test_lsp_permission import descendants
 
-from .helpers import TOKEN, start_serve, start_worker, until
+from .helpers import TOKEN, input_required, start_serve, start_worker
 from .test_fleet_e2e import configure
 
 
@@ -36,12 +35,7 @@ async def test_safe_worker_starts_no_language_server_and_asks(llm, config_file, 
     try:
         async with await A2AClient.connect(serve.info["http_url"], token=TOKEN) as client:
             task = await client.send("please do task-lsp now", blocking=False)
-
-            async def waiting():
-                return (await client.get_task(task.id)).status.state is TaskState.INPUT_REQUIRED
-
-            await until(waiting, "the task to ask for input")
-            task = await client.get_task(task.id)
+            task = await input_required(client, task.id)
         question = task.status.message.text()
         assert f"needs approval (auto-approve=safe): lsp wants to execute {pylsp!r}" in question
         assert not any("pylsp" in line for line in descendants(worker.proc.pid))
