@@ -87,3 +87,17 @@ def prd_flags(path: Path) -> dict[str, bool]:
 
 def log(repo: Path, ref: str = "HEAD") -> list[str]:
     return git(repo, "log", "--format=%s", ref).splitlines()
+
+
+def subtraction_repo(root: Path, llm, learning: str) -> Path:
+    """A repo whose PRD is one story, US-001 "Subtraction", and its agent scripted to write SUB and
+    SUB_TEST and to report ``learning``."""
+    repo = make_repo(root)
+    write_prd(repo, [story("US-001", "Subtraction")])
+    llm.route(
+        key("US-001"),
+        write("calc_sub.py", SUB),
+        write("tests/test_sub.py", SUB_TEST),
+        done("added sub", [learning]),
+    )
+    return repo

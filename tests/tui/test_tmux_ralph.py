@@ -1,6 +1,6 @@
 """`/ralph PRD` in the real TUI: a real Ralph run (git repo, pytest checks) on the fake LLM, in the Ralph view."""
 
-from tests.ralph.helpers import SUB, SUB_TEST, done, key, make_repo, story, write, write_prd
+from tests.ralph.helpers import SUB, make_repo, subtraction_repo
 
 from .conftest import configure
 from .tmux import Terminal, require_tmux
@@ -9,14 +9,7 @@ from .tmux import Terminal, require_tmux
 async def test_a_ralph_run_started_from_the_tui_shows_its_stories(llm, tmp_path, config_file):
     require_tmux()
     configure(config_file, llm)
-    repo = make_repo(tmp_path / "repo")
-    write_prd(repo, [story("US-001", "Subtraction")])
-    llm.route(
-        key("US-001"),
-        write("calc_sub.py", SUB),
-        write("tests/test_sub.py", SUB_TEST),
-        done("added sub", ["modules are flat"]),
-    )
+    repo = subtraction_repo(tmp_path / "repo", llm, "modules are flat")
     term = Terminal(repo)
     try:
         await term.start("tui")

@@ -9,7 +9,7 @@ import json
 from codetether.a2a.client.client import A2AClient
 from codetether.a2a.domain.types import TaskState
 from tests.fakes.llm import Call, Reply
-from tests.ralph.helpers import SUB, SUB_TEST, done, git, key, make_repo, story, write, write_prd
+from tests.ralph.helpers import git, subtraction_repo
 
 from .helpers import GUARD, TOKEN, start_serve, start_worker
 from .test_fleet_e2e import configure, finished, texts
@@ -17,14 +17,7 @@ from .test_fleet_e2e import configure, finished, texts
 
 async def test_a_ralph_task_runs_the_prd_in_the_workspace(llm, config_file, tmp_path):
     configure(config_file, llm)
-    repo = make_repo(tmp_path / "repo")
-    write_prd(repo, [story("US-001", "Subtraction")])
-    llm.route(
-        key("US-001"),
-        write("calc_sub.py", SUB),
-        write("tests/test_sub.py", SUB_TEST),
-        done("added sub", ["pytest finds tests/"]),
-    )
+    repo = subtraction_repo(tmp_path / "repo", llm, "pytest finds tests/")
     serve = await start_serve(tmp_path)
     worker = await start_worker(
         serve.info["http_url"], repo, "ralpher", "--auto-approve", "all", "--model", "fake/fake-large", logs=tmp_path
