@@ -14,6 +14,7 @@ second with SQLite ``synchronous=NORMAL`` against ``FULL`` (what the server uses
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import shutil
@@ -70,25 +71,27 @@ def stop(process: subprocess.Popen) -> None:
         process.kill()
 
 
-def _message() -> dict:
-    return {"messageId": uuid.uuid4().hex, "role": "ROLE_USER", "parts": [{"text": PAYLOAD_TEXT}]}
+def _message(text: str = PAYLOAD_TEXT) -> dict:
+    return {"messageId": uuid.uuid4().hex, "role": "ROLE_USER", "parts": [{"text": text}]}
 
 
-async def load_jsonrpc(url: str, requests: int, concurrency: int) -> list[float]:
+async def load_jsonrpc(url: str | list[str], requests: int, concurrency: int, text: str = PAYLOAD_TEXT) -> list[float]:
+    """``requests`` SendMessage calls, ``concurrency`` at a time, alternating over ``url`` when it is a list."""
     import aiohttp
 
     headers = {"A2A-Version": "1.0", "Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}
     latencies: list[float] = []
     remaining = iter(range(requests))
+    targets = itertools.cycle([url] if isinstance(url, str) else url)
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency)) as session:
 
         async def worker() -> None:
             for number in remaining:
                 body = json.dumps(
-                    {"jsonrpc": "2.0", "id": number, "method": "SendMessage", "params": {"message": _message()}}
+                    {"jsonrpc": "2.0", "id": number, "method": "SendMessage", "params": {"message": _message(text)}}
                 )
                 started = time.perf_counter()
-                async with session.post(url, data=body, headers=headers) as reply:
+                async with session.post(next(targets), data=body, headers=headers) as reply:
                     payload = await reply.json(content_type=None)
                 latencies.append(time.perf_counter() - started)
                 if "result" not in payload:

@@ -14,8 +14,6 @@ ratio to the SQLite baseline of the same run.
 import argparse
 import asyncio
 import importlib.util
-import itertools
-import json
 import sys
 import tempfile
 import time
@@ -45,39 +43,12 @@ def start(home: Path, env: dict[str, str]):
                 os.environ[key] = value
 
 
-async def load(urls: list[str], requests: int, concurrency: int) -> list[float]:
-    """``requests`` SendMessage calls, ``concurrency`` at a time, alternating over ``urls``."""
-    import uuid
-
-    import aiohttp
-
-    headers = {"A2A-Version": "1.0", "Authorization": f"Bearer {throughput.TOKEN}", "Content-Type": "application/json"}
-    latencies: list[float] = []
-    remaining = iter(range(requests))
-    targets = itertools.cycle(urls)
-    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=concurrency)) as session:
-
-        async def worker() -> None:
-            for number in remaining:
-                message = {"messageId": uuid.uuid4().hex, "role": "ROLE_USER", "parts": [{"text": "hi"}]}
-                body = json.dumps(
-                    {"jsonrpc": "2.0", "id": number, "method": "SendMessage", "params": {"message": message}}
-                )
-                started = time.perf_counter()
-                async with session.post(next(targets), data=body, headers=headers) as reply:
-                    payload = await reply.json(content_type=None)
-                latencies.append(time.perf_counter() - started)
-                if "result" not in payload:
-                    raise RuntimeError(f"request failed: {payload}")
-
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-    return latencies
-
-
 def measure(name: str, urls: list[str], requests: int, concurrency: int) -> dict:
-    asyncio.run(load(urls, min(200, requests), concurrency))  # warm-up: connections, first tasks
+    asyncio.run(
+        throughput.load_jsonrpc(urls, min(200, requests), concurrency, "hi")
+    )  # warm-up: connections, first tasks
     started = time.perf_counter()
-    latencies = asyncio.run(load(urls, requests, concurrency))
+    latencies = asyncio.run(throughput.load_jsonrpc(urls, requests, concurrency, "hi"))
     result = throughput.summarize(latencies, time.perf_counter() - started)
     print(f"{name:<28} {result['rps']:8.0f} req/s   p50 {result['p50_ms']:6.1f} ms   p99 {result['p99_ms']:6.1f} ms")
     return result
