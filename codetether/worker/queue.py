@@ -79,8 +79,9 @@ class Update:
 class Peers(Protocol):
     """The other replicas sharing this queue's store (see ``worker.relay_pg``)."""
 
-    def changed(self) -> None:
-        """New events are in the log: wake the task streams of the other replicas."""
+    def changed(self, hints: list[tuple[int, str]]) -> None:
+        """New events are in the log, each ``(seq, the worker here it is meant for or "")``: wake the
+        task streams of the other replicas and tell them who was asked first."""
 
     def claimed(self, task_id: str) -> None:
         """A task was claimed here: the other replicas' streams tell their workers."""
@@ -174,7 +175,7 @@ class WorkQueue:
         self.store.prune_events(self.settings.replay_events)
         self._notify()
         if self.peers is not None and events:
-            self.peers.changed()
+            self.peers.changed([(seq, self._hints.get(seq, "")) for seq, _ in events])
 
     # -- which worker should take a task first ----------------------------------------------------
 
@@ -216,14 +217,29 @@ class WorkQueue:
         tied = sorted(worker_id for free, worker_id in candidates if free == best)
         self._turn += 1
         chosen = tied[self._turn % len(tied)]
-        self._hints[seq] = chosen
         self._promised[item.task_id] = chosen
+        self._remember_hint(seq, chosen)
+
+    def wake(self, hints: list[tuple[int, str]] | None = None) -> None:
+        """Another replica added events to the shared log: the task streams here read them. ``hints``:
+        the worker that replica asked first for each (one connected there); where it had none, one
+        connected here is named, so a fleet spread over replicas still does not race for each task."""
+        for seq, worker_id in hints or []:
+            if worker_id:
+                self._remember_hint(seq, worker_id)
+            else:
+                self._after_remote(seq)
+        self._notify()
+
+    def _after_remote(self, seq: int) -> None:
+        for event in self.store.events_after(seq - 1, 1):
+            if event.seq == seq:
+                self._hint(seq, event.task)
+
+    def _remember_hint(self, seq: int, worker_id: str) -> None:
+        self._hints[seq] = worker_id
         for stale in list(self._hints)[: max(0, len(self._hints) - KEEP_ADVISORIES)]:
             del self._hints[stale]
-
-    def wake(self) -> None:
-        """Another replica added events to the shared log: the task streams here read them."""
-        self._notify()
 
     def claimed_elsewhere(self, task_id: str) -> None:
         """Another replica's worker claimed ``task_id``: streams here say so, its hint here lapses."""

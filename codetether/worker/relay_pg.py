@@ -19,9 +19,11 @@ So an acknowledged report is never lost, and an unacknowledged one is never half
 Waiting does not depend on a notification arriving: B re-reads the row and A's liveness every
 ``check_seconds``, and A drains its pending reports each time its listener (re)connects.
 
-Wake-ups: a replica that adds task-available events sends ``NOTIFY codetether_queue`` and every
-other replica wakes its workers' streams (they read the shared log); claims are announced the same
-way, so every worker learns a task it was offered is gone.
+Wake-ups: a replica that adds task-available events sends ``NOTIFY codetether_queue`` with each
+event's hint (the worker connected there that it asks first, if any), and every other replica wakes
+its workers' streams (they read the shared log), naming that worker, or one of its own where the
+first replica had none. Claims are announced the same way, so every worker learns that a task it was
+offered is gone and stops waiting to claim it late.
 """
 
 import asyncio
@@ -41,6 +43,7 @@ log = logging.getLogger(__name__)
 QUEUE = "codetether_queue"
 REPORTS = "codetether_queue_reports"
 ACKS = "codetether_queue_acks"
+MAX_HINTS = 200  # hints per notification (a NOTIFY payload holds 8000 bytes); more just wake the streams
 
 
 class _Report(msgspec.Struct):
@@ -83,8 +86,9 @@ class PgQueuePeers:
         except Exception as exc:  # the others' streams still see it at their next event or keep-alive
             log.warning("could not tell the other replicas (%s): %s", channel, exc)
 
-    def changed(self) -> None:
-        self._notify(QUEUE, f"{self.hub.replica_id} event")
+    def changed(self, hints: list[tuple[int, str]]) -> None:
+        listed = ",".join(f"{seq}={worker_id}" for seq, worker_id in hints) if len(hints) <= MAX_HINTS else ""
+        self._notify(QUEUE, f"{self.hub.replica_id} event {listed}".rstrip())
 
     def claimed(self, task_id: str) -> None:
         self._notify(QUEUE, f"{self.hub.replica_id} claimed {task_id}")
@@ -96,11 +100,16 @@ class PgQueuePeers:
         origin, _, rest = payload.partition(" ")
         if origin == self.hub.replica_id:
             return
-        kind, _, task_id = rest.partition(" ")
-        if kind == "claimed" and task_id:
-            self.queue.claimed_elsewhere(task_id)
-        else:
-            self.queue.wake()
+        kind, _, detail = rest.partition(" ")
+        if kind == "claimed" and detail:
+            self.queue.claimed_elsewhere(detail)
+            return
+        hints = []
+        for entry in filter(None, detail.split(",")):
+            seq, _, worker_id = entry.partition("=")
+            with contextlib.suppress(ValueError):
+                hints.append((int(seq), worker_id))
+        self.queue.wake(hints)
 
     # -- reports: the replica a worker reported to --------------------------------------------------
 

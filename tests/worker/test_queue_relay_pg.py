@@ -11,10 +11,17 @@ from codetether.a2a.server.replicas_pg import PgReplicaHub
 from codetether.security.principal import ADMIN, token_hash
 from codetether.store.postgres import Database
 from codetether.worker import errors
-from codetether.worker.queue import Update, WorkQueue
+from codetether.worker.queue import QueueSettings, Update, WorkQueue
 from codetether.worker.relay_pg import PgQueuePeers
 from codetether.worker.store_pg import PostgresQueueStore
-from codetether.worker.types import ClaimRequest, OutputRequest, RegisterRequest, ReleaseRequest, WorkItem
+from codetether.worker.types import (
+    ClaimRequest,
+    OutputRequest,
+    RegisterRequest,
+    ReleaseRequest,
+    TaskClaimed,
+    WorkItem,
+)
 
 
 def item(task_id: str) -> WorkItem:
@@ -30,7 +37,7 @@ class Replica:
 
     def __init__(self, url: str) -> None:
         self.hub = PgReplicaHub(url, heartbeat_seconds=0.2, dead_after=1.0)
-        self.queue = WorkQueue(PostgresQueueStore(url))
+        self.queue = WorkQueue(PostgresQueueStore(url), QueueSettings(keepalive_seconds=0.05))
         self.peers = PgQueuePeers(url, self.hub, self.queue, check_seconds=0.1)
 
     async def start(self) -> "Replica":
@@ -153,3 +160,51 @@ def _db(url: str):
             yield cur
     finally:
         db.close()
+
+
+class Reader:
+    """A worker's task stream read continuously, as the SSE route does (keep-alives dropped)."""
+
+    def __init__(self, queue: WorkQueue, worker_id: str) -> None:
+        self.frames: asyncio.Queue = asyncio.Queue()
+        self.waiting = asyncio.Event()  # set at the first keep-alive: the stream is open and idle
+        self.stream = queue.events(None, worker_id)
+        self.job = asyncio.create_task(self._read())
+
+    async def _read(self) -> None:
+        async for frame in self.stream:
+            if frame is None:
+                self.waiting.set()
+            else:
+                self.frames.put_nowait(frame)
+
+    async def idle(self) -> "Reader":
+        await asyncio.wait_for(self.waiting.wait(), 30)
+        return self
+
+    async def next(self):
+        return await asyncio.wait_for(self.frames.get(), 30)
+
+    async def close(self) -> None:
+        self.job.cancel()
+        await asyncio.gather(self.job, return_exceptions=True)
+        await self.stream.aclose()
+
+
+async def test_streams_on_b_hear_of_tasks_queued_on_a_with_who_is_asked_first_and_of_claims(pair):
+    a, b = pair
+    on_b, on_a = worker(b.queue), worker(a.queue)
+    stream_b = await Reader(b.queue, on_b.worker_id).idle()
+    a.queue.submit(item("t5"), "admin")  # no worker is connected to A: B names its own
+    frame = await stream_b.next()
+    assert (frame.task.task_id, frame.for_worker) == ("t5", on_b.worker_id)
+
+    stream_a = await Reader(a.queue, on_a.worker_id).idle()
+    a.queue.submit(item("t6"), "admin")  # A asks its own connected worker first; B's stream says so
+    assert (await stream_a.next()).for_worker == on_a.worker_id
+    frame = await stream_b.next()
+    assert (frame.task.task_id, frame.for_worker) == ("t6", on_a.worker_id)
+    a.queue.claim(on_a, ClaimRequest(task_id="t6"))
+    assert await stream_b.next() == TaskClaimed(task_id="t6")  # B's workers stop waiting for it
+    await stream_a.close()
+    await stream_b.close()
