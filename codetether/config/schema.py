@@ -136,9 +136,7 @@ LOCAL_SERVERS = {
 class DiscoverySection(_Section):
     """Local OpenAI-compatible servers tried when no provider is configured, before the embedded model."""
 
-    enabled: Annotated[bool, msgspec.Meta(description="probe the servers below when no provider is configured")] = (
-        True
-    )
+    enabled: Annotated[bool, msgspec.Meta(description="probe the servers below when no provider is configured")] = True
     servers: Annotated[
         dict[str, str], msgspec.Meta(description="name -> loopback URL probed with GET /v1/models, in this order")
     ] = msgspec.field(default_factory=lambda: dict(LOCAL_SERVERS))

@@ -25,7 +25,6 @@ KEY = "ctk-live-4f9a2c7e1b8d3f6a0c5e9b2d"  # deliberately not shaped like any kn
 ENV = {"FAKE_API_KEY": KEY}
 
 
-
 @pytest.fixture
 def repo(tmp_path: Path) -> Path:
     root = tmp_path / "repo"

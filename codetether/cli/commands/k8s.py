@@ -70,8 +70,7 @@ def status(ctx, as_json: bool) -> None:
         click.echo(f"kubernetes: disabled ({state.reason})")
         return
     click.echo(
-        f"{state.namespace}/{state.deployment}: {state.available_replicas}/{state.replicas} available"
-        f" ({state.source})"
+        f"{state.namespace}/{state.deployment}: {state.available_replicas}/{state.replicas} available ({state.source})"
     )
     for pod in health.pods if health else []:
         mark = "ready" if pod.ready else f"not ready {pod.unready_seconds:.0f}s"
