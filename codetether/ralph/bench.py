@@ -138,7 +138,12 @@ async def run_case(runtime: Runtime, case: Case, model: str, options: RalphOptio
     # The hidden tests arrive only now, beside whatever the agents left in the tree.
     shutil.copytree(case.root / "acceptance", repo / ACCEPTANCE_DIR)
     env = tool_environment(runtime.environ, pass_env_of(runtime.config))
-    command = f"{sys.executable} -m pytest -q -p no:cacheprovider --rootdir=. {ACCEPTANCE_DIR}"
+    # One line per failing test (-rf, no tracebacks) and no plugin deprecation chatter: the report keeps a
+    # trimmed excerpt, and a long warning at the top pushed the failing tests' names out of it.
+    command = (
+        f"{sys.executable} -m pytest -q --tb=no -rf -p no:cacheprovider -W ignore::pytest.PytestDeprecationWarning"
+        f" --rootdir=. {ACCEPTANCE_DIR}"
+    )
     code, output = await run_command(command, repo, env, ACCEPTANCE_TIMEOUT)
     result.acceptance = code == 0
     result.acceptance_output = trim(output, 300, 1200)
