@@ -8,9 +8,8 @@ import pytest
 
 from codetether.a2a.client.client import A2AClient
 from codetether.a2a.domain import errors
-
-from .helpers import TOKEN, start_serve
-from .test_queue_routes import register
+from tests.worker.helpers import TOKEN, start_serve
+from tests.worker.test_queue_routes import register
 
 
 @pytest.fixture

@@ -9,9 +9,8 @@ from codetether.a2a.client.client import A2AClient
 from codetether.a2a.domain.types import TaskState
 from tests.fakes.llm import Call, Reply
 from tests.ralph.helpers import done, make_repo, story
-
-from .helpers import GUARD, TOKEN, start_serve, start_worker
-from .test_fleet_e2e import configure, finished, texts
+from tests.worker.helpers import GUARD, TOKEN, start_serve, start_worker
+from tests.worker.test_fleet_e2e import configure, finished, texts
 
 
 async def test_safe_worker_refuses_the_shell_commands_of_a_prd_a_task_wrote(llm, config_file, tmp_path):
