@@ -8,8 +8,9 @@ session between runs: compaction, undo snapshots, swarms started with ``/swarm``
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 from ..errors import CodetetherError
 from ..events import Compacted, Finished
@@ -41,7 +42,7 @@ class Conductor:
         self.task: asyncio.Task[Finished] | None = None
         self.run: AgentRun | None = None
         self.undo_stack: list[undo.Snapshot] = []
-        self.swarms: set[asyncio.Task] = set()  # swarms and Ralph runs started here, kept until they end
+        self.jobs: set[asyncio.Task] = set()  # swarms and Ralph runs started here, kept until they end
 
     @property
     def running(self) -> bool:
@@ -163,9 +164,7 @@ class Conductor:
             except CodetetherError as exc:
                 done(f"swarm failed: {exc.message}")
 
-        job = asyncio.get_running_loop().create_task(go())
-        self.swarms.add(job)
-        job.add_done_callback(self.swarms.discard)
+        self._background(go())
 
     def start_ralph(self, prd: str, done: Callable[[str], None]) -> None:
         """Run Ralph on the PRD file ``prd``; its events reach the Ralph view on ``ralph.#``.
@@ -182,9 +181,13 @@ class Conductor:
             except CodetetherError as exc:
                 done(f"ralph failed: {exc.message}")
 
-        job = asyncio.get_running_loop().create_task(go())
-        self.swarms.add(job)
-        job.add_done_callback(self.swarms.discard)
+        self._background(go())
+
+    def _background(self, work: Coroutine[Any, Any, None]) -> None:
+        """Run ``work`` on the loop, holding a reference until it ends (the loop keeps only weak ones)."""
+        job = asyncio.get_running_loop().create_task(work)
+        self.jobs.add(job)
+        job.add_done_callback(self.jobs.discard)
 
     def set_model(self, model: str) -> str:
         """Switch the model for the next runs; returns its label (raises CodetetherError when unknown)."""
